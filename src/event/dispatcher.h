@@ -1,0 +1,88 @@
+/*
+ * dispatcher.h: the public interface of pforkd's event dispatcher.
+ *
+ * One dispatcher per process multiplexes three kinds of events:
+ *  - fd readiness (read and/or write interest, level-triggered),
+ *  - timers on the monotonic clock (one-shot or repeating, microseconds),
+ *  - signals, delivered as ordinary callbacks through a self-pipe.
+ *
+ * The readiness backend (select, poll, epoll, kqueue) is chosen at run time.
+ * A process that forks must create its own dispatcher after the fork and
+ * release the inherited one with dispatcher_free_after_fork().
+ *
+ * Contract for fds: call dispatcher_unwatch() before close(2).  Callbacks may
+ * watch, unwatch and close any fd at any time; an fd unwatched earlier in the
+ * same batch never receives the stale event, even if its number was reused.
+ */
+#ifndef PFORKD_DISPATCHER_H
+#define PFORKD_DISPATCHER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define EVENT_READ	0x01
+#define EVENT_WRITE	0x02
+
+struct dispatcher;
+struct backend_ops;
+struct timer;
+
+typedef void io_callback(struct dispatcher *, int fd, int events, void *arg);
+typedef void timer_callback(struct dispatcher *, struct timer *, void *arg);
+typedef void signal_callback(struct dispatcher *, int signal_number,
+    void *arg);
+
+/*
+ * A timer is embedded by its owner (no allocation per timer).  Treat the
+ * fields as private; use the functions below.
+ */
+struct timer {
+	uint64_t	 deadline;	/* monotonic microseconds */
+	uint64_t	 interval;	/* 0 for one-shot */
+	size_t		 heap_index;	/* TIMER_NOT_PENDING when idle */
+	timer_callback	*callback;
+	void		*arg;
+};
+
+#define TIMER_NOT_PENDING	((size_t)-1)
+
+/* Creation and teardown. */
+struct dispatcher	*dispatcher_create(const char *backend_name);
+struct dispatcher	*dispatcher_create_with(const struct backend_ops *);
+void			 dispatcher_free(struct dispatcher *);
+void			 dispatcher_free_after_fork(struct dispatcher *);
+const char		*dispatcher_backend_name(const struct dispatcher *);
+
+/* Backends compiled into this program, best first; NULL-terminated. */
+const struct backend_ops *const *dispatcher_backends(void);
+const struct backend_ops *dispatcher_find_backend(const char *name);
+const char		*backend_ops_name(const struct backend_ops *);
+
+/* fd readiness. */
+int	 dispatcher_watch(struct dispatcher *, int fd, int events,
+	    io_callback *, void *arg);
+int	 dispatcher_set_events(struct dispatcher *, int fd, int events);
+int	 dispatcher_unwatch(struct dispatcher *, int fd);
+int	 dispatcher_events(const struct dispatcher *, int fd);
+
+/* Timers. */
+void	 timer_init(struct timer *, timer_callback *, void *arg);
+int	 timer_is_pending(const struct timer *);
+int	 dispatcher_timer_start(struct dispatcher *, struct timer *,
+	    uint64_t delay_usec, uint64_t interval_usec);
+void	 dispatcher_timer_stop(struct dispatcher *, struct timer *);
+size_t	 dispatcher_timer_count(const struct dispatcher *);
+
+/* Signals. */
+int	 dispatcher_signal(struct dispatcher *, int signal_number,
+	    signal_callback *, void *arg);
+int	 dispatcher_signal_ignore(struct dispatcher *, int signal_number);
+
+/* The loop. */
+int	 dispatcher_run(struct dispatcher *);
+int	 dispatcher_run_once(struct dispatcher *, int64_t max_wait_usec);
+void	 dispatcher_stop(struct dispatcher *);
+uint64_t dispatcher_now(struct dispatcher *);
+uint64_t monotonic_usec(void);
+
+#endif /* PFORKD_DISPATCHER_H */

@@ -1,0 +1,148 @@
+/*
+ * acceptor.c: accept connections from a listening socket and hand them to
+ * their service.
+ *
+ * accept() failing with EMFILE or ENFILE leaves the listener readable, so
+ * a level-triggered loop would spin at 100% CPU: the acceptor stops
+ * watching the listener for ACCEPT_PAUSE_USEC instead, logs once, and
+ * tries again.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "acceptor.h"
+#include "connection.h"
+#include "listen_socket.h"
+#include "log.h"
+#include "protocol.h"
+#include "service.h"
+
+#define ACCEPTS_PER_WAKEUP	64
+#define ACCEPT_PAUSE_USEC	(100 * 1000)
+
+static void	acceptor_ready(struct dispatcher *, int, int, void *);
+
+/*
+ * Accept one connection as a non-blocking, close-on-exec fd; -1 with errno.
+ * accept4 (Linux, the BSDs) does it in one call; where it is missing, or
+ * an old Linux kernel answers ENOSYS, fall back to accept and fcntl.
+ */
+static int
+accept_nonblocking(int listen_fd, struct sockaddr *peer, socklen_t *length)
+{
+	int	fd;
+#ifdef HAVE_ACCEPT4
+	static int	accept4_missing;
+
+	if (!accept4_missing) {
+		fd = accept4(listen_fd, peer, length,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd != -1 || errno != ENOSYS)
+			return fd;
+		accept4_missing = 1;
+	}
+#endif
+	if ((fd = accept(listen_fd, peer, length)) == -1)
+		return -1;
+	if (socket_set_nonblocking(fd) == -1 || socket_set_cloexec(fd) == -1) {
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The pause after running out of descriptors is over: listen again. */
+static void
+acceptor_resume(struct dispatcher *d, struct timer *timer, void *arg)
+{
+	struct acceptor	*acceptor = arg;
+
+	(void)timer;
+	if (dispatcher_set_events(d, acceptor->fd, EVENT_READ) == -1)
+		log_errno(LOG_LEVEL_ERROR, "%s: cannot resume accepting",
+		    acceptor->service->protocol->name);
+}
+
+/* Stop watching the listener for a while after EMFILE/ENFILE. */
+static void
+acceptor_pause(struct acceptor *acceptor)
+{
+	if (!acceptor->out_of_descriptors)
+		log_errno(LOG_LEVEL_WARNING, "%s: accept paused for %d ms",
+		    acceptor->service->protocol->name,
+		    ACCEPT_PAUSE_USEC / 1000);
+	acceptor->out_of_descriptors = 1;
+	(void)dispatcher_set_events(acceptor->dispatcher, acceptor->fd, 0);
+	(void)dispatcher_timer_start(acceptor->dispatcher,
+	    &acceptor->pause_timer, ACCEPT_PAUSE_USEC, 0);
+}
+
+/* The listener is readable: accept what is queued, up to a bound. */
+static void
+acceptor_ready(struct dispatcher *d, int fd, int events, void *arg)
+{
+	struct acceptor		*acceptor = arg;
+	struct sockaddr_storage	 peer;
+	socklen_t		 length;
+	int			 client, i;
+
+	(void)events;
+	for (i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
+		length = sizeof(peer);
+		client = accept_nonblocking(fd, (struct sockaddr *)&peer,
+		    &length);
+		if (client == -1) {
+			switch (errno) {
+			case EINTR:
+			case ECONNABORTED:
+				continue;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				acceptor_pause(acceptor);
+				return;
+			case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+			case EWOULDBLOCK:
+#endif
+				return;
+			default:
+				log_errno(LOG_LEVEL_WARNING, "%s: accept",
+				    acceptor->service->protocol->name);
+				return;
+			}
+		}
+		acceptor->out_of_descriptors = 0;
+		(void)connection_start(d, acceptor->service, client,
+		    (struct sockaddr *)&peer, length);
+	}
+}
+
+/* Start accepting on listen_fd for service. */
+int
+acceptor_start(struct acceptor *acceptor, struct dispatcher *d,
+    const struct service *service, int listen_fd)
+{
+	acceptor->dispatcher = d;
+	acceptor->service = service;
+	acceptor->fd = listen_fd;
+	acceptor->out_of_descriptors = 0;
+	timer_init(&acceptor->pause_timer, acceptor_resume, acceptor);
+	return dispatcher_watch(d, listen_fd, EVENT_READ, acceptor_ready,
+	    acceptor);
+}
+
+/* Stop accepting; the listening socket stays open. */
+void
+acceptor_stop(struct acceptor *acceptor)
+{
+	dispatcher_timer_stop(acceptor->dispatcher, &acceptor->pause_timer);
+	(void)dispatcher_unwatch(acceptor->dispatcher, acceptor->fd);
+}

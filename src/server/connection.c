@@ -1,0 +1,209 @@
+/*
+ * connection.c: the life of one client connection, protocol-independent.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "connection.h"
+#include "log.h"
+#include "protocol.h"
+#include "service.h"
+
+/*
+ * Linux and FreeBSD suppress SIGPIPE per call with MSG_NOSIGNAL; macOS has
+ * only the SO_NOSIGPIPE socket option.  SIGPIPE is ignored process-wide too.
+ */
+#if HAVE_DECL_MSG_NOSIGNAL
+#define SEND_FLAGS	MSG_NOSIGNAL
+#else
+#define SEND_FLAGS	0
+#endif
+
+static struct connection	*connection_list;
+static size_t			 connection_total;
+
+/* Write "ADDR:PORT" or "[ADDR]:PORT" for a socket address into text. */
+void
+format_socket_address(const struct sockaddr *address, socklen_t length,
+    char *text, size_t text_size)
+{
+	char	host[NI_MAXHOST], port[NI_MAXSERV];
+
+	if (getnameinfo(address, length, host, sizeof(host), port,
+	    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		(void)snprintf(text, text_size, "unknown");
+		return;
+	}
+	(void)snprintf(text, text_size, address->sa_family == AF_INET6 ?
+	    "[%s]:%s" : "%s:%s", host, port);
+}
+
+/* The idle timer fired: close unless there was activity meanwhile. */
+static void
+connection_idle_expired(struct dispatcher *d, struct timer *timer, void *arg)
+{
+	struct connection	*connection = arg;
+	uint64_t		 idle_for, limit;
+
+	(void)timer;
+	limit = connection->service->idle_timeout_usec;
+	idle_for = dispatcher_now(d) - connection->last_activity_usec;
+	if (idle_for >= limit) {
+		connection_finish(connection, "idle timeout");
+		return;
+	}
+	/* Lazy re-arm: one timer operation per timeout, not per read. */
+	(void)dispatcher_timer_start(d, &connection->idle_timer,
+	    limit - idle_for, 0);
+}
+
+/* Note activity, which postpones the idle timeout. */
+void
+connection_touch(struct connection *connection)
+{
+	connection->last_activity_usec = dispatcher_now(connection->dispatcher);
+}
+
+/* Suppress SIGPIPE on fd where the OS can only do it per socket. */
+static void
+suppress_sigpipe(int fd)
+{
+#if HAVE_DECL_SO_NOSIGPIPE
+	int	on = 1;
+
+	/* macOS: no MSG_NOSIGNAL, so set SO_NOSIGPIPE on each socket. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof(on));
+#else
+	(void)fd;
+#endif
+}
+
+/* Take over an accepted, non-blocking fd and start its protocol. */
+int
+connection_start(struct dispatcher *d, const struct service *service, int fd,
+    const struct sockaddr *peer, socklen_t peer_length)
+{
+	struct connection	*connection;
+
+	if ((connection = calloc(1, sizeof(*connection))) == NULL) {
+		log_errno(LOG_LEVEL_WARNING, "%s: connection refused",
+		    service->protocol->name);
+		(void)close(fd);
+		return -1;
+	}
+	connection->dispatcher = d;
+	connection->service = service;
+	connection->fd = fd;
+	connection->started_usec = dispatcher_now(d);
+	connection->last_activity_usec = connection->started_usec;
+	format_socket_address(peer, peer_length, connection->peer,
+	    sizeof(connection->peer));
+	suppress_sigpipe(fd);
+	timer_init(&connection->idle_timer, connection_idle_expired,
+	    connection);
+	connection->next = connection_list;
+	if (connection_list != NULL)
+		connection_list->previous = connection;
+	connection_list = connection;
+	connection_total++;
+	if (service->idle_timeout_usec != 0 &&
+	    dispatcher_timer_start(d, &connection->idle_timer,
+	    service->idle_timeout_usec, 0) == -1) {
+		connection_finish(connection, strerror(errno));
+		return -1;
+	}
+	if (service->protocol->open(connection) == -1) {
+		connection_finish(connection, errno != 0 ? strerror(errno) :
+		    "protocol refused");
+		return -1;
+	}
+	return 0;
+}
+
+/* End a connection: log it, release the protocol, close the fd. */
+void
+connection_finish(struct connection *connection, const char *reason)
+{
+	uint64_t	duration;
+
+	duration = dispatcher_now(connection->dispatcher) -
+	    connection->started_usec;
+	log_message(LOG_LEVEL_INFO, "%s: %s closed after %llu.%03llus, "
+	    "%llu bytes in, %llu bytes out: %s",
+	    connection->service->protocol->name, connection->peer,
+	    (unsigned long long)(duration / 1000000),
+	    (unsigned long long)(duration / 1000 % 1000),
+	    (unsigned long long)connection->bytes_in,
+	    (unsigned long long)connection->bytes_out, reason);
+	connection->service->protocol->release(connection);
+	dispatcher_timer_stop(connection->dispatcher, &connection->idle_timer);
+	(void)dispatcher_unwatch(connection->dispatcher, connection->fd);
+	(void)close(connection->fd);
+	if (connection->previous != NULL)
+		connection->previous->next = connection->next;
+	else
+		connection_list = connection->next;
+	if (connection->next != NULL)
+		connection->next->previous = connection->previous;
+	connection_total--;
+	free(connection);
+}
+
+/* End every connection of this process, for a fast stop. */
+void
+connection_finish_all(const char *reason)
+{
+	while (connection_list != NULL)
+		connection_finish(connection_list, reason);
+}
+
+/* The number of open connections in this process. */
+size_t
+connection_count(void)
+{
+	return connection_total;
+}
+
+/* read(2) that counts bytes and notes activity. */
+ssize_t
+connection_read(struct connection *connection, void *buffer, size_t size)
+{
+	ssize_t	count;
+
+	do
+		count = read(connection->fd, buffer, size);
+	while (count == -1 && errno == EINTR);
+	if (count > 0) {
+		connection->bytes_in += (uint64_t)count;
+		connection_touch(connection);
+	}
+	return count;
+}
+
+/* send(2) that never raises SIGPIPE, counts bytes and notes activity. */
+ssize_t
+connection_write(struct connection *connection, const void *buffer,
+    size_t size)
+{
+	ssize_t	count;
+
+	do
+		count = send(connection->fd, buffer, size, SEND_FLAGS);
+	while (count == -1 && errno == EINTR);
+	if (count > 0) {
+		connection->bytes_out += (uint64_t)count;
+		connection_touch(connection);
+	}
+	return count;
+}

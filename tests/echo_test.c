@@ -1,0 +1,392 @@
+/*
+ * echo_test.c: integration tests of the echo service, run against the real
+ * daemon once per compiled backend, over loopback only.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "daemon_harness.h"
+#include "dispatcher.h"
+
+#define CASES_MAX	64
+#define NAME_MAX_LENGTH	96
+
+struct echo_fixture {
+	const char		*backend;
+	struct daemon_process	 daemon;
+};
+
+/* Start the daemon on the fixture's backend with one -l argument. */
+static void
+start_echo(struct echo_fixture *fixture, const char *listen)
+{
+	const char	*arguments[] = { "-d", "-v", "-b", fixture->backend,
+			    "-l", listen, NULL };
+
+	if (harness_start(&fixture->daemon, arguments, 1) == -1)
+		fail_msg("pforkd -b %s -l %s did not start", fixture->backend,
+		    listen);
+}
+
+/* Stop the daemon with SIGTERM and check it exits 0 within a second. */
+static void
+stop_echo(struct echo_fixture *fixture)
+{
+	int	status = harness_stop(&fixture->daemon, SIGTERM, 1000);
+
+	if (status != 0)
+		fail_msg("pforkd exited with %d; log:\n%s", status,
+		    fixture->daemon.log);
+}
+
+/* Connect to the daemon's first port on 127.0.0.1. */
+static int
+connect_echo(struct echo_fixture *fixture)
+{
+	int	fd = harness_connect("127.0.0.1", fixture->daemon.ports[0]);
+
+	assert_true(fd >= 0);
+	return fd;
+}
+
+/* Bytes written come back in order, over several round trips. */
+static void
+test_round_trips(void **state)
+{
+	struct echo_fixture	*fixture = *state;
+	char			 message[64], reply[64];
+	int			 fd, i;
+
+	start_echo(fixture, "echo@127.0.0.1:0");
+	fd = connect_echo(fixture);
+	for (i = 0; i < 100; i++) {
+		(void)snprintf(message, sizeof(message), "line %d\r\n", i);
+		assert_int_equal(harness_write_all(fd, message,
+		    strlen(message)), 0);
+		assert_int_equal(harness_read_exact(fd, reply,
+		    strlen(message), 5000), 0);
+		assert_memory_equal(message, reply, strlen(message));
+	}
+	(void)close(fd);
+	stop_echo(fixture);
+}
+
+/* After shutdown(SHUT_WR) the pending echo still arrives, then EOF. */
+static void
+test_half_close(void **state)
+{
+	struct echo_fixture	*fixture = *state;
+	char			 reply[64];
+	int			 fd;
+
+	start_echo(fixture, "echo@127.0.0.1:0");
+	fd = connect_echo(fixture);
+	assert_int_equal(harness_write_all(fd, "hello\n", 6), 0);
+	assert_int_equal(shutdown(fd, SHUT_WR), 0);
+	assert_int_equal(harness_read_until_eof(fd, reply, sizeof(reply),
+	    5000), 6);
+	assert_memory_equal(reply, "hello\n", 6);
+	(void)close(fd);
+	stop_echo(fixture);
+}
+
+/* Fill buffer with a pattern that detects reordering and loss. */
+static void
+fill_pattern(unsigned char *buffer, size_t length)
+{
+	size_t	i;
+
+	for (i = 0; i < length; i++)
+		buffer[i] = (unsigned char)((i * 7 + i / 251) & 0xff);
+}
+
+/*
+ * A peer that writes 32 MiB without reading: pforkd stops reading once its
+ * bounded buffer is full, so the writer blocks (EAGAIN) after what the
+ * kernel's socket buffers hold (Linux autotunes loopback buffers to a few
+ * MiB) plus pforkd's 64 KiB; then every byte comes back, in order.
+ */
+static void
+test_backpressure(void **state)
+{
+	struct echo_fixture	*fixture = *state;
+	const size_t		 total = 32 * 1024 * 1024;
+	unsigned char		*sent, *received;
+	size_t			 written = 0, got = 0;
+	ssize_t			 count;
+	struct pollfd		 pfd;
+	int			 fd, rounds = 0, blocked = 0, size = 65536;
+
+	sent = malloc(total);
+	received = malloc(total);
+	assert_non_null(sent);
+	assert_non_null(received);
+	fill_pattern(sent, total);
+	start_echo(fixture, "echo@127.0.0.1:0");
+	fd = connect_echo(fixture);
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	/* Write until the stream is blocked; it must block well short. */
+	while (written < total && rounds++ < 10000) {
+		count = write(fd, sent + written, total - written);
+		if (count > 0) {
+			written += (size_t)count;
+			continue;
+		}
+		assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, 300) == 0) {
+			blocked = 1;
+			break;
+		}
+	}
+	if (!blocked || written > total / 2)
+		fail_msg("%zu bytes written without blocking", written);
+	/* Now drain, writing the rest as room appears. */
+	rounds = 0;
+	while (got < total && rounds++ < 100000) {
+		pfd.fd = fd;
+		pfd.events = POLLIN | (written < total ? POLLOUT : 0);
+		assert_true(poll(&pfd, 1, 5000) > 0);
+		if (pfd.revents & POLLIN) {
+			count = read(fd, received + got, total - got);
+			assert_true(count > 0);
+			got += (size_t)count;
+		}
+		if ((pfd.revents & POLLOUT) && written < total) {
+			count = write(fd, sent + written, total - written);
+			if (count > 0)
+				written += (size_t)count;
+		}
+	}
+	assert_int_equal(got, total);
+	assert_memory_equal(sent, received, total);
+	(void)close(fd);
+	free(sent);
+	free(received);
+	stop_echo(fixture);
+}
+
+/* An idle connection is closed after its idle timeout, and logged. */
+static void
+test_idle_timeout(void **state)
+{
+	struct echo_fixture	*fixture = *state;
+	char			 reply[16];
+	uint64_t		 started;
+	int			 fd;
+
+	start_echo(fixture, "echo@127.0.0.1:0,idle=0.3");
+	fd = connect_echo(fixture);
+	started = monotonic_usec();
+	assert_int_equal(harness_read_until_eof(fd, reply, sizeof(reply),
+	    5000), 0);
+	assert_true(monotonic_usec() - started >= 250000);
+	assert_int_equal(harness_wait_log(&fixture->daemon, "idle timeout",
+	    2000), 0);
+	(void)close(fd);
+	stop_echo(fixture);
+}
+
+/* A peer that resets mid-stream ends only its own connection. */
+static void
+test_peer_reset(void **state)
+{
+	struct echo_fixture	*fixture = *state;
+	struct linger		 abort_close = { 1, 0 };
+	char			 reply[4];
+	int			 fd, other;
+
+	start_echo(fixture, "echo@127.0.0.1:0");
+	other = connect_echo(fixture);
+	fd = connect_echo(fixture);
+	assert_int_equal(harness_write_all(fd, "data", 4), 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_close,
+	    sizeof(abort_close)), 0);
+	(void)close(fd);
+	assert_int_equal(harness_write_all(other, "ping", 4), 0);
+	assert_int_equal(harness_read_exact(other, reply, 4, 5000), 0);
+	assert_memory_equal(reply, "ping", 4);
+	(void)close(other);
+	stop_echo(fixture);
+}
+
+/* SIGTERM with connections open: exit 0 within a second. */
+static void
+test_sigterm_with_connections(void **state)
+{
+	struct echo_fixture	*fixture = *state;
+	char			 reply;
+	int			 fds[10], i;
+
+	start_echo(fixture, "echo@127.0.0.1:0");
+	for (i = 0; i < 10; i++)
+		fds[i] = connect_echo(fixture);
+	assert_int_equal(harness_write_all(fds[0], "x", 1), 0);
+	assert_int_equal(harness_read_exact(fds[0], &reply, 1, 5000), 0);
+	stop_echo(fixture);
+	for (i = 0; i < 10; i++)
+		(void)close(fds[i]);
+}
+
+/* IPv6 loopback, where the host has it. */
+static void
+test_ipv6_loopback(void **state)
+{
+	struct echo_fixture	*fixture = *state;
+	char			 reply[3];
+	int			 probe, fd;
+
+	if ((probe = socket(AF_INET6, SOCK_STREAM, 0)) == -1)
+		skip();
+	(void)close(probe);
+	start_echo(fixture, "echo@[::1]:0");
+	if ((fd = harness_connect("::1", fixture->daemon.ports[0])) == -1) {
+		stop_echo(fixture);
+		skip();
+	}
+	assert_int_equal(harness_write_all(fd, "v6\n", 3), 0);
+	assert_int_equal(harness_read_exact(fd, reply, 3, 5000), 0);
+	assert_memory_equal(reply, "v6\n", 3);
+	(void)close(fd);
+	stop_echo(fixture);
+}
+
+/* A port in use: a clear message and exit 1, also when detaching. */
+static void
+test_port_in_use(void **state)
+{
+	struct echo_fixture	*fixture = *state;
+	char			 listen[64], output[4096];
+	const char		*foreground[] = { "-d", "-b", fixture->backend,
+				    "-l", listen, NULL };
+	const char		*detached[] = { "-b", fixture->backend, "-l",
+				    listen, NULL };
+
+	start_echo(fixture, "echo@127.0.0.1:0");
+	(void)snprintf(listen, sizeof(listen), "echo@127.0.0.1:%d",
+	    fixture->daemon.ports[0]);
+	assert_int_equal(harness_run(foreground, output, sizeof(output),
+	    5000), 1);
+	assert_non_null(strstr(output, "Address already in use"));
+	assert_int_equal(harness_run(detached, output, sizeof(output), 5000),
+	    1);
+	assert_non_null(strstr(output, "Address already in use"));
+	stop_echo(fixture);
+}
+
+/* Create the fixture for one case; the backend name is the state. */
+static int
+setup(void **state)
+{
+	struct echo_fixture	*fixture;
+
+	if ((fixture = calloc(1, sizeof(*fixture))) == NULL)
+		return -1;
+	fixture->backend = *state;
+	fixture->daemon.pid = -1;
+	*state = fixture;
+	return 0;
+}
+
+/* Kill a daemon a failed case left running and free the fixture. */
+static int
+teardown(void **state)
+{
+	struct echo_fixture	*fixture = *state;
+
+	if (fixture->daemon.pid > 0)
+		(void)harness_stop(&fixture->daemon, SIGKILL, 1000);
+	free(fixture);
+	return 0;
+}
+
+/* The command line: -V lists backends; bad flags exit 2. */
+static void
+test_command_line(void **state)
+{
+	char		 output[4096];
+	const char	*version[] = { "-V", NULL };
+	const char	*bad_backend[] = { "-b", "nosuch", NULL };
+	const char	*bad_listen[] = { "-d", "-l", "echo@nowhere", NULL };
+	const char	*bad_flag[] = { "-Z", NULL };
+
+	(void)state;
+	assert_int_equal(harness_run(version, output, sizeof(output), 5000),
+	    0);
+	assert_non_null(strstr(output, "pforkd " PACKAGE_VERSION));
+	assert_non_null(strstr(output, "backends: "));
+	assert_non_null(strstr(output, "poll"));
+	assert_int_equal(harness_run(bad_backend, output, sizeof(output),
+	    5000), 2);
+	assert_non_null(strstr(output, "unknown backend 'nosuch'"));
+	assert_int_equal(harness_run(bad_listen, output, sizeof(output),
+	    5000), 1);
+	assert_non_null(strstr(output, "expected ADDRESS:PORT"));
+	assert_int_equal(harness_run(bad_flag, output, sizeof(output),
+	    5000), 2);
+	assert_non_null(strstr(output, "usage:"));
+}
+
+static const struct {
+	const char		*name;
+	CMUnitTestFunction	 function;
+} echo_cases[] = {
+	{ "round trips", test_round_trips },
+	{ "half-close flushes the echo", test_half_close },
+	{ "backpressure bounds the buffer", test_backpressure },
+	{ "idle timeout", test_idle_timeout },
+	{ "peer reset", test_peer_reset },
+	{ "SIGTERM with open connections", test_sigterm_with_connections },
+	{ "IPv6 loopback", test_ipv6_loopback },
+	{ "port in use", test_port_in_use },
+};
+
+int
+main(void)
+{
+	static struct CMUnitTest	 tests[CASES_MAX];
+	static char			 names[CASES_MAX][NAME_MAX_LENGTH];
+	const struct backend_ops *const	*backend;
+	size_t				 count = 0, i;
+
+	(void)signal(SIGPIPE, SIG_IGN);
+	tests[count].name = "command line";
+	tests[count++].test_func = test_command_line;
+	for (backend = dispatcher_backends(); *backend != NULL; backend++) {
+		for (i = 0; i < sizeof(echo_cases) / sizeof(echo_cases[0]) &&
+		    count < CASES_MAX; i++) {
+			(void)snprintf(names[count], NAME_MAX_LENGTH,
+			    "%s: %s", backend_ops_name(*backend),
+			    echo_cases[i].name);
+			tests[count].name = names[count];
+			tests[count].test_func = echo_cases[i].function;
+			tests[count].setup_func = setup;
+			tests[count].teardown_func = teardown;
+			tests[count].initial_state =
+			    (void *)(uintptr_t)backend_ops_name(*backend);
+			count++;
+		}
+	}
+	return _cmocka_run_group_tests("echo", tests, count, NULL, NULL);
+}
