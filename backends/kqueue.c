@@ -26,8 +26,8 @@
 
 /*
  * FreeBSD silently shortens waits beyond 24 hours (kqueue(2), BUGS); do it
- * here so every BSD sees the same valid timespec.  The core simply waits
- * again.
+ * here so every BSD, even with a 32-bit time_t, gets the same valid
+ * timespec.  The core simply waits again.
  */
 #define KQUEUE_MAX_WAIT_USEC	(INT64_C(86400) * 1000000)
 

@@ -45,8 +45,8 @@ test_ipv4(void **state)
 	(void)state;
 	parse_ok(&service, "echo@127.0.0.1:7007");
 	assert_ptr_equal(service.protocol, &protocol_echo);
-	assert_string_equal(service.address, "127.0.0.1");
-	assert_string_equal(service.port, "7007");
+	assert_string_equal(service.listens[0].address, "127.0.0.1");
+	assert_string_equal(service.listens[0].port, "7007");
 	assert_true(service.idle_timeout_usec == SERVICE_DEFAULT_IDLE_USEC);
 }
 
@@ -58,11 +58,11 @@ test_ipv6_any_and_options(void **state)
 
 	(void)state;
 	parse_ok(&service, "echo@[::1]:0,idle=1.5");
-	assert_string_equal(service.address, "::1");
-	assert_string_equal(service.port, "0");
+	assert_string_equal(service.listens[0].address, "::1");
+	assert_string_equal(service.listens[0].port, "0");
 	assert_true(service.idle_timeout_usec == 1500000);
 	parse_ok(&service, "echo@:7,idle=0");
-	assert_string_equal(service.address, "");
+	assert_string_equal(service.listens[0].address, "");
 	assert_true(service.idle_timeout_usec == 0);
 }
 
@@ -85,6 +85,8 @@ test_refusals(void **state)
 	parse_refused("echo@127.0.0.1:7,idle=nan", "idle");
 	parse_refused("echo@127.0.0.1:7,idle=1e99", "idle");
 	parse_refused("echo@127.0.0.1:7,idle", "expected key=value");
+	parse_refused("echo@127.0.0.1:7,listen=:8", "not an option of -l");
+	parse_refused("echo@127.0.0.1:7,max-connections=x", "whole number");
 	parse_refused("echo@127.0.0.1:7,colour=blue", "unknown option");
 }
 

@@ -66,7 +66,7 @@ acceptor_resume(struct dispatcher *d, struct timer *timer, void *arg)
 	(void)timer;
 	if (dispatcher_set_events(d, acceptor->fd, EVENT_READ) == -1)
 		log_errno(LOG_LEVEL_ERROR, "%s: cannot resume accepting",
-		    acceptor->service->protocol->name);
+		    acceptor->service->name);
 }
 
 /* Stop watching the listener for a while after EMFILE/ENFILE. */
@@ -75,7 +75,7 @@ acceptor_pause(struct acceptor *acceptor)
 {
 	if (!acceptor->out_of_descriptors)
 		log_errno(LOG_LEVEL_WARNING, "%s: accept paused for %d ms",
-		    acceptor->service->protocol->name,
+		    acceptor->service->name,
 		    ACCEPT_PAUSE_USEC / 1000);
 	acceptor->out_of_descriptors = 1;
 	(void)dispatcher_set_events(acceptor->dispatcher, acceptor->fd, 0);
@@ -115,7 +115,7 @@ acceptor_ready(struct dispatcher *d, int fd, int events, void *arg)
 				return;
 			default:
 				log_errno(LOG_LEVEL_WARNING, "%s: accept",
-				    acceptor->service->protocol->name);
+				    acceptor->service->name);
 				return;
 			}
 		}

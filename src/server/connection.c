@@ -98,7 +98,7 @@ connection_start(struct dispatcher *d, const struct service *service, int fd,
 
 	if ((connection = calloc(1, sizeof(*connection))) == NULL) {
 		log_errno(LOG_LEVEL_WARNING, "%s: connection refused",
-		    service->protocol->name);
+		    service->name);
 		(void)close(fd);
 		return -1;
 	}
@@ -141,7 +141,7 @@ connection_finish(struct connection *connection, const char *reason)
 	    connection->started_usec;
 	log_message(LOG_LEVEL_INFO, "%s: %s closed after %llu.%03llus, "
 	    "%llu bytes in, %llu bytes out: %s",
-	    connection->service->protocol->name, connection->peer,
+	    connection->service->name, connection->peer,
 	    (unsigned long long)(duration / 1000000),
 	    (unsigned long long)(duration / 1000 % 1000),
 	    (unsigned long long)connection->bytes_in,

@@ -118,11 +118,12 @@ close_all(int *fds, size_t count)
 }
 
 /*
- * Bind every socket of service into fds (room for
- * LISTEN_SOCKETS_PER_SERVICE); 0, or -1 with a message in error.
+ * Bind the sockets of one listen address of service into fds (room for
+ * LISTEN_SOCKETS_PER_ADDRESS); 0, or -1 with a message in error.
  */
 int
-listen_socket_open(const struct service *service, int *fds, size_t *count,
+listen_socket_open(const struct service *service,
+    const struct listen_address *listen, int *fds, size_t *count,
     char *error, size_t error_size)
 {
 	static const int	 any_families[] = { AF_INET6, AF_INET };
@@ -132,10 +133,10 @@ listen_socket_open(const struct service *service, int *fds, size_t *count,
 	int			 fd;
 
 	*count = 0;
-	host = service->address[0] != '\0' ? service->address : NULL;
+	host = listen->address[0] != '\0' ? listen->address : NULL;
 	families = host != NULL ? 1 : 2;
 	for (i = 0; i < families; i++) {
-		list = resolve(host, service->port, host != NULL ? AF_UNSPEC :
+		list = resolve(host, listen->port, host != NULL ? AF_UNSPEC :
 		    any_families[i], error, error_size);
 		if (list == NULL) {
 			/* A host without IPv6 still serves IPv4 for "any". */
@@ -150,9 +151,9 @@ listen_socket_open(const struct service *service, int *fds, size_t *count,
 		}
 		if (fd == -1) {
 			(void)snprintf(error, error_size, "%s on %s%s%s:%s: %s",
-			    service->protocol->name, host && strchr(host, ':') ?
+			    service->name, host && strchr(host, ':') ?
 			    "[" : "", host ? host : "*", host &&
-			    strchr(host, ':') ? "]" : "", service->port,
+			    strchr(host, ':') ? "]" : "", listen->port,
 			    strerror(errno));
 			freeaddrinfo(list);
 			goto fail;

@@ -6,12 +6,14 @@
 
 #include <stddef.h>
 
+struct listen_address;
 struct service;
 
-#define LISTEN_SOCKETS_PER_SERVICE	2	/* IPv6 and IPv4 */
+#define LISTEN_SOCKETS_PER_ADDRESS	2	/* IPv6 and IPv4 for "any" */
 #define LISTEN_BACKLOG			1024
 
-int	listen_socket_open(const struct service *, int *fds, size_t *count,
+int	listen_socket_open(const struct service *,
+	    const struct listen_address *, int *fds, size_t *count,
 	    char *error, size_t error_size);
 int	socket_set_nonblocking(int fd);
 int	socket_set_cloexec(int fd);

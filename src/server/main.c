@@ -40,10 +40,10 @@ struct options {
 struct server {
 	struct service	 services[SERVICES_MAX];
 	size_t		 service_count;
-	int		 listen_fds[SERVICES_MAX * LISTEN_SOCKETS_PER_SERVICE];
-	const struct service *listen_services[SERVICES_MAX *
-			     LISTEN_SOCKETS_PER_SERVICE];
-	struct acceptor	 acceptors[SERVICES_MAX * LISTEN_SOCKETS_PER_SERVICE];
+#define LISTENERS_MAX	(SERVICES_MAX * LISTEN_SOCKETS_PER_ADDRESS)
+	int		 listen_fds[LISTENERS_MAX];
+	const struct service *listen_services[LISTENERS_MAX];
+	struct acceptor	 acceptors[LISTENERS_MAX];
 	size_t		 listen_count;
 };
 
@@ -161,10 +161,11 @@ bind_services(struct server *server)
 {
 	char	error[256];
 	size_t	i, j, count;
-	int	fds[LISTEN_SOCKETS_PER_SERVICE];
+	int	fds[LISTEN_SOCKETS_PER_ADDRESS];
 
 	for (i = 0; i < server->service_count; i++) {
-		if (listen_socket_open(&server->services[i], fds, &count,
+		if (listen_socket_open(&server->services[i],
+		    &server->services[i].listens[0], fds, &count,
 		    error, sizeof(error)) == -1) {
 			(void)fprintf(stderr, "pforkd: cannot listen: %s\n",
 			    error);
@@ -205,7 +206,7 @@ start_serving(struct server *server, struct dispatcher *d)
 		listen_socket_describe(server->listen_fds[i], where,
 		    sizeof(where));
 		log_message(LOG_LEVEL_NOTICE, "%s: listening on %s",
-		    server->listen_services[i]->protocol->name, where);
+		    server->listen_services[i]->name, where);
 	}
 	return 0;
 }

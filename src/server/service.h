@@ -1,27 +1,59 @@
 /*
  * service.h: one configured service: a protocol, where it listens, and
  * the limits that apply to its connections.
+ *
+ * The same option keys serve the configuration file (as "key value" lines
+ * in a service block) and -l (as ",key=value"): service_set_option() is
+ * the one place that knows them.
  */
 #ifndef PFORKD_SERVICE_H
 #define PFORKD_SERVICE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct protocol;
 
+#define SERVICE_NAME_MAX	64
 #define SERVICE_ADDRESS_MAX	64
 #define SERVICE_PORT_MAX	8
+#define SERVICE_LISTENS_MAX	8
+
+struct listen_address {
+	char	address[SERVICE_ADDRESS_MAX];	/* numeric; "" = any */
+	char	port[SERVICE_PORT_MAX];
+};
+
+/* Bits of service->explicit: options set for this service itself. */
+#define SERVICE_SET_IDLE		0x01
+#define SERVICE_SET_LIFETIME		0x02
+#define SERVICE_SET_MAX_CONNECTIONS	0x04
+#define SERVICE_SET_PER_SOURCE_MAX	0x08
 
 struct service {
+	char			 name[SERVICE_NAME_MAX];
 	const struct protocol	*protocol;
-	char			 address[SERVICE_ADDRESS_MAX]; /* "" = any */
-	char			 port[SERVICE_PORT_MAX];
+	struct listen_address	 listens[SERVICE_LISTENS_MAX];
+	size_t			 listen_count;
 	uint64_t		 idle_timeout_usec;	/* 0 = none */
+	uint64_t		 lifetime_usec;		/* 0 = none */
+	unsigned int		 max_connections;	/* 0 = no cap */
+	unsigned int		 per_source_max;	/* 0 = no cap */
+	unsigned int		 explicit;		/* SERVICE_SET_* */
+	char			 origin[128];	/* "FILE:LINE:COL" or "-l ..." */
 };
 
 #define SERVICE_DEFAULT_IDLE_USEC	(300 * (uint64_t)1000000)
 
+void	service_init(struct service *, const char *name);
+int	service_set_option(struct service *, const char *key,
+	    const char *value, char *error, size_t error_size);
+int	service_add_listen(struct service *, const char *endpoint,
+	    char *error, size_t error_size);
 int	service_parse_listen(struct service *, const char *spec,
 	    char *error, size_t error_size);
+int	parse_seconds(const char *text, double limit, uint64_t *usec);
+int	parse_count(const char *text, unsigned long limit,
+	    unsigned int *count);
 
 #endif /* PFORKD_SERVICE_H */
