@@ -6,7 +6,8 @@
  */
 #include "config.h"
 
-#ifdef HAVE_KQUEUE
+/* TEST_KQUEUE_EMULATION: Linux test builds over tests/kqueue_emulation. */
+#if defined(HAVE_KQUEUE) || defined(TEST_KQUEUE_EMULATION)
 
 #include <sys/types.h>
 #include <sys/event.h>
@@ -319,4 +320,4 @@ const struct backend_ops backend_kqueue = {
 	kqueue_backend_poll
 };
 
-#endif /* HAVE_KQUEUE */
+#endif /* HAVE_KQUEUE || TEST_KQUEUE_EMULATION */
