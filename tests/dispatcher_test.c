@@ -34,11 +34,12 @@
 #include "test_util.h"
 
 #define SLICE_USEC		100000		/* longest single loop wait */
-#define QUIET_USEC		20000		/* how long "nothing" is awaited */
-#define LIMIT_USEC		5000000		/* safety net of one bounded wait */
-#define BULK_LIMIT_USEC		30000000	/* the same for 10,000 of anything */
+#define QUIET_USEC		20000		/* wait that must stay quiet */
+#define LIMIT_USEC		5000000		/* bound of one wait */
+#define BULK_LIMIT_USEC		30000000	/* the same for 10,000 things */
 #define LIMIT_ITERATIONS	1000000L
-#define WATCHDOG_SECONDS	120
+#define WATCHDOG_SECONDS	60		/* per case */
+#define RUN_WATCHDOG_SECONDS	10		/* per dispatcher_run() */
 #define MAX_BACKENDS		8
 #define FIXTURE_BLOCKS		4
 
@@ -88,17 +89,16 @@ struct read_record {
 /* Shared bookkeeping of a group of timer probes. */
 struct timer_log {
 	int		fired;
-	int		early;		/* fired before their earliest deadline */
+	int		early;		/* fired before their deadline */
 	int		out_of_order;	/* fired after a later deadline's */
-	uint64_t	latest_low;	/* highest low bound of a fired deadline */
+	uint64_t	latest_low;	/* highest low bound fired so far */
 };
 
 /* A timer whose deadline is known to lie within [low, high]. */
 struct timer_probe {
 	struct timer		 timer;
 	struct timer_log	*log;
-	struct timer_probe	*victim;	/* stopped by this one's callback */
-	uint64_t		 delay;
+	struct timer_probe	*victim;	/* stopped by this one's call */
 	uint64_t		 low;
 	uint64_t		 high;
 	int			 calls;
@@ -106,8 +106,9 @@ struct timer_probe {
 };
 
 static int	in_loop;	/* whether a dispatcher_run* call is active */
+static long	nofile_limit;	/* the soft fd limit, raised by main() */
 
-/* Fail unless fd callbacks only ever see their interest. */
+/* Count a call whose events are empty or outside the fd's interest. */
 static void
 check_interest(struct dispatcher *d, int fd, int events, int *misdelivered)
 {
@@ -335,9 +336,10 @@ static void
 case_create(void **state)
 {
 	struct fixture		*fixture = fixture_of(state);
-	const char		*name = backend_ops_name(fixture->instance->ops);
+	const char		*name;
 	struct dispatcher	*other;
 
+	name = backend_ops_name(fixture->instance->ops);
 	assert_string_equal(dispatcher_backend_name(fixture->dispatcher),
 	    name);
 	errno = 0;
@@ -679,7 +681,9 @@ case_close_reuse(void **state)
 	/* The batch that ran the first callback is over: check it. */
 	assert_int_equal(reuse.failures, 0);
 	assert_int_equal(reuse.first_calls, 1);
-	assert_int_equal(reuse.new_calls, 0);
+	if (reuse.new_calls != 0)
+		fail_msg("the new fd %d got the closed fd's stale event",
+		    reuse.reused);
 	assert_int_not_equal(reuse.reused, -1);
 	survivor = reuse.reused == first[0] ? second[0] : first[0];
 	assert_int_equal(dispatcher_unwatch(d, survivor), 0);
@@ -719,16 +723,11 @@ case_many_fds(void **state)
 	struct fixture		*fixture = fixture_of(state);
 	struct dispatcher	*d = fixture->dispatcher;
 	struct many_pipe	*pipes;
-	long			 limit;
 	int			 i, fds[2], total = 0, bad_reads = 0;
 
-	if (backend_is(fixture, "select"))
-		skip();		/* select stops at FD_SETSIZE */
-	if ((limit = test_raise_nofile()) < MANY_FDS_NOFILE) {
-		fprintf(stderr, "# fd limit %ld < %d\n", limit,
-		    MANY_FDS_NOFILE);
+	/* main() leaves these runs out; this is only a fallback. */
+	if (backend_is(fixture, "select") || nofile_limit < MANY_FDS_NOFILE)
 		skip();
-	}
 	pipes = fixture_alloc(fixture, MANY_PIPES, sizeof(*pipes));
 	for (i = 0; i < MANY_PIPES; i++) {
 		fixture_pipe(fixture, fds);
@@ -770,8 +769,8 @@ case_fd_setsize(void **state)
 	struct io_record	 record = { 0 };
 	int			 pair[2], high, low;
 
-	if (test_raise_nofile() <= FD_SETSIZE)
-		skip();
+	if (nofile_limit <= FD_SETSIZE)
+		skip();		/* main() leaves this run out */
 	fixture_readable_pair(fixture, pair);
 	high = fixture_dup_at(fixture, pair[0], FD_SETSIZE);
 	if (!backend_is(fixture, "select")) {
@@ -824,7 +823,6 @@ probe_arm(struct dispatcher *d, struct timer_probe *probe, uint64_t delay)
 {
 	uint64_t	before;
 
-	probe->delay = delay;
 	before = monotonic_usec();
 	assert_int_equal(dispatcher_timer_start(d, &probe->timer, delay, 0),
 	    0);
@@ -863,13 +861,13 @@ case_timer_order(void **state)
 	static const uint64_t	 delays_ms[] = { 40, 10, 50, 20, 30 };
 	struct fixture		*fixture = fixture_of(state);
 	struct dispatcher	*d = fixture->dispatcher;
-	struct timer_probe	 probes[5];
+	struct timer_probe	*probes;
 	struct timer_log	 log = { 0 };
 	uint64_t		 started, finished;
 	size_t			 i, count = sizeof(delays_ms) /
 				    sizeof(delays_ms[0]);
 
-	memset(probes, 0, sizeof(probes));
+	probes = fixture_alloc(fixture, count, sizeof(*probes));
 	started = monotonic_usec();
 	for (i = 0; i < count; i++)
 		probe_start(d, &probes[i], &log, delays_ms[i] * MSEC);
@@ -898,13 +896,13 @@ case_timer_never_early(void **state)
 				    2500, 5000, 13000 };
 	struct fixture		*fixture = fixture_of(state);
 	struct dispatcher	*d = fixture->dispatcher;
-	struct timer_probe	 probes[8];
+	struct timer_probe	*probes;
 	struct timer_log	 log = { 0 };
 	size_t			 i, count = sizeof(delays_usec) /
 				    sizeof(delays_usec[0]);
 	int			 iterations;
 
-	memset(probes, 0, sizeof(probes));
+	probes = fixture_alloc(fixture, count, sizeof(*probes));
 	for (i = 0; i < count; i++)
 		probe_start(d, &probes[i], &log, delays_usec[i]);
 	/* Each wait ends by the next deadline, so this loop is bounded. */
@@ -924,30 +922,33 @@ case_timer_cancel(void **state)
 {
 	struct fixture		*fixture = fixture_of(state);
 	struct dispatcher	*d = fixture->dispatcher;
-	struct timer_probe	 keeper, stopped, victim, sentinel, idle;
+	struct timer_probe	*probes, *keeper, *stopped, *victim, *sentinel;
+	struct timer_probe	*idle;
 	struct timer_log	 log = { 0 };
 
-	memset(&keeper, 0, sizeof(keeper));
-	memset(&stopped, 0, sizeof(stopped));
-	memset(&victim, 0, sizeof(victim));
-	memset(&sentinel, 0, sizeof(sentinel));
-	probe_start(d, &keeper, &log, 10 * MSEC);
-	probe_start(d, &stopped, &log, 20 * MSEC);
-	probe_start(d, &victim, &log, 30 * MSEC);
-	probe_start(d, &sentinel, &log, 50 * MSEC);
-	keeper.victim = &victim;
-	dispatcher_timer_stop(d, &stopped.timer);
-	assert_false(timer_is_pending(&stopped.timer));
-	dispatcher_timer_stop(d, &stopped.timer);	/* harmless twice */
-	timer_init(&idle.timer, probe_fired, &idle);
-	dispatcher_timer_stop(d, &idle.timer);		/* and never started */
+	probes = fixture_alloc(fixture, 5, sizeof(*probes));
+	keeper = &probes[0];
+	stopped = &probes[1];
+	victim = &probes[2];
+	sentinel = &probes[3];
+	idle = &probes[4];
+	probe_start(d, keeper, &log, 10 * MSEC);
+	probe_start(d, stopped, &log, 20 * MSEC);
+	probe_start(d, victim, &log, 30 * MSEC);
+	probe_start(d, sentinel, &log, 50 * MSEC);
+	keeper->victim = victim;
+	dispatcher_timer_stop(d, &stopped->timer);
+	assert_false(timer_is_pending(&stopped->timer));
+	dispatcher_timer_stop(d, &stopped->timer);	/* harmless twice */
+	timer_init(&idle->timer, probe_fired, idle);
+	dispatcher_timer_stop(d, &idle->timer);		/* and never started */
 	assert_int_equal(dispatcher_timer_count(d), 3);
 	/* The sentinel's deadline is after every other one. */
-	run_until(d, &sentinel.calls, 1, LIMIT_USEC, "sentinel timer");
-	assert_int_equal(keeper.calls, 1);
-	assert_int_equal(stopped.calls, 0);
-	assert_int_equal(victim.calls, 0);
-	assert_false(timer_is_pending(&victim.timer));
+	run_until(d, &sentinel->calls, 1, LIMIT_USEC, "sentinel timer");
+	assert_int_equal(keeper->calls, 1);
+	assert_int_equal(stopped->calls, 0);
+	assert_int_equal(victim->calls, 0);
+	assert_false(timer_is_pending(&victim->timer));
 	assert_int_equal(dispatcher_timer_count(d), 0);
 	check_log(&log);
 }
@@ -976,23 +977,23 @@ case_timer_repeat(void **state)
 {
 	struct fixture		*fixture = fixture_of(state);
 	struct dispatcher	*d = fixture->dispatcher;
-	struct repeater		 repeater;
+	struct repeater		*repeater;
 	uint64_t		 started;
 
-	memset(&repeater, 0, sizeof(repeater));
-	timer_init(&repeater.timer, repeater_fired, &repeater);
+	repeater = fixture_alloc(fixture, 1, sizeof(*repeater));
+	timer_init(&repeater->timer, repeater_fired, repeater);
 	started = monotonic_usec();
-	assert_int_equal(dispatcher_timer_start(d, &repeater.timer,
+	assert_int_equal(dispatcher_timer_start(d, &repeater->timer,
 	    REPEAT_INTERVAL_USEC, REPEAT_INTERVAL_USEC), 0);
-	run_until(d, &repeater.calls, REPEAT_COUNT, LIMIT_USEC,
+	run_until(d, &repeater->calls, REPEAT_COUNT, LIMIT_USEC,
 	    "repeating timer");
-	assert_false(timer_is_pending(&repeater.timer));
+	assert_false(timer_is_pending(&repeater->timer));
 	assert_int_equal(dispatcher_timer_count(d), 0);
 	/* The n-th call is due n intervals after the start at the earliest. */
-	assert_true(repeater.last_call - started >=
+	assert_true(repeater->last_call - started >=
 	    (uint64_t)REPEAT_COUNT * REPEAT_INTERVAL_USEC);
 	expect_quiet(d, "after the repeating timer stopped");
-	assert_int_equal(repeater.calls, REPEAT_COUNT);
+	assert_int_equal(repeater->calls, REPEAT_COUNT);
 }
 
 /* A timer that re-arms itself with delay 0 from its callback. */
@@ -1019,22 +1020,22 @@ case_timer_rearm_zero(void **state)
 {
 	struct fixture		*fixture = fixture_of(state);
 	struct dispatcher	*d = fixture->dispatcher;
-	struct rearmer		 rearmer;
+	struct rearmer		*rearmer;
 	int			 ran, iterations;
 
-	memset(&rearmer, 0, sizeof(rearmer));
-	timer_init(&rearmer.timer, rearmer_fired, &rearmer);
-	assert_int_equal(dispatcher_timer_start(d, &rearmer.timer, 0, 0), 0);
-	for (iterations = 0; rearmer.calls < REARM_COUNT; iterations++) {
+	rearmer = fixture_alloc(fixture, 1, sizeof(*rearmer));
+	timer_init(&rearmer->timer, rearmer_fired, rearmer);
+	assert_int_equal(dispatcher_timer_start(d, &rearmer->timer, 0, 0), 0);
+	for (iterations = 0; rearmer->calls < REARM_COUNT; iterations++) {
 		if (iterations >= 1000)
-			fail_msg("%d calls after %d iterations", rearmer.calls,
+			fail_msg("%d calls after %d iterations", rearmer->calls,
 			    iterations);
 		if ((ran = loop_once(d, SLICE_USEC)) > 1)
 			fail_msg("%d calls in one iteration", ran);
 	}
-	assert_int_equal(rearmer.calls, REARM_COUNT);
-	assert_int_equal(rearmer.failures, 0);
-	assert_false(timer_is_pending(&rearmer.timer));
+	assert_int_equal(rearmer->calls, REARM_COUNT);
+	assert_int_equal(rearmer->failures, 0);
+	assert_false(timer_is_pending(&rearmer->timer));
 	assert_int_equal(dispatcher_timer_count(d), 0);
 }
 
@@ -1044,25 +1045,25 @@ case_timer_restart(void **state)
 {
 	struct fixture		*fixture = fixture_of(state);
 	struct dispatcher	*d = fixture->dispatcher;
-	struct timer_probe	 probe;
+	struct timer_probe	*probe;
 	struct timer_log	 log = { 0 };
 
-	memset(&probe, 0, sizeof(probe));
-	probe_start(d, &probe, &log, 10000 * MSEC);
-	probe_arm(d, &probe, 5 * MSEC);
+	probe = fixture_alloc(fixture, 1, sizeof(*probe));
+	probe_start(d, probe, &log, 10000 * MSEC);
+	probe_arm(d, probe, 5 * MSEC);
 	assert_int_equal(dispatcher_timer_count(d), 1);
-	run_until(d, &probe.calls, 1, LIMIT_USEC, "re-armed timer");
+	run_until(d, &probe->calls, 1, LIMIT_USEC, "re-armed timer");
 	check_log(&log);
 	assert_int_equal(dispatcher_timer_count(d), 0);
 
 	/* A repeating timer restarted as one-shot fires once. */
-	assert_int_equal(dispatcher_timer_start(d, &probe.timer, MSEC, MSEC),
+	assert_int_equal(dispatcher_timer_start(d, &probe->timer, MSEC, MSEC),
 	    0);
-	probe_arm(d, &probe, 2 * MSEC);
-	run_until(d, &probe.calls, 2, LIMIT_USEC, "restarted as one-shot");
-	assert_false(timer_is_pending(&probe.timer));
+	probe_arm(d, probe, 2 * MSEC);
+	run_until(d, &probe->calls, 2, LIMIT_USEC, "restarted as one-shot");
+	assert_false(timer_is_pending(&probe->timer));
 	expect_quiet(d, "after the one-shot restart");
-	assert_int_equal(probe.calls, 2);
+	assert_int_equal(probe->calls, 2);
 }
 
 /* A small deterministic generator, so that failures can be replayed. */
@@ -1248,12 +1249,15 @@ case_signal_usr2(void **state)
 	assert_true(signal_is_ignored(SIGUSR2));
 }
 
-/* What the stop case saw. */
+/* The stop case's timers and what they saw. */
 struct stop_state {
-	int	io_calls;
-	int	timer_calls;
-	int	safety_fired;
-	int	repeats;
+	struct timer	due;
+	struct timer	safety;
+	struct timer	repeating;
+	int		io_calls;
+	int		timer_calls;
+	int		safety_fired;
+	int		repeats;
 };
 
 /* fd callback: ask the loop to stop; the fd stays ready. */
@@ -1301,15 +1305,20 @@ stop_on_third(struct dispatcher *d, struct timer *timer, void *arg)
 		dispatcher_stop(d);
 }
 
-/* Run the loop with in_loop set. */
+/* dispatcher_run() under a short watchdog, since it cannot be bounded. */
 static int
-run_loop(struct dispatcher *d)
+run_loop(struct fixture *fixture)
 {
+	char	what[256];
 	int	result;
 
+	(void)snprintf(what, sizeof(what), "%s: dispatcher_run()",
+	    fixture->instance->name);
+	test_watchdog_arm(RUN_WATCHDOG_SECONDS, what);
 	in_loop = 1;
-	result = dispatcher_run(d);
+	result = dispatcher_run(fixture->dispatcher);
 	in_loop = 0;
+	test_watchdog_arm(WATCHDOG_SECONDS, fixture->instance->name);
 	return result;
 }
 
@@ -1319,44 +1328,49 @@ case_stop(void **state)
 {
 	struct fixture		*fixture = fixture_of(state);
 	struct dispatcher	*d = fixture->dispatcher;
-	struct stop_state	 stop = { 0, 0, 0, 0 };
-	struct timer		 due, safety, repeating;
+	struct stop_state	*stop;
 	int			 first[2], second[2];
 
+	stop = fixture_alloc(fixture, 1, sizeof(*stop));
 	fixture_readable_pair(fixture, first);
 	fixture_readable_pair(fixture, second);
 	assert_int_equal(dispatcher_watch(d, first[0], EVENT_READ,
-	    stop_from_io, &stop), 0);
+	    stop_from_io, stop), 0);
 	assert_int_equal(dispatcher_watch(d, second[0], EVENT_READ,
-	    stop_from_io, &stop), 0);
-	timer_init(&safety, stop_safety, &stop);
-	assert_int_equal(dispatcher_timer_start(d, &safety, LIMIT_USEC, 0), 0);
+	    stop_from_io, stop), 0);
+	timer_init(&stop->safety, stop_safety, stop);
+	assert_int_equal(dispatcher_timer_start(d, &stop->safety, LIMIT_USEC,
+	    0), 0);
 	/* A timer already due when the loop starts runs in its first batch. */
-	timer_init(&due, count_stop_timer, &stop);
-	assert_int_equal(dispatcher_timer_start(d, &due, MSEC, 0), 0);
+	timer_init(&stop->due, count_stop_timer, stop);
+	assert_int_equal(dispatcher_timer_start(d, &stop->due, MSEC, 0), 0);
 	test_sleep_until_after(monotonic_usec() + MSEC);
-	assert_int_equal(run_loop(d), 0);
-	assert_int_equal(stop.safety_fired, 0);
+	assert_int_equal(run_loop(fixture), 0);
+	assert_int_equal(stop->safety_fired, 0);
 	/* Both ready fds were in the batch; nothing ran after it. */
-	assert_int_equal(stop.io_calls, 2);
-	assert_int_equal(stop.timer_calls, 1);
+	assert_int_equal(stop->io_calls, 2);
+	assert_int_equal(stop->timer_calls, 1);
 
 	/* The loop can run again, and a timer can stop it too. */
 	assert_int_equal(dispatcher_unwatch(d, first[0]), 0);
 	assert_int_equal(dispatcher_unwatch(d, second[0]), 0);
-	timer_init(&repeating, stop_on_third, &stop);
-	assert_int_equal(dispatcher_timer_start(d, &repeating, MSEC, MSEC), 0);
-	assert_int_equal(run_loop(d), 0);
-	assert_int_equal(stop.safety_fired, 0);
-	assert_int_equal(stop.repeats, 3);
-	assert_true(timer_is_pending(&repeating));
-	dispatcher_timer_stop(d, &repeating);
-	dispatcher_timer_stop(d, &safety);
+	timer_init(&stop->repeating, stop_on_third, stop);
+	assert_int_equal(dispatcher_timer_start(d, &stop->repeating, MSEC,
+	    MSEC), 0);
+	assert_int_equal(run_loop(fixture), 0);
+	assert_int_equal(stop->safety_fired, 0);
+	assert_int_equal(stop->repeats, 3);
+	assert_true(timer_is_pending(&stop->repeating));
+	dispatcher_timer_stop(d, &stop->repeating);
+	dispatcher_timer_stop(d, &stop->safety);
 }
 
-/* What the "nothing left" case saw. */
+/* The "nothing left" case's timers and what they saw. */
 struct leftover {
+	struct timer	one_shot;
+	struct timer	first_link;
 	struct timer	chained;
+	struct timer	stopped;
 	int		io_calls;
 	int		timer_calls;
 	int		failures;
@@ -1405,73 +1419,81 @@ case_run_until_empty(void **state)
 {
 	struct fixture		*fixture = fixture_of(state);
 	struct dispatcher	*d = fixture->dispatcher;
-	struct leftover		 leftover;
+	struct leftover		*leftover;
 	struct io_record	 quiet = { 0 };
 	struct signal_record	 signals = { 0, 0, 0 };
-	struct timer		 one_shot, first_link, stopped;
 	int			 ready[2], idle[2];
 
-	memset(&leftover, 0, sizeof(leftover));
-	assert_int_equal(run_loop(d), 0);		/* empty from the start */
+	leftover = fixture_alloc(fixture, 1, sizeof(*leftover));
+	assert_int_equal(run_loop(fixture), 0);	/* empty from the start */
 
 	fixture_readable_pair(fixture, ready);
 	fixture_readable_pair(fixture, idle);
 	assert_int_equal(dispatcher_watch(d, ready[0], EVENT_READ,
-	    drain_and_unwatch, &leftover), 0);
+	    drain_and_unwatch, leftover), 0);
 	/* Registered without interest: nothing to wait for. */
 	assert_int_equal(dispatcher_watch(d, idle[0], 0, record_io, &quiet),
 	    0);
-	timer_init(&one_shot, count_leftover_timer, &leftover);
-	assert_int_equal(dispatcher_timer_start(d, &one_shot, 2 * MSEC, 0), 0);
-	timer_init(&first_link, start_chained, &leftover);
-	assert_int_equal(dispatcher_timer_start(d, &first_link, MSEC, 0), 0);
-	timer_init(&stopped, count_leftover_timer, &leftover);
-	assert_int_equal(dispatcher_timer_start(d, &stopped, 10000 * MSEC, 0),
-	    0);
-	dispatcher_timer_stop(d, &stopped);
+	timer_init(&leftover->one_shot, count_leftover_timer, leftover);
+	assert_int_equal(dispatcher_timer_start(d, &leftover->one_shot,
+	    2 * MSEC, 0), 0);
+	timer_init(&leftover->first_link, start_chained, leftover);
+	assert_int_equal(dispatcher_timer_start(d, &leftover->first_link,
+	    MSEC, 0), 0);
+	timer_init(&leftover->stopped, count_leftover_timer, leftover);
+	assert_int_equal(dispatcher_timer_start(d, &leftover->stopped,
+	    10000 * MSEC, 0), 0);
+	dispatcher_timer_stop(d, &leftover->stopped);
 	/* A signal caught and then ignored is not waited for either. */
 	fixture_uses_signals(fixture);
 	assert_int_equal(dispatcher_signal(d, SIGUSR1, record_signal,
 	    &signals), 0);
 	assert_int_equal(dispatcher_signal_ignore(d, SIGUSR1), 0);
-	assert_int_equal(run_loop(d), 0);
-	assert_int_equal(leftover.io_calls, 1);
-	assert_int_equal(leftover.timer_calls, 3);
-	assert_int_equal(leftover.failures, 0);
+	assert_int_equal(run_loop(fixture), 0);
+	assert_int_equal(leftover->io_calls, 1);
+	assert_int_equal(leftover->timer_calls, 3);
+	assert_int_equal(leftover->failures, 0);
 	assert_int_equal(quiet.calls, 0);
 	assert_int_equal(signals.calls, 0);
 	assert_int_equal(dispatcher_timer_count(d), 0);
 }
 
-/* One case, run on every backend. */
+#define NEEDS_NOTHING	0
+#define NEEDS_MANY_FDS	1	/* not select, fd limit >= MANY_FDS_NOFILE */
+#define NEEDS_HIGH_FD	2	/* fd limit > FD_SETSIZE */
+
+/* One case, run on every backend that meets its needs. */
 struct test_case {
 	const char		*name;
 	CMUnitTestFunction	 function;
+	int			 needs;
 };
 
 static const struct test_case	test_cases[] = {
-	{ "create", case_create },
-	{ "read readiness", case_read_readiness },
-	{ "write readiness", case_write_readiness },
-	{ "EOF", case_eof },
-	{ "peer reset", case_peer_reset },
-	{ "interest changes", case_interest_changes },
-	{ "unwatch in callback", case_unwatch_in_callback },
-	{ "close in callback with fd reuse", case_close_reuse },
-	{ "10,000 fds", case_many_fds },
-	{ "FD_SETSIZE", case_fd_setsize },
-	{ "timer order", case_timer_order },
-	{ "timer never early", case_timer_never_early },
-	{ "timer cancel", case_timer_cancel },
-	{ "timer repeat", case_timer_repeat },
-	{ "timer re-armed with delay 0", case_timer_rearm_zero },
-	{ "timer restart", case_timer_restart },
-	{ "10,000 timers", case_many_timers },
-	{ "10,000 timers, half cancelled", case_many_timers_cancel },
-	{ "signal SIGUSR1", case_signal_usr1 },
-	{ "signal SIGUSR2", case_signal_usr2 },
-	{ "stop from a callback", case_stop },
-	{ "run returns when nothing is left", case_run_until_empty },
+	{ "create", case_create, NEEDS_NOTHING },
+	{ "read readiness", case_read_readiness, NEEDS_NOTHING },
+	{ "write readiness", case_write_readiness, NEEDS_NOTHING },
+	{ "EOF", case_eof, NEEDS_NOTHING },
+	{ "peer reset", case_peer_reset, NEEDS_NOTHING },
+	{ "interest changes", case_interest_changes, NEEDS_NOTHING },
+	{ "unwatch in callback", case_unwatch_in_callback, NEEDS_NOTHING },
+	{ "close in callback with fd reuse", case_close_reuse, NEEDS_NOTHING },
+	{ "10,000 fds", case_many_fds, NEEDS_MANY_FDS },
+	{ "FD_SETSIZE", case_fd_setsize, NEEDS_HIGH_FD },
+	{ "timer order", case_timer_order, NEEDS_NOTHING },
+	{ "timer never early", case_timer_never_early, NEEDS_NOTHING },
+	{ "timer cancel", case_timer_cancel, NEEDS_NOTHING },
+	{ "timer repeat", case_timer_repeat, NEEDS_NOTHING },
+	{ "timer re-armed with delay 0", case_timer_rearm_zero, NEEDS_NOTHING },
+	{ "timer restart", case_timer_restart, NEEDS_NOTHING },
+	{ "10,000 timers", case_many_timers, NEEDS_NOTHING },
+	{ "10,000 timers, half cancelled",
+	    case_many_timers_cancel, NEEDS_NOTHING },
+	{ "signal SIGUSR1", case_signal_usr1, NEEDS_NOTHING },
+	{ "signal SIGUSR2", case_signal_usr2, NEEDS_NOTHING },
+	{ "stop from a callback", case_stop, NEEDS_NOTHING },
+	{ "run returns when nothing is left",
+	    case_run_until_empty, NEEDS_NOTHING },
 };
 
 #define CASE_COUNT	(sizeof(test_cases) / sizeof(test_cases[0]))
@@ -1505,6 +1527,25 @@ backends_under_test(const struct backend_ops **list)
 	return count;
 }
 
+/*
+ * Why a case cannot run on a backend here, or NULL.  Such runs are left
+ * out of the group instead of calling skip(): cmocka 1.1.5 prints a skipped
+ * test as "not ok N # SKIP", which automake's tap-driver counts as FAIL.
+ */
+static const char *
+unmet_need(const struct backend_ops *ops, const struct test_case *test_case)
+{
+	if ((test_case->needs & NEEDS_MANY_FDS) &&
+	    strcmp(backend_ops_name(ops), "select") == 0)
+		return "select stops at FD_SETSIZE";
+	if ((test_case->needs & NEEDS_MANY_FDS) &&
+	    nofile_limit < MANY_FDS_NOFILE)
+		return "the hard fd limit is too low";
+	if ((test_case->needs & NEEDS_HIGH_FD) && nofile_limit <= FD_SETSIZE)
+		return "the hard fd limit is not above FD_SETSIZE";
+	return NULL;
+}
+
 /* A string "<backend>: <case>" in fresh memory, or NULL. */
 static char *
 instance_name(const struct backend_ops *ops, const char *case_name)
@@ -1526,20 +1567,28 @@ main(void)
 	const struct backend_ops	*backends[MAX_BACKENDS];
 	struct test_instance		*instances;
 	struct CMUnitTest		*tests;
+	const char			*reason;
 	size_t				 backend_count, count, b, c, i;
 	int				 failures;
 
 	(void)signal(SIGPIPE, SIG_IGN);
+	nofile_limit = test_raise_nofile();
 	backend_count = backends_under_test(backends);
-	count = backend_count * CASE_COUNT;
-	instances = calloc(count, sizeof(*instances));
-	tests = calloc(count, sizeof(*tests));
+	instances = calloc(backend_count * CASE_COUNT, sizeof(*instances));
+	tests = calloc(backend_count * CASE_COUNT, sizeof(*tests));
 	if (instances == NULL || tests == NULL) {
 		perror("calloc");
 		return 1;
 	}
 	for (i = 0, b = 0; b < backend_count; b++) {
-		for (c = 0; c < CASE_COUNT; c++, i++) {
+		for (c = 0; c < CASE_COUNT; c++) {
+			if ((reason = unmet_need(backends[b],
+			    &test_cases[c])) != NULL) {
+				printf("# skipped %s: %s: %s\n",
+				    backend_ops_name(backends[b]),
+				    test_cases[c].name, reason);
+				continue;
+			}
 			instances[i].ops = backends[b];
 			instances[i].name = instance_name(backends[b],
 			    test_cases[c].name);
@@ -1552,8 +1601,11 @@ main(void)
 			tests[i].setup_func = setup;
 			tests[i].teardown_func = teardown;
 			tests[i].initial_state = &instances[i];
+			i++;
 		}
 	}
+	count = i;
+	(void)fflush(stdout);
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	failures = _cmocka_run_group_tests("dispatcher", tests, count, NULL,
 	    NULL);

@@ -23,5 +23,9 @@ const struct protocol	*protocol_find(const char *name);
 const char		*protocol_names(void);
 
 extern const struct protocol protocol_echo;
+extern const struct protocol protocol_discard;
+extern const struct protocol protocol_chargen;
+extern const struct protocol protocol_daytime;
+extern const struct protocol protocol_time;
 
 #endif /* PFORKD_PROTOCOL_H */

@@ -4,12 +4,17 @@
 #include "config.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "protocol.h"
 
 static const struct protocol *const builtin_protocols[] = {
 	&protocol_echo,
+	&protocol_discard,
+	&protocol_chargen,
+	&protocol_daytime,
+	&protocol_time,
 	NULL
 };
 
@@ -29,5 +34,18 @@ protocol_find(const char *name)
 const char *
 protocol_names(void)
 {
-	return "echo";
+	static char	names[256];
+	size_t		i, used = 0;
+	int		length;
+
+	if (names[0] != '\0')
+		return names;
+	for (i = 0; builtin_protocols[i] != NULL; i++) {
+		length = snprintf(names + used, sizeof(names) - used, "%s%s",
+		    i > 0 ? ", " : "", builtin_protocols[i]->name);
+		if (length < 0 || (size_t)length >= sizeof(names) - used)
+			break;
+		used += (size_t)length;
+	}
+	return names;
 }

@@ -33,6 +33,21 @@
 static struct connection	*connection_list;
 static size_t			 connection_total;
 
+/* Where this worker counts its connections; unset in a lone process. */
+static struct scoreboard		*admission_board;
+static int				 admission_row;
+static const struct configuration	*admission_configuration;
+
+/* Count this process's connections in row of the shared scoreboard. */
+void
+connection_use_scoreboard(struct scoreboard *board, int row,
+    const struct configuration *configuration)
+{
+	admission_board = board;
+	admission_row = row;
+	admission_configuration = configuration;
+}
+
 /* Write "ADDR:PORT" or "[ADDR]:PORT" for a socket address into text. */
 void
 format_socket_address(const struct sockaddr *address, socklen_t length,
@@ -49,23 +64,54 @@ format_socket_address(const struct sockaddr *address, socklen_t length,
 	    "[%s]:%s" : "%s:%s", host, port);
 }
 
-/* The idle timer fired: close unless there was activity meanwhile. */
+/*
+ * Microseconds until the connection's idle timeout or lifetime ends (the
+ * earlier), 0 when one has ended, UINT64_MAX when neither applies.
+ */
+static uint64_t
+connection_time_left(struct connection *connection, uint64_t now,
+    const char **reason)
+{
+	const struct service	*service = connection->service;
+	uint64_t		 left = UINT64_MAX, elapsed;
+
+	if (service->idle_timeout_usec != 0) {
+		elapsed = now - connection->last_activity_usec;
+		left = elapsed >= service->idle_timeout_usec ? 0 :
+		    service->idle_timeout_usec - elapsed;
+		*reason = "idle timeout";
+	}
+	if (service->lifetime_usec != 0) {
+		elapsed = now - connection->started_usec;
+		if (elapsed >= service->lifetime_usec) {
+			*reason = "lifetime reached";
+			return 0;
+		}
+		if (service->lifetime_usec - elapsed < left)
+			left = service->lifetime_usec - elapsed;
+	}
+	return left;
+}
+
+/*
+ * The deadline timer fired: close if idle or too old, else re-arm.  Lazy:
+ * activity only records a time, so a busy connection costs one timer
+ * operation per timeout period, not one per read.
+ */
 static void
-connection_idle_expired(struct dispatcher *d, struct timer *timer, void *arg)
+connection_deadline(struct dispatcher *d, struct timer *timer, void *arg)
 {
 	struct connection	*connection = arg;
-	uint64_t		 idle_for, limit;
+	const char		*reason = "timeout";
+	uint64_t		 left;
 
 	(void)timer;
-	limit = connection->service->idle_timeout_usec;
-	idle_for = dispatcher_now(d) - connection->last_activity_usec;
-	if (idle_for >= limit) {
-		connection_finish(connection, "idle timeout");
+	left = connection_time_left(connection, dispatcher_now(d), &reason);
+	if (left == 0) {
+		connection_finish(connection, reason);
 		return;
 	}
-	/* Lazy re-arm: one timer operation per timeout, not per read. */
-	(void)dispatcher_timer_start(d, &connection->idle_timer,
-	    limit - idle_for, 0);
+	(void)dispatcher_timer_start(d, &connection->idle_timer, left, 0);
 }
 
 /* Note activity, which postpones the idle timeout. */
@@ -95,12 +141,29 @@ connection_start(struct dispatcher *d, const struct service *service, int fd,
     const struct sockaddr *peer, socklen_t peer_length)
 {
 	struct connection	*connection;
+	const char		*reason = NULL;
+	uint64_t		 left;
 
 	if ((connection = calloc(1, sizeof(*connection))) == NULL) {
 		log_errno(LOG_LEVEL_WARNING, "%s: connection refused",
 		    service->name);
 		(void)close(fd);
 		return -1;
+	}
+	if (admission_board != NULL) {
+		if (scoreboard_admit(admission_board, admission_row,
+		    admission_configuration, (int)(service -
+		    admission_configuration->services), peer,
+		    &connection->admission, &reason) == -1) {
+			format_socket_address(peer, peer_length,
+			    connection->peer, sizeof(connection->peer));
+			log_message(LOG_LEVEL_INFO, "%s: %s refused: %s",
+			    service->name, connection->peer, reason);
+			free(connection);
+			(void)close(fd);
+			return -1;
+		}
+		connection->admitted = 1;
 	}
 	connection->dispatcher = d;
 	connection->service = service;
@@ -110,16 +173,16 @@ connection_start(struct dispatcher *d, const struct service *service, int fd,
 	format_socket_address(peer, peer_length, connection->peer,
 	    sizeof(connection->peer));
 	suppress_sigpipe(fd);
-	timer_init(&connection->idle_timer, connection_idle_expired,
-	    connection);
+	timer_init(&connection->idle_timer, connection_deadline, connection);
 	connection->next = connection_list;
 	if (connection_list != NULL)
 		connection_list->previous = connection;
 	connection_list = connection;
 	connection_total++;
-	if (service->idle_timeout_usec != 0 &&
-	    dispatcher_timer_start(d, &connection->idle_timer,
-	    service->idle_timeout_usec, 0) == -1) {
+	left = connection_time_left(connection, connection->started_usec,
+	    &reason);
+	if (left != UINT64_MAX && dispatcher_timer_start(d,
+	    &connection->idle_timer, left, 0) == -1) {
 		connection_finish(connection, strerror(errno));
 		return -1;
 	}
@@ -150,6 +213,9 @@ connection_finish(struct connection *connection, const char *reason)
 	dispatcher_timer_stop(connection->dispatcher, &connection->idle_timer);
 	(void)dispatcher_unwatch(connection->dispatcher, connection->fd);
 	(void)close(connection->fd);
+	if (connection->admitted)
+		scoreboard_leave(admission_board, admission_row,
+		    &connection->admission);
 	if (connection->previous != NULL)
 		connection->previous->next = connection->next;
 	else

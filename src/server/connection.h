@@ -14,7 +14,9 @@
 #include <stdint.h>
 
 #include "dispatcher.h"
+#include "scoreboard.h"
 
+struct configuration;
 struct service;
 
 #define CONNECTION_PEER_MAX	56	/* "[IPv6]:port" */
@@ -29,11 +31,15 @@ struct connection {
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
 	void			*protocol_state;
+	struct admission	 admission;	/* counted in the scoreboard */
+	int			 admitted;
 	struct connection	*previous;
 	struct connection	*next;
 	char			 peer[CONNECTION_PEER_MAX];
 };
 
+void	 connection_use_scoreboard(struct scoreboard *, int row,
+	    const struct configuration *);
 int	 connection_start(struct dispatcher *, const struct service *, int fd,
 	    const struct sockaddr *, socklen_t);
 void	 connection_finish(struct connection *, const char *reason);

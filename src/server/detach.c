@@ -86,31 +86,27 @@ detach_begin(void)
 	if (pid > 0)
 		_exit(0);
 	if (chdir("/") == -1 || redirect_standard_fds() == -1) {
-		detach_failed(report[1], strerror(errno));
+		detach_report(report[1], strerror(errno));
 		_exit(1);
 	}
 	(void)fcntl(report[1], F_SETFD, FD_CLOEXEC);
 	return report[1];
 }
 
-/* Tell the starting command that the daemon serves. */
+/*
+ * Tell the starting command the verdict: NULL message means the daemon
+ * serves, anything else is why it cannot start.
+ */
 void
-detach_succeeded(int report_fd)
+detach_report(int report_fd, const char *message)
 {
 	char	byte = '\0';
 
 	if (report_fd == -1)
 		return;
-	(void)write(report_fd, &byte, 1);
-	(void)close(report_fd);
-}
-
-/* Tell the starting command why the daemon cannot start. */
-void
-detach_failed(int report_fd, const char *message)
-{
-	if (report_fd == -1)
-		return;
-	(void)write(report_fd, message, strlen(message));
+	if (message == NULL)
+		(void)write(report_fd, &byte, 1);
+	else
+		(void)write(report_fd, message, strlen(message));
 	(void)close(report_fd);
 }

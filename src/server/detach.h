@@ -6,7 +6,6 @@
 #define PFORKD_DETACH_H
 
 int	detach_begin(void);
-void	detach_succeeded(int report_fd);
-void	detach_failed(int report_fd, const char *message);
+void	detach_report(int report_fd, const char *message);
 
 #endif /* PFORKD_DETACH_H */

@@ -1,8 +1,7 @@
 /*
- * main.c: pforkd's command line and start-up.
- *
- * For now one process binds every listener, builds its dispatcher and
- * serves; the pre-fork master comes next and reuses these pieces.
+ * main.c: pforkd's command line and start-up order: build and check the
+ * configuration, bind every listener, detach (reporting failures back to
+ * the shell), write the pid file, then hand over to the master.
  */
 #include "config.h"
 
@@ -13,39 +12,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "acceptor.h"
-#include "connection.h"
+#include "configuration.h"
 #include "detach.h"
 #include "dispatcher.h"
-#include "listen_socket.h"
+#include "listener_set.h"
 #include "log.h"
+#include "master.h"
+#include "pid_file.h"
 #include "protocol.h"
-#include "service.h"
+#include "settings.h"
 
-#define SERVICES_MAX	64
-
-static const char *const default_services[] = {
-	"echo@127.0.0.1:7007",
-	NULL
-};
-
-struct options {
-	const char	*backend;
-	const char	*listen[SERVICES_MAX];
-	size_t		 listen_count;
-	int		 foreground;
-	int		 verbosity;
-};
-
-struct server {
-	struct service	 services[SERVICES_MAX];
-	size_t		 service_count;
-#define LISTENERS_MAX	(SERVICES_MAX * LISTEN_SOCKETS_PER_ADDRESS)
-	int		 listen_fds[LISTENERS_MAX];
-	const struct service *listen_services[LISTENERS_MAX];
-	struct acceptor	 acceptors[LISTENERS_MAX];
-	size_t		 listen_count;
-};
+#define EXIT_USAGE	2
 
 /* Print the names of the compiled backends, best first, to stream. */
 static void
@@ -61,17 +38,28 @@ print_backend_names(FILE *stream)
 static void
 usage(FILE *stream)
 {
-	(void)fprintf(stream, "usage: pforkd [-dhVv] [-b backend] "
-	    "[-l listen]...\n  -b backend  event backend, one of:");
+	(void)fprintf(stream,
+	    "usage: pforkd [-dhnVv] [-b backend] [-f file] [-L log] "
+	    "[-l listen]...\n"
+	    "              [-p pidfile] [-u user[:group]] [-w workers]\n"
+	    "  -b backend  event backend, one of:");
 	print_backend_names(stream);
 	(void)fprintf(stream, " (default: the first)\n"
 	    "  -d          stay in the foreground and log to stderr\n"
+	    "  -f file     read the configuration file (see pforkd.conf(5))\n"
 	    "  -h          print this help and exit\n"
-	    "  -l listen   serve SERVICE@[ADDRESS]:PORT[,idle=SECONDS]\n"
+	    "  -L log      log to stderr, syslog[:facility] or file:PATH\n"
+	    "  -l listen   serve SERVICE@[ADDRESS]:PORT[,key=value]...\n"
 	    "              (repeatable; services: %s)\n"
+	    "  -n          check the configuration and exit\n"
+	    "  -p pidfile  write the master's pid to pidfile, locked\n"
+	    "  -u user     run the workers as user[:group]\n"
 	    "  -V          print the version and the compiled backends\n"
-	    "  -v          more verbose: one line per connection\n"
-	    "Without -l: echo on 127.0.0.1:7007.\n", protocol_names());
+	    "  -v          more verbose (-v: one line per connection)\n"
+	    "  -w workers  number of worker processes (default: online CPUs)\n"
+	    "Without -f or -l: the bundled defaults on 127.0.0.1 (echo 7007, "
+	    "discard 7009,\ndaytime 7013, chargen 7019, time 7037).\n",
+	    protocol_names());
 }
 
 /* Print the version and the backends compiled in, best first. */
@@ -83,186 +71,162 @@ print_version(void)
 	(void)printf("\n");
 }
 
-/* Parse the command line into options; exits on -h, -V and errors. */
+/* Exit with a usage error about an option's argument. */
 static void
-parse_options(int argc, char **argv, struct options *options)
+bad_argument(const char *message, const char *argument)
 {
-	int	c;
+	(void)fprintf(stderr, "pforkd: %s '%s'\n", message, argument);
+	exit(EXIT_USAGE);
+}
 
-	while ((c = getopt(argc, argv, "b:dhl:Vv")) != -1) {
-		switch (c) {
-		case 'b':
-			if (dispatcher_find_backend(optarg) == NULL) {
-				(void)fprintf(stderr, "pforkd: unknown backend "
-				    "'%s' (see pforkd -V)\n", optarg);
-				exit(2);
-			}
-			options->backend = optarg;
-			break;
-		case 'd':
-			options->foreground = 1;
-			break;
-		case 'h':
+/* Record one option; returns 1 when the caller should check the config. */
+static int
+take_option(int option, struct settings *settings)
+{
+	unsigned long	 workers;
+	char		*end;
+
+	switch (option) {
+	case 'b':
+		if (dispatcher_find_backend(optarg) == NULL)
+			bad_argument("unknown backend (see pforkd -V):", optarg);
+		settings->backend = optarg;
+		break;
+	case 'd':
+		settings->foreground = 1;
+		break;
+	case 'f':
+		settings->file = optarg;
+		break;
+	case 'L':
+		if (!log_target_valid(optarg))
+			bad_argument("-L takes stderr, syslog[:facility] or "
+			    "file:PATH, not", optarg);
+		settings->log_target = optarg;
+		break;
+	case 'l':
+		if (settings->listen_count == SETTINGS_LISTENS_MAX)
+			bad_argument("too many -l options at", optarg);
+		settings->listens[settings->listen_count++] = optarg;
+		break;
+	case 'n':
+		return 1;
+	case 'p':
+		settings->pid_file = optarg;
+		break;
+	case 'u':
+		settings->user = optarg;
+		break;
+	case 'v':
+		settings->verbosity++;
+		break;
+	case 'w':
+		errno = 0;
+		workers = strtoul(optarg, &end, 10);
+		if (*end != '\0' || errno != 0 || workers < 1 ||
+		    workers > CONFIGURATION_WORKERS_MAX)
+			bad_argument("-w takes a number of workers from 1 to "
+			    "64, not", optarg);
+		settings->workers = (unsigned int)workers;
+		break;
+	default:
+		usage(stderr);
+		exit(EXIT_USAGE);
+	}
+	return 0;
+}
+
+/* Parse the command line; sets *check_only for -n. */
+static void
+parse_command_line(int argc, char **argv, struct settings *settings,
+    int *check_only)
+{
+	int	option;
+
+	while ((option = getopt(argc, argv, "b:df:hL:l:np:u:Vvw:")) != -1) {
+		if (option == 'h') {
 			usage(stdout);
 			exit(0);
-		case 'l':
-			if (options->listen_count == SERVICES_MAX) {
-				(void)fprintf(stderr, "pforkd: at most %d -l "
-				    "options\n", SERVICES_MAX);
-				exit(2);
-			}
-			options->listen[options->listen_count++] = optarg;
-			break;
-		case 'V':
+		}
+		if (option == 'V') {
 			print_version();
 			exit(0);
-		case 'v':
-			options->verbosity++;
-			break;
-		default:
-			usage(stderr);
-			exit(2);
 		}
+		if (take_option(option, settings))
+			*check_only = 1;
 	}
 	if (optind != argc) {
 		(void)fprintf(stderr, "pforkd: unexpected argument '%s'\n",
 		    argv[optind]);
 		usage(stderr);
-		exit(2);
+		exit(EXIT_USAGE);
 	}
 }
 
-/* Parse the services named by -l, or the defaults; 0 or -1. */
-static int
-load_services(struct server *server, const struct options *options)
-{
-	char		 error[256];
-	const char	*spec;
-	size_t		 i, count;
-
-	count = options->listen_count;
-	for (i = 0; count == 0 ? default_services[i] != NULL : i < count;
-	    i++) {
-		spec = count == 0 ? default_services[i] : options->listen[i];
-		if (service_parse_listen(&server->services[i], spec, error,
-		    sizeof(error)) == -1) {
-			(void)fprintf(stderr, "pforkd: -l %s: %s\n", spec,
-			    error);
-			return -1;
-		}
-		server->service_count++;
-	}
-	return 0;
-}
-
-/* Bind every service's sockets; 0, or -1 after printing why. */
-static int
-bind_services(struct server *server)
-{
-	char	error[256];
-	size_t	i, j, count;
-	int	fds[LISTEN_SOCKETS_PER_ADDRESS];
-
-	for (i = 0; i < server->service_count; i++) {
-		if (listen_socket_open(&server->services[i],
-		    &server->services[i].listens[0], fds, &count,
-		    error, sizeof(error)) == -1) {
-			(void)fprintf(stderr, "pforkd: cannot listen: %s\n",
-			    error);
-			return -1;
-		}
-		for (j = 0; j < count; j++) {
-			server->listen_services[server->listen_count] =
-			    &server->services[i];
-			server->listen_fds[server->listen_count++] = fds[j];
-		}
-	}
-	return 0;
-}
-
-/* SIGTERM or SIGINT: stop now. */
+/* Open the log: -L or the file's "log", else stderr with -d, else syslog. */
 static void
-stop_requested(struct dispatcher *d, int signal_number, void *arg)
+open_log(const struct settings *settings,
+    const struct configuration *configuration)
 {
-	(void)arg;
-	log_message(LOG_LEVEL_NOTICE, "%s: stopping",
-	    signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
-	dispatcher_stop(d);
-}
+	const char	*target = configuration->log_target;
 
-/* Start accepting on every listener and announce where. */
-static int
-start_serving(struct server *server, struct dispatcher *d)
-{
-	char	where[CONNECTION_PEER_MAX];
-	size_t	i;
-
-	for (i = 0; i < server->listen_count; i++) {
-		if (acceptor_start(&server->acceptors[i], d,
-		    server->listen_services[i], server->listen_fds[i]) == -1) {
-			log_errno(LOG_LEVEL_ERROR, "cannot watch a listener");
-			return -1;
-		}
-		listen_socket_describe(server->listen_fds[i], where,
-		    sizeof(where));
-		log_message(LOG_LEVEL_NOTICE, "%s: listening on %s",
-		    server->listen_services[i]->name, where);
-	}
-	return 0;
-}
-
-/* Close every listener. */
-static void
-stop_serving(struct server *server)
-{
-	size_t	i;
-
-	for (i = 0; i < server->listen_count; i++) {
-		acceptor_stop(&server->acceptors[i]);
-		(void)close(server->listen_fds[i]);
+	if (target[0] == '\0')
+		target = settings->foreground ? "stderr" : "syslog";
+	if (log_open(target, settings->verbosity) == -1) {
+		(void)fprintf(stderr, "pforkd: cannot open log %s: %s\n",
+		    target, strerror(errno));
+		exit(1);
 	}
 }
 
 int
 main(int argc, char **argv)
 {
-	static struct server	 server;
-	struct options		 options;
-	struct dispatcher	*d;
-	int			 report_fd = -1;
-	char			 message[256];
+	static struct settings	 settings;
+	struct configuration	*configuration;
+	struct listener_set	*listeners;
+	char			 error[512];
+	int			 check_only = 0, report_fd = -1, status;
 
-	memset(&options, 0, sizeof(options));
 	(void)signal(SIGPIPE, SIG_IGN);
-	parse_options(argc, argv, &options);
-	if (load_services(&server, &options) == -1 ||
-	    bind_services(&server) == -1)
+	parse_command_line(argc, argv, &settings, &check_only);
+	configuration = malloc(sizeof(*configuration));
+	listeners = malloc(sizeof(*listeners));
+	if (configuration == NULL || listeners == NULL) {
+		(void)fprintf(stderr, "pforkd: %s\n", strerror(errno));
 		return 1;
-	(void)log_open(options.foreground ? "stderr" : "syslog",
-	    options.verbosity);
-	if (!options.foreground && (report_fd = detach_begin()) == -1) {
+	}
+	if (settings_build(&settings, configuration, error,
+	    sizeof(error)) == -1) {
+		(void)fprintf(stderr, "pforkd: %s\n", error);
+		return 1;
+	}
+	if (check_only) {
+		(void)printf("pforkd: configuration OK: %zu services\n",
+		    configuration->service_count);
+		return 0;
+	}
+	if (listener_set_open(listeners, configuration, NULL, error,
+	    sizeof(error)) == -1) {
+		(void)fprintf(stderr, "pforkd: cannot listen: %s\n", error);
+		return 1;
+	}
+	open_log(&settings, configuration);
+	if (!settings.foreground && (report_fd = detach_begin()) == -1) {
 		(void)fprintf(stderr, "pforkd: cannot detach: %s\n",
 		    strerror(errno));
 		return 1;
 	}
-	if ((d = dispatcher_create(options.backend)) == NULL ||
-	    dispatcher_signal(d, SIGTERM, stop_requested, NULL) == -1 ||
-	    dispatcher_signal(d, SIGINT, stop_requested, NULL) == -1 ||
-	    start_serving(&server, d) == -1) {
-		(void)snprintf(message, sizeof(message), "cannot start the "
-		    "event loop: %s", strerror(errno));
-		log_message(LOG_LEVEL_ERROR, "%s", message);
-		detach_failed(report_fd, message);
+	if (pid_file_create(configuration->pid_file, error,
+	    sizeof(error)) == -1) {
+		log_message(LOG_LEVEL_ERROR, "%s", error);
+		if (settings.foreground)
+			(void)fprintf(stderr, "pforkd: %s\n", error);
+		detach_report(report_fd, error);
 		return 1;
 	}
-	log_message(LOG_LEVEL_NOTICE, "pforkd %s serving with %s",
-	    PACKAGE_VERSION, dispatcher_backend_name(d));
-	detach_succeeded(report_fd);
-	if (dispatcher_run(d) == -1)
-		log_errno(LOG_LEVEL_ERROR, "event loop failed");
-	stop_serving(&server);
-	connection_finish_all("server stopping");
-	dispatcher_free(d);
+	status = master_run(&settings, configuration, listeners, report_fd);
+	pid_file_remove();
 	log_close();
-	return 0;
+	return status;
 }

@@ -1,0 +1,153 @@
+/*
+ * listener_set.c: bind a configuration's listeners, reusing sockets from
+ * the previous configuration where the listen address did not change.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "connection.h"
+#include "listener_set.h"
+#include "log.h"
+
+/*
+ * The identity of a listen address across reloads: address and port, and
+ * for port 0 (a port chosen by the system) the service name too.
+ */
+static void
+listen_key(const struct service *service, const struct listen_address
+    *listen, char *key, size_t key_size)
+{
+	(void)snprintf(key, key_size, "%s|%s|%s", strcmp(listen->port, "0") ==
+	    0 ? service->name : "", listen->address, listen->port);
+}
+
+/* Move the sockets with key from reuse into set; how many moved. */
+static size_t
+take_over(struct listener_set *set, struct listener_set *reuse,
+    const char *key, int service_index)
+{
+	size_t	i, moved = 0;
+
+	if (reuse == NULL)
+		return 0;
+	for (i = 0; i < reuse->count; i++) {
+		if (reuse->listeners[i].fd == -1 ||
+		    strcmp(reuse->listeners[i].key, key) != 0)
+			continue;
+		set->listeners[set->count] = reuse->listeners[i];
+		set->listeners[set->count++].service_index = service_index;
+		reuse->listeners[i].fd = -1;
+		moved++;
+	}
+	return moved;
+}
+
+/* Bind one listen address of a service into the set; 0 or -1. */
+static int
+open_address(struct listener_set *set, const struct configuration *
+    configuration, int service_index, const struct listen_address *listen,
+    struct listener_set *reuse, char *error, size_t error_size)
+{
+	const struct service	*service = &configuration->services[service_index];
+	int			 fds[LISTEN_SOCKETS_PER_ADDRESS];
+	size_t			 count, i;
+	char			 key[sizeof(set->listeners[0].key)];
+
+	listen_key(service, listen, key, sizeof(key));
+	if (take_over(set, reuse, key, service_index) > 0)
+		return 0;
+	if (listen_socket_open(service, listen, fds, &count, error,
+	    error_size) == -1)
+		return -1;
+	for (i = 0; i < count; i++) {
+		set->listeners[set->count].fd = fds[i];
+		set->listeners[set->count].service_index = service_index;
+		(void)memcpy(set->listeners[set->count].key, key, sizeof(key));
+		set->count++;
+	}
+	return 0;
+}
+
+/*
+ * Bind every listener of configuration into set, taking unchanged sockets
+ * out of reuse (which may be NULL).  On failure, sockets bound here are
+ * closed and those taken from reuse are given back, so the caller can go
+ * on running on reuse unchanged.
+ */
+/* Undo a partial listener_set_open(): give back or close each socket. */
+static void
+listener_set_return(struct listener_set *set, struct listener_set *reuse)
+{
+	size_t	i, j;
+
+	for (i = 0; i < set->count; i++) {
+		for (j = 0; reuse != NULL && j < reuse->count; j++) {
+			if (reuse->listeners[j].fd == -1 && strcmp(
+			    reuse->listeners[j].key, set->listeners[i].key) == 0) {
+				reuse->listeners[j].fd = set->listeners[i].fd;
+				break;
+			}
+		}
+		if (reuse == NULL || j == reuse->count)
+			(void)close(set->listeners[i].fd);
+	}
+	set->count = 0;
+}
+
+int
+listener_set_open(struct listener_set *set, const struct configuration
+    *configuration, struct listener_set *reuse, char *error,
+    size_t error_size)
+{
+	size_t	service_index, address;
+
+	set->count = 0;
+	for (service_index = 0; service_index < configuration->service_count;
+	    service_index++) {
+		const struct service *service =
+		    &configuration->services[service_index];
+
+		for (address = 0; address < service->listen_count; address++)
+			if (open_address(set, configuration, (int)service_index,
+			    &service->listens[address], reuse, error,
+			    error_size) == -1)
+				goto fail;
+	}
+	return 0;
+fail:
+	/* Give taken-over sockets back, close the ones bound here. */
+	listener_set_return(set, reuse);
+	return -1;
+}
+
+/* Close every socket still in the set. */
+void
+listener_set_close(struct listener_set *set)
+{
+	size_t	i;
+
+	for (i = 0; i < set->count; i++)
+		if (set->listeners[i].fd != -1)
+			(void)close(set->listeners[i].fd);
+	set->count = 0;
+}
+
+/* Log where each listener of the set listens. */
+void
+listener_set_log(const struct listener_set *set,
+    const struct configuration *configuration)
+{
+	char	where[CONNECTION_PEER_MAX];
+	size_t	i;
+
+	for (i = 0; i < set->count; i++) {
+		listen_socket_describe(set->listeners[i].fd, where,
+		    sizeof(where));
+		log_message(LOG_LEVEL_NOTICE, "%s: listening on %s",
+		    configuration->services[set->listeners[i].service_index].name,
+		    where);
+	}
+}

@@ -1,0 +1,485 @@
+/*
+ * master.c: pre-fork supervision, after nginx's master/worker protocol.
+ *
+ *   SIGCHLD          reap; respawn a current worker into its slot, backing
+ *                    off when one keeps dying young (no fork storm);
+ *   SIGTERM, SIGINT  fast stop: workers close everything, exit 0;
+ *   SIGQUIT          graceful stop: close the listeners, workers finish
+ *                    their connections up to graceful-timeout;
+ *   SIGHUP           reload: build and check the new configuration, keep
+ *                    the sockets of unchanged listeners, start a new
+ *                    generation of workers, drain the old one;
+ *   SIGUSR1          reopen the log, here and in every worker.
+ * Each worker holds the read end of a lifeline pipe whose write end only
+ * the master has: if the master dies, the workers see EOF and drain.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "detach.h"
+#include "dispatcher.h"
+#include "log.h"
+#include "master.h"
+#include "pid_file.h"
+#include "privileges.h"
+#include "scoreboard.h"
+#include "worker.h"
+
+#define YOUNG_DEATH_USEC	(1000 * 1000)
+#define RESPAWN_BACKOFF_USEC	(100 * 1000)
+#define RESPAWN_BACKOFF_MAX	(10 * 1000 * 1000)
+#define FAST_STOP_KILL_USEC	(900 * 1000)
+#define GRACEFUL_KILL_GRACE	(2 * 1000 * 1000)
+
+enum master_state { MASTER_RUNNING, MASTER_STOPPING };
+
+struct master;
+
+struct worker_slot {
+	struct master	*master;
+	pid_t		 pid;		/* 0: empty */
+	unsigned int	 generation;
+	uint64_t	 started_usec;
+	unsigned int	 young_deaths;	/* in a row */
+	struct timer	 respawn_timer;
+};
+
+struct master {
+	const struct settings	*settings;
+	struct configuration	*configuration;
+	struct listener_set	*listeners;
+	struct identity		 identity;
+	struct scoreboard	*board;
+	struct dispatcher	*dispatcher;
+	unsigned int		 generation;
+	struct worker_slot	 slots[SCOREBOARD_ROWS];
+	int			 lifeline[2];
+	int			 report_fd;
+	enum master_state	 state;
+	int			 exit_status;
+	struct timer		 kill_timer;
+};
+
+/* The child side of a fork: drop what belongs to the master, then serve. */
+static void
+worker_child(struct master *master, int row)
+{
+	struct worker_setup	setup;
+
+	(void)close(master->lifeline[1]);
+	if (master->report_fd != -1)
+		(void)close(master->report_fd);
+	pid_file_forget();
+	dispatcher_free_after_fork(master->dispatcher);
+	memset(&setup, 0, sizeof(setup));
+	setup.configuration = master->configuration;
+	setup.listeners = master->listeners;
+	setup.identity = &master->identity;
+	setup.board = master->board;
+	setup.row = row;
+	setup.lifeline_fd = master->lifeline[0];
+	_exit(worker_main(&setup));
+}
+
+/* Fork a worker of the current generation into slot row; 0 or -1. */
+static int
+fork_worker(struct master *master, int row)
+{
+	struct worker_slot	*slot = &master->slots[row];
+	pid_t			 pid;
+
+	scoreboard_prepare_row(master->board, row, master->generation);
+	if ((pid = fork()) == -1) {
+		log_errno(LOG_LEVEL_ERROR, "cannot fork a worker");
+		scoreboard_clear_row(master->board, row);
+		return -1;
+	}
+	if (pid == 0)
+		worker_child(master, row);
+	slot->pid = pid;
+	slot->generation = master->generation;
+	slot->started_usec = dispatcher_now(master->dispatcher);
+	scoreboard_set_pid(master->board, row, pid);
+	log_message(LOG_LEVEL_INFO, "worker %ld started in slot %d",
+	    (long)pid, row);
+	return 0;
+}
+
+/* Whether a slot is free for a new worker. */
+static int
+slot_is_free(const struct worker_slot *slot)
+{
+	return slot->pid == 0 && !timer_is_pending(&slot->respawn_timer);
+}
+
+/* Fork the configured number of workers into free slots; 0 or -1. */
+static int
+start_generation(struct master *master)
+{
+	unsigned int	started = 0;
+	int		row;
+
+	for (row = 0; row < SCOREBOARD_ROWS &&
+	    started < master->configuration->workers; row++) {
+		if (!slot_is_free(&master->slots[row]))
+			continue;
+		if (fork_worker(master, row) == -1)
+			return -1;
+		started++;
+	}
+	if (started < master->configuration->workers) {
+		log_message(LOG_LEVEL_ERROR, "no free worker slot: too many "
+		    "generations still draining");
+		return -1;
+	}
+	return 0;
+}
+
+/* Send signal_number to every live worker (of older generations only). */
+static void
+signal_workers(struct master *master, int signal_number, int older_only)
+{
+	int	row;
+
+	for (row = 0; row < SCOREBOARD_ROWS; row++) {
+		if (master->slots[row].pid <= 0)
+			continue;
+		if (older_only &&
+		    master->slots[row].generation == master->generation)
+			continue;
+		(void)kill(master->slots[row].pid, signal_number);
+	}
+}
+
+/* The number of live workers. */
+static int
+live_workers(const struct master *master)
+{
+	int	row, count = 0;
+
+	for (row = 0; row < SCOREBOARD_ROWS; row++)
+		if (master->slots[row].pid > 0 ||
+		    timer_is_pending(&master->slots[row].respawn_timer))
+			count++;
+	return count;
+}
+
+/* A respawn delay is over: fork the replacement. */
+static void
+respawn_due(struct dispatcher *d, struct timer *timer, void *arg)
+{
+	struct worker_slot	*slot = arg;
+	struct master		*master = slot->master;
+
+	(void)d;
+	(void)timer;
+	if (master->state != MASTER_RUNNING ||
+	    slot->generation != master->generation)
+		return;
+	if (fork_worker(master, (int)(slot - master->slots)) == -1)
+		(void)dispatcher_timer_start(master->dispatcher,
+		    &slot->respawn_timer, RESPAWN_BACKOFF_MAX, 0);
+}
+
+/* Replace the worker of slot, at once or after a crash-loop back-off. */
+static void
+schedule_respawn(struct master *master, struct worker_slot *slot)
+{
+	uint64_t	delay = 0, lived;
+	unsigned int	i;
+
+	lived = dispatcher_now(master->dispatcher) - slot->started_usec;
+	slot->young_deaths = lived < YOUNG_DEATH_USEC ?
+	    slot->young_deaths + 1 : 0;
+	if (slot->young_deaths > 1) {
+		delay = RESPAWN_BACKOFF_USEC;
+		for (i = 2; i < slot->young_deaths &&
+		    delay < RESPAWN_BACKOFF_MAX; i++)
+			delay *= 2;
+		if (delay > RESPAWN_BACKOFF_MAX)
+			delay = RESPAWN_BACKOFF_MAX;
+		log_message(LOG_LEVEL_WARNING, "slot %d: worker died %u "
+		    "times within a second of starting; next one in %llu ms",
+		    (int)(slot - master->slots), slot->young_deaths,
+		    (unsigned long long)(delay / 1000));
+	}
+	(void)dispatcher_timer_start(master->dispatcher, &slot->respawn_timer,
+	    delay, 0);
+}
+
+/* Log how a worker ended. */
+static void
+log_worker_exit(pid_t pid, int status, int expected)
+{
+	if (WIFSIGNALED(status))
+		log_message(expected ? LOG_LEVEL_INFO : LOG_LEVEL_WARNING,
+		    "worker %ld killed by signal %d", (long)pid,
+		    WTERMSIG(status));
+	else if (WEXITSTATUS(status) != 0 || !expected)
+		log_message(LOG_LEVEL_WARNING, "worker %ld exited with "
+		    "status %d", (long)pid, WEXITSTATUS(status));
+	else
+		log_message(LOG_LEVEL_INFO, "worker %ld exited", (long)pid);
+}
+
+/* The slot of a worker pid, or NULL. */
+static struct worker_slot *
+find_slot(struct master *master, pid_t pid)
+{
+	int	row;
+
+	for (row = 0; row < SCOREBOARD_ROWS; row++)
+		if (master->slots[row].pid == pid)
+			return &master->slots[row];
+	return NULL;
+}
+
+/* One worker was reaped: clear its row and decide on a replacement. */
+static void
+worker_exited(struct master *master, pid_t pid, int status)
+{
+	struct worker_slot	*slot;
+	int			 current;
+
+	if ((slot = find_slot(master, pid)) == NULL)
+		return;
+	slot->pid = 0;
+	scoreboard_clear_row(master->board, (int)(slot - master->slots));
+	current = master->state == MASTER_RUNNING &&
+	    slot->generation == master->generation;
+	log_worker_exit(pid, status, !current);
+	if (!current)
+		return;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == WORKER_EXIT_FATAL) {
+		log_message(LOG_LEVEL_ERROR, "worker %ld cannot run: not "
+		    "respawning it", (long)pid);
+		return;
+	}
+	schedule_respawn(master, slot);
+}
+
+/* SIGCHLD: reap every exited child (signals coalesce). */
+static void
+reap_children(struct master *master)
+{
+	pid_t	pid;
+	int	status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		worker_exited(master, pid, status);
+	if (live_workers(master) > 0)
+		return;
+	if (master->state == MASTER_RUNNING) {
+		log_message(LOG_LEVEL_ERROR, "no worker can run: exiting");
+		master->exit_status = 1;
+	}
+	dispatcher_stop(master->dispatcher);
+}
+
+/* Stop deadline passed: kill what is left. */
+static void
+kill_stragglers(struct dispatcher *d, struct timer *timer, void *arg)
+{
+	struct master	*master = arg;
+
+	(void)d;
+	(void)timer;
+	log_message(LOG_LEVEL_WARNING, "workers did not stop in time: "
+	    "sending SIGKILL");
+	signal_workers(master, SIGKILL, 0);
+}
+
+/* Begin a fast (SIGTERM) or graceful (SIGQUIT) stop. */
+static void
+begin_stop(struct master *master, int graceful)
+{
+	uint64_t	deadline;
+	int		row;
+
+	log_message(LOG_LEVEL_NOTICE, "%s stop", graceful ? "graceful" :
+	    "fast");
+	if (master->state == MASTER_STOPPING && graceful)
+		return;	/* a fast stop is never downgraded */
+	master->state = MASTER_STOPPING;
+	for (row = 0; row < SCOREBOARD_ROWS; row++)
+		dispatcher_timer_stop(master->dispatcher,
+		    &master->slots[row].respawn_timer);
+	listener_set_close(master->listeners);
+	signal_workers(master, graceful ? SIGQUIT : SIGTERM, 0);
+	deadline = graceful ? master->configuration->graceful_timeout_usec +
+	    GRACEFUL_KILL_GRACE : FAST_STOP_KILL_USEC;
+	(void)dispatcher_timer_start(master->dispatcher, &master->kill_timer,
+	    deadline, 0);
+	if (live_workers(master) == 0)
+		dispatcher_stop(master->dispatcher);
+}
+
+/* Swap in a checked configuration and its listeners; old ones drain. */
+static void
+switch_generation(struct master *master, struct configuration *fresh,
+    struct listener_set *listeners, const struct identity *identity)
+{
+	/* What is left in the old set was removed from the configuration. */
+	listener_set_close(master->listeners);
+	free(master->listeners);
+	free(master->configuration);
+	master->listeners = listeners;
+	master->configuration = fresh;
+	master->identity = *identity;
+	master->generation++;
+	listener_set_log(listeners, fresh);
+	if (start_generation(master) == -1)
+		log_message(LOG_LEVEL_ERROR, "reload: not every new worker "
+		    "started");
+	signal_workers(master, SIGQUIT, 1);
+	log_message(LOG_LEVEL_NOTICE, "reloaded: %zu services, %zu "
+	    "listeners, %u workers (generation %u)", fresh->service_count,
+	    listeners->count, fresh->workers, master->generation);
+}
+
+/* SIGHUP: reload if the new configuration is valid, else keep serving. */
+static void
+reload(struct master *master)
+{
+	struct configuration	*fresh;
+	struct listener_set	*listeners;
+	struct identity		 identity;
+	char			 error[512];
+
+	fresh = malloc(sizeof(*fresh));
+	listeners = malloc(sizeof(*listeners));
+	if (fresh == NULL || listeners == NULL) {
+		(void)snprintf(error, sizeof(error), "%s", strerror(errno));
+		goto refuse;
+	}
+	if (settings_build(master->settings, fresh, error,
+	    sizeof(error)) == -1 || identity_resolve(&identity, fresh->user,
+	    fresh->group, error, sizeof(error)) == -1 ||
+	    listener_set_open(listeners, fresh, master->listeners, error,
+	    sizeof(error)) == -1)
+		goto refuse;
+	switch_generation(master, fresh, listeners, &identity);
+	return;
+refuse:
+	log_message(LOG_LEVEL_ERROR, "reload refused, the current "
+	    "configuration stays: %s", error);
+	free(fresh);
+	free(listeners);
+}
+
+/* Every signal the master handles. */
+static void
+master_signal(struct dispatcher *d, int signal_number, void *arg)
+{
+	struct master	*master = arg;
+
+	(void)d;
+	switch (signal_number) {
+	case SIGCHLD:
+		reap_children(master);
+		break;
+	case SIGHUP:
+		if (master->state == MASTER_RUNNING)
+			reload(master);
+		break;
+	case SIGUSR1:
+		if (log_reopen() == -1)
+			log_errno(LOG_LEVEL_ERROR, "cannot reopen the log");
+		signal_workers(master, SIGUSR1, 0);
+		break;
+	case SIGQUIT:
+		begin_stop(master, 1);
+		break;
+	default:
+		begin_stop(master, 0);
+		break;
+	}
+}
+
+/* Set up signals, the lifeline and the slots; 0 or -1 with a message. */
+static int
+master_prepare(struct master *master, char *error, size_t error_size)
+{
+	static const int	signals[] = {
+		SIGCHLD, SIGHUP, SIGUSR1, SIGQUIT, SIGTERM, SIGINT
+	};
+	size_t			i;
+
+	if (identity_resolve(&master->identity, master->configuration->user,
+	    master->configuration->group, error, error_size) == -1)
+		return -1;
+	if ((master->board = scoreboard_create()) == NULL ||
+	    (master->dispatcher = dispatcher_create(NULL)) == NULL ||
+	    pipe(master->lifeline) == -1)
+		goto system_error;
+	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		if (dispatcher_signal(master->dispatcher, signals[i],
+		    master_signal, master) == -1)
+			goto system_error;
+	for (i = 0; i < SCOREBOARD_ROWS; i++) {
+		master->slots[i].master = master;
+		timer_init(&master->slots[i].respawn_timer, respawn_due,
+		    &master->slots[i]);
+	}
+	timer_init(&master->kill_timer, kill_stragglers, master);
+	return 0;
+system_error:
+	(void)snprintf(error, error_size, "%s", strerror(errno));
+	return -1;
+}
+
+/*
+ * Supervise until stopped.  Takes ownership of configuration and
+ * listeners (both heap-allocated); returns the exit status.
+ */
+int
+master_run(const struct settings *settings, struct configuration
+    *configuration, struct listener_set *listeners, int report_fd)
+{
+	static struct master	master;
+	char			error[512];
+
+	master.settings = settings;
+	master.configuration = configuration;
+	master.listeners = listeners;
+	master.report_fd = report_fd;
+	master.lifeline[0] = master.lifeline[1] = -1;
+	if (master_prepare(&master, error, sizeof(error)) == -1 ||
+	    start_generation(&master) == -1) {
+		if (master.dispatcher != NULL)
+			(void)snprintf(error, sizeof(error), "cannot start the "
+			    "workers");
+		log_message(LOG_LEVEL_ERROR, "%s", error);
+		detach_report(report_fd, error);
+		signal_workers(&master, SIGKILL, 0);
+		return 1;
+	}
+	listener_set_log(listeners, configuration);
+	log_message(LOG_LEVEL_NOTICE, "pforkd %s: %u workers, backend %s",
+	    PACKAGE_VERSION, configuration->workers,
+	    configuration->backend[0] ? configuration->backend : "default");
+	detach_report(report_fd, NULL);
+	master.report_fd = -1;
+	if (dispatcher_run(master.dispatcher) == -1) {
+		log_errno(LOG_LEVEL_ERROR, "master event loop failed");
+		signal_workers(&master, SIGKILL, 0);
+		master.exit_status = 1;
+	}
+	listener_set_close(master.listeners);
+	free(master.listeners);
+	free(master.configuration);
+	dispatcher_free(master.dispatcher);
+	scoreboard_destroy(master.board);
+	(void)close(master.lifeline[0]);
+	(void)close(master.lifeline[1]);
+	return master.exit_status;
+}

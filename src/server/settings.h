@@ -1,0 +1,31 @@
+/*
+ * settings.h: where a configuration comes from: the file given with -f,
+ * the -l arguments, and the command-line flags that override the file.
+ * Start-up, -n and every reload build the configuration the same way.
+ */
+#ifndef PFORKD_SETTINGS_H
+#define PFORKD_SETTINGS_H
+
+#include <stddef.h>
+
+#include "configuration.h"
+
+#define SETTINGS_LISTENS_MAX	CONFIGURATION_SERVICES_MAX
+
+struct settings {
+	const char	*file;			/* -f, or NULL */
+	const char	*listens[SETTINGS_LISTENS_MAX];	/* -l */
+	size_t		 listen_count;
+	const char	*backend;		/* -b */
+	const char	*log_target;		/* -L */
+	const char	*pid_file;		/* -p */
+	const char	*user;			/* -u user[:group] */
+	unsigned int	 workers;		/* -w, 0 = unset */
+	int		 foreground;		/* -d */
+	int		 verbosity;		/* -v count */
+};
+
+int	settings_build(const struct settings *, struct configuration *,
+	    char *error, size_t error_size);
+
+#endif /* PFORKD_SETTINGS_H */
