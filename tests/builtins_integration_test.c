@@ -34,7 +34,6 @@
 #define CASES_MAX	64
 #define NAME_MAX_LENGTH	96
 #define LINE_BYTES	74
-#define STREAM_PERIOD	(95 * LINE_BYTES)
 
 /* The daemon's ports, in the order of the -l arguments of start_all(). */
 #define PORT_DISCARD	0
@@ -131,7 +130,8 @@ expect_log(struct builtins_fixture *fixture, const char *needle)
 static char
 chargen_expected(uint64_t offset)
 {
-	uint64_t	line = offset / LINE_BYTES, column = offset % LINE_BYTES;
+	uint64_t	line = offset / LINE_BYTES;
+	uint64_t	column = offset % LINE_BYTES;
 
 	if (column == 72)
 		return '\r';
@@ -205,6 +205,18 @@ test_chargen_peer_eof(void **state)
 	expect_log(fixture, "peer closed");
 	(void)close(fd);
 	stop_daemon(fixture);
+}
+
+/* Sleep for milliseconds. */
+static void
+pause_ms(long milliseconds)
+{
+	struct timespec	delay;
+
+	delay.tv_sec = milliseconds / 1000;
+	delay.tv_nsec = milliseconds % 1000 * 1000000;
+	while (nanosleep(&delay, &delay) == -1 && errno == EINTR)
+		continue;
 }
 
 /* The resident set of pid in KiB, or -1 when /proc cannot tell. */
@@ -304,7 +316,7 @@ read_chargen_to_eof(int fd, int timeout_ms)
 		if (count < 0)
 			return -1;
 		for (i = 0; i < count; i++)
-			if (buffer[i] != chargen_expected(offset + i))
+			if (buffer[i] != chargen_expected(offset + (uint64_t)i))
 				return -1;
 		offset += (uint64_t)count;
 	}
@@ -337,7 +349,7 @@ test_chargen_stalled_peer(void **state)
 	connected = monotonic_usec();
 	/* Sample well before the idle timeout can fire (1 s). */
 	for (sample = 0; sample < 7; sample++) {
-		usleep(100000);
+		pause_ms(100);
 		during = daemon_rss_kib(fixture->daemon.pid);
 		if (during > most)
 			most = during;

@@ -44,7 +44,7 @@ remaining_ms(uint64_t deadline)
 }
 
 /* Read what the daemon logged, waiting at most timeout_ms; 0 or -1 (EOF). */
-static int
+int
 harness_read_log(struct daemon_process *daemon, int timeout_ms)
 {
 	struct pollfd	pfd = { daemon->log_fd, POLLIN, 0 };

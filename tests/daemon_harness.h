@@ -22,6 +22,7 @@ struct daemon_process {
 
 int	harness_start(struct daemon_process *, const char *const *arguments,
 	    size_t listeners);
+int	harness_read_log(struct daemon_process *, int timeout_ms);
 int	harness_wait_log(struct daemon_process *, const char *needle,
 	    int timeout_ms);
 int	harness_stop(struct daemon_process *, int signal_number,

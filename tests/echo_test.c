@@ -255,16 +255,11 @@ test_ipv6_loopback(void **state)
 {
 	struct echo_fixture	*fixture = *state;
 	char			 reply[3];
-	int			 probe, fd;
+	int			 fd;
 
-	if ((probe = socket(AF_INET6, SOCK_STREAM, 0)) == -1)
-		skip();
-	(void)close(probe);
 	start_echo(fixture, "echo@[::1]:0");
-	if ((fd = harness_connect("::1", fixture->daemon.ports[0])) == -1) {
-		stop_echo(fixture);
-		skip();
-	}
+	fd = harness_connect("::1", fixture->daemon.ports[0]);
+	assert_true(fd >= 0);
 	assert_int_equal(harness_write_all(fd, "v6\n", 3), 0);
 	assert_int_equal(harness_read_exact(fd, reply, 3, 5000), 0);
 	assert_memory_equal(reply, "v6\n", 3);
@@ -339,13 +334,34 @@ test_command_line(void **state)
 	assert_non_null(strstr(output, "poll"));
 	assert_int_equal(harness_run(bad_backend, output, sizeof(output),
 	    5000), 2);
-	assert_non_null(strstr(output, "unknown backend 'nosuch'"));
+	assert_non_null(strstr(output, "unknown backend"));
 	assert_int_equal(harness_run(bad_listen, output, sizeof(output),
 	    5000), 1);
 	assert_non_null(strstr(output, "expected ADDRESS:PORT"));
 	assert_int_equal(harness_run(bad_flag, output, sizeof(output),
 	    5000), 2);
 	assert_non_null(strstr(output, "usage:"));
+}
+
+/*
+ * Whether this host can listen on ::1.  cmocka 1.1 prints a skipped case
+ * as "not ok # SKIP", which automake's TAP driver counts as a failure, so
+ * cases the host cannot run are left out of the group instead.
+ */
+static int
+have_ipv6_loopback(void)
+{
+	struct sockaddr_in6	address;
+	int			fd, usable;
+
+	if ((fd = socket(AF_INET6, SOCK_STREAM, 0)) == -1)
+		return 0;
+	memset(&address, 0, sizeof(address));
+	address.sin6_family = AF_INET6;
+	address.sin6_addr = in6addr_loopback;
+	usable = bind(fd, (struct sockaddr *)&address, sizeof(address)) == 0;
+	(void)close(fd);
+	return usable;
 }
 
 static const struct {
@@ -376,6 +392,13 @@ main(void)
 	for (backend = dispatcher_backends(); *backend != NULL; backend++) {
 		for (i = 0; i < sizeof(echo_cases) / sizeof(echo_cases[0]) &&
 		    count < CASES_MAX; i++) {
+			if (echo_cases[i].function == test_ipv6_loopback &&
+			    !have_ipv6_loopback()) {
+				(void)printf("# skipped %s: IPv6 loopback: no "
+				    "::1 on this host\n",
+				    backend_ops_name(*backend));
+				continue;
+			}
 			(void)snprintf(names[count], NAME_MAX_LENGTH,
 			    "%s: %s", backend_ops_name(*backend),
 			    echo_cases[i].name);
