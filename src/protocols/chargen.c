@@ -140,7 +140,7 @@ chargen_release(struct connection *connection)
 }
 
 const struct protocol protocol_chargen = {
-	"chargen",
-	chargen_open,
-	chargen_release
+	.name = "chargen",
+	.open = chargen_open,
+	.release = chargen_release,
 };

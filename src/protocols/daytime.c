@@ -55,7 +55,7 @@ daytime_open(struct connection *connection)
 }
 
 const struct protocol protocol_daytime = {
-	"daytime",
-	daytime_open,
-	short_reply_release
+	.name = "daytime",
+	.open = daytime_open,
+	.release = short_reply_release,
 };

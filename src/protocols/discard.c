@@ -52,7 +52,7 @@ discard_release(struct connection *connection)
 }
 
 const struct protocol protocol_discard = {
-	"discard",
-	discard_open,
-	discard_release
+	.name = "discard",
+	.open = discard_open,
+	.release = discard_release,
 };

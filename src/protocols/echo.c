@@ -165,7 +165,7 @@ echo_release(struct connection *connection)
 }
 
 const struct protocol protocol_echo = {
-	"echo",
-	echo_open,
-	echo_release
+	.name = "echo",
+	.open = echo_open,
+	.release = echo_release,
 };

@@ -47,7 +47,7 @@ time_open(struct connection *connection)
 }
 
 const struct protocol protocol_time = {
-	"time",
-	time_open,
-	short_reply_release
+	.name = "time",
+	.open = time_open,
+	.release = short_reply_release,
 };

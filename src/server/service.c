@@ -127,6 +127,43 @@ service_add_listen(struct service *service, const char *endpoint,
 	return 0;
 }
 
+/* Offer an option to the service's protocol; 0, or -1 with a message. */
+static int
+protocol_option(struct service *service, const char *key, const char *value,
+    char *error, size_t error_size)
+{
+	const struct protocol	*protocol = service->protocol;
+	int			 taken = 0;
+
+	if (protocol != NULL && protocol->set_option != NULL)
+		taken = protocol->set_option(service, key, value, error,
+		    error_size);
+	if (taken == 1)
+		return 0;
+	if (taken == 0)
+		(void)snprintf(error, error_size, "unknown option '%s'%s", key,
+		    protocol == NULL ? " (name the protocol first)" : "");
+	return -1;
+}
+
+/* Let the protocol check its options and load shared data; 0 or -1. */
+int
+service_prepare(struct service *service, char *error, size_t error_size)
+{
+	if (service->protocol == NULL || service->protocol->prepare == NULL)
+		return 0;
+	return service->protocol->prepare(service, error, error_size);
+}
+
+/* Free what the protocol allocated for this service. */
+void
+service_discard(struct service *service)
+{
+	if (service->protocol != NULL && service->protocol->discard != NULL)
+		service->protocol->discard(service);
+	service->protocol_data = NULL;
+}
+
 /* Set one option of a service by its key; 0, or -1 with a message. */
 int
 service_set_option(struct service *service, const char *key,
@@ -155,15 +192,18 @@ service_set_option(struct service *service, const char *key,
 	} else if (strcmp(key, "listen") == 0) {
 		return service_add_listen(service, value, error, error_size);
 	} else if (strcmp(key, "protocol") == 0) {
+		if (service->protocol_data != NULL) {
+			(void)snprintf(error, error_size, "'protocol' must come "
+			    "before the protocol's own options");
+			return -1;
+		}
 		if ((service->protocol = protocol_find(value)) == NULL) {
 			(void)snprintf(error, error_size, "unknown protocol "
 			    "'%s' (built in: %s)", value, protocol_names());
 			return -1;
 		}
-	} else {
-		(void)snprintf(error, error_size, "unknown option '%s'", key);
-		return -1;
-	}
+	} else
+		return protocol_option(service, key, value, error, error_size);
 	return 0;
 bad_seconds:
 	(void)snprintf(error, error_size, "%s: '%s' is not a number of "

@@ -41,6 +41,7 @@ struct service {
 	unsigned int		 per_source_max;	/* 0 = no cap */
 	unsigned int		 explicit;		/* SERVICE_SET_* */
 	char			 origin[128];	/* "FILE:LINE:COL" or "-l ..." */
+	void			*protocol_data;	/* the protocol's options */
 };
 
 #define SERVICE_DEFAULT_IDLE_USEC	(300 * (uint64_t)1000000)
@@ -52,6 +53,8 @@ int	service_add_listen(struct service *, const char *endpoint,
 	    char *error, size_t error_size);
 int	service_parse_listen(struct service *, const char *spec,
 	    char *error, size_t error_size);
+int	service_prepare(struct service *, char *error, size_t error_size);
+void	service_discard(struct service *);
 int	parse_seconds(const char *text, double limit, uint64_t *usec);
 int	parse_count(const char *text, unsigned long limit,
 	    unsigned int *count);
