@@ -226,9 +226,10 @@ test_protocol_table(void **state)
 	assert_ptr_equal(protocol_find("chargen"), &protocol_chargen);
 	assert_ptr_equal(protocol_find("daytime"), &protocol_daytime);
 	assert_ptr_equal(protocol_find("time"), &protocol_time);
+	assert_ptr_equal(protocol_find("poetry"), &protocol_poetry);
 	assert_null(protocol_find("rfc868_time"));
 	assert_string_equal(protocol_names(),
-	    "echo, discard, chargen, daytime, time");
+	    "echo, discard, chargen, daytime, time, poetry");
 }
 
 int

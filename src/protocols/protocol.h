@@ -45,5 +45,6 @@ extern const struct protocol protocol_discard;
 extern const struct protocol protocol_chargen;
 extern const struct protocol protocol_daytime;
 extern const struct protocol protocol_time;
+extern const struct protocol protocol_poetry;
 
 #endif /* PFORKD_PROTOCOL_H */

@@ -15,6 +15,7 @@ static const struct protocol *const builtin_protocols[] = {
 	&protocol_chargen,
 	&protocol_daytime,
 	&protocol_time,
+	&protocol_poetry,
 	NULL
 };
 

@@ -65,4 +65,7 @@ int	configuration_add_defaults(struct configuration *, char *error,
 int	configuration_finish(struct configuration *, char *error,
 	    size_t error_size);
 
+/* Free what the services' protocols allocated (poems and the like). */
+void	configuration_release(struct configuration *);
+
 #endif /* PFORKD_CONFIGURATION_H */

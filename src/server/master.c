@@ -331,6 +331,7 @@ switch_generation(struct master *master, struct configuration *fresh,
 	/* What is left in the old set was removed from the configuration. */
 	listener_set_close(master->listeners);
 	free(master->listeners);
+	configuration_release(master->configuration);
 	free(master->configuration);
 	master->listeners = listeners;
 	master->configuration = fresh;
@@ -355,7 +356,7 @@ reload(struct master *master)
 	struct identity		 identity;
 	char			 error[512];
 
-	fresh = malloc(sizeof(*fresh));
+	fresh = calloc(1, sizeof(*fresh));
 	listeners = malloc(sizeof(*listeners));
 	if (fresh == NULL || listeners == NULL) {
 		(void)snprintf(error, sizeof(error), "%s", strerror(errno));
@@ -372,6 +373,8 @@ reload(struct master *master)
 refuse:
 	log_message(LOG_LEVEL_ERROR, "reload refused, the current "
 	    "configuration stays: %s", error);
+	if (fresh != NULL)
+		configuration_release(fresh);
 	free(fresh);
 	free(listeners);
 }
@@ -476,6 +479,7 @@ master_run(const struct settings *settings, struct configuration
 	}
 	listener_set_close(master.listeners);
 	free(master.listeners);
+	configuration_release(master.configuration);
 	free(master.configuration);
 	dispatcher_free(master.dispatcher);
 	scoreboard_destroy(master.board);
