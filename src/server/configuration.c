@@ -318,14 +318,40 @@ parse_statement(struct parse_state *state, struct token *tokens, int count)
 	return 0;
 }
 
+/*
+ * Read one line into text (without its newline); its length, -1 at end of
+ * file, -2 for a line that is too long, -3 for a NUL byte.  The rest of a
+ * bad line is consumed.
+ */
+static long
+read_line(FILE *file, char *text, size_t size)
+{
+	size_t	length = 0;
+	long	verdict = 0;
+	int	c;
+
+	while ((c = getc(file)) != EOF && c != '\n') {
+		if (c == '\0' && verdict == 0)
+			verdict = -3;
+		else if (length + 1 >= size && verdict == 0)
+			verdict = -2;
+		else if (verdict == 0)
+			text[length++] = (char)c;
+	}
+	text[length] = '\0';
+	if (c == EOF && length == 0 && verdict == 0)
+		return -1;
+	return verdict != 0 ? verdict : (long)length;
+}
+
 /* Read and parse one file; 0 or -1. */
 static int
 parse_file(struct parse_state *state, const char *path)
 {
 	static struct token	 tokens[TOKENS_PER_LINE];
-	char			 text[LINE_MAX_LENGTH + 2];
+	char			 text[LINE_MAX_LENGTH + 1];
 	FILE			*file;
-	size_t			 length;
+	long			 length;
 	int			 count, result = 0;
 
 	if ((file = fopen(path, "r")) == NULL) {
@@ -333,23 +359,20 @@ parse_file(struct parse_state *state, const char *path)
 		    "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
-	while (result == 0 && fgets(text, sizeof(text), file) != NULL) {
+	while (result == 0 && (length = read_line(file, text,
+	    sizeof(text))) != -1) {
 		state->line++;
-		length = strlen(text);
-		if (length > LINE_MAX_LENGTH ||
-		    (length == sizeof(text) - 1 && text[length - 1] != '\n'))
+		if (length == -2)
 			result = parse_error(state, 1, "line longer than %d "
 			    "bytes", LINE_MAX_LENGTH);
-		else if (memchr(text, '\0', length) != NULL ||
-		    (!feof(file) && length > 0 && text[length - 1] != '\n'))
-			result = parse_error(state, (int)length + 1,
-			    "NUL byte in the file");
+		else if (length == -3)
+			result = parse_error(state, 1, "NUL byte in the line");
 		else if ((count = lex_line(state, text, tokens)) == -1)
 			result = -1;
 		else
 			result = parse_statement(state, tokens, count);
 	}
-	if (result == 0 && state->depth == 0 && state->service != NULL) {
+	if (result == 0 && state->service != NULL) {
 		state->line = state->block_line;
 		result = parse_error(state, 1, "service '%s' is not closed "
 		    "with '}'", state->service->name);
