@@ -186,36 +186,38 @@ main(int argc, char **argv)
 	struct configuration	*configuration;
 	struct listener_set	*listeners;
 	char			 error[512];
-	int			 check_only = 0, report_fd = -1, status;
+	int			 check_only = 0, report_fd = -1, status = 1;
 
 	(void)signal(SIGPIPE, SIG_IGN);
 	parse_command_line(argc, argv, &settings, &check_only);
-	configuration = malloc(sizeof(*configuration));
+	configuration = calloc(1, sizeof(*configuration));
 	listeners = malloc(sizeof(*listeners));
 	if (configuration == NULL || listeners == NULL) {
 		(void)fprintf(stderr, "pforkd: %s\n", strerror(errno));
-		return 1;
+		goto done;
 	}
 	if (settings_build(&settings, configuration, error,
 	    sizeof(error)) == -1) {
 		(void)fprintf(stderr, "pforkd: %s\n", error);
-		return 1;
+		goto done;
 	}
 	if (check_only) {
 		(void)printf("pforkd: configuration OK: %zu services\n",
 		    configuration->service_count);
-		return 0;
+		status = 0;
+		goto done;
 	}
 	if (listener_set_open(listeners, configuration, NULL, error,
 	    sizeof(error)) == -1) {
 		(void)fprintf(stderr, "pforkd: cannot listen: %s\n", error);
-		return 1;
+		goto done;
 	}
 	open_log(&settings, configuration);
 	if (!settings.foreground && (report_fd = detach_begin()) == -1) {
 		(void)fprintf(stderr, "pforkd: cannot detach: %s\n",
 		    strerror(errno));
-		return 1;
+		listener_set_close(listeners);
+		goto done;
 	}
 	if (pid_file_create(configuration->pid_file, error,
 	    sizeof(error)) == -1) {
@@ -223,10 +225,19 @@ main(int argc, char **argv)
 		if (settings.foreground)
 			(void)fprintf(stderr, "pforkd: %s\n", error);
 		detach_report(report_fd, error);
-		return 1;
+		listener_set_close(listeners);
+		goto done;
 	}
+	/* The master takes both and frees them. */
 	status = master_run(&settings, configuration, listeners, report_fd);
+	configuration = NULL;
+	listeners = NULL;
 	pid_file_remove();
 	log_close();
+done:
+	if (configuration != NULL)
+		configuration_release(configuration);
+	free(configuration);
+	free(listeners);
 	return status;
 }

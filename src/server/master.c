@@ -464,6 +464,10 @@ master_run(const struct settings *settings, struct configuration
 		log_message(LOG_LEVEL_ERROR, "%s", error);
 		detach_report(report_fd, error);
 		signal_workers(&master, SIGKILL, 0);
+		listener_set_close(listeners);
+		free(listeners);
+		configuration_release(configuration);
+		free(configuration);
 		return 1;
 	}
 	listener_set_log(listeners, configuration);
