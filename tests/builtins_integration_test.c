@@ -49,11 +49,6 @@
 #define WRAPPED_CLOCK		"2085979500"
 #define WRAPPED_TIME		1004U
 
-struct builtins_fixture {
-	const char		*backend;
-	struct daemon_process	 daemon;
-};
-
 /* Set or clear the daemon's test clock, and make its zone UTC. */
 static void
 set_daemon_clock(const char *clock)
@@ -67,7 +62,7 @@ set_daemon_clock(const char *clock)
 
 /* Start the daemon with the given -l arguments (NULL-terminated). */
 static void
-start_daemon(struct builtins_fixture *fixture, const char *clock,
+start_daemon(struct backend_fixture *fixture, const char *clock,
     const char *const *listens)
 {
 	const char	*arguments[32] = { "-d", "-v", "-b", fixture->backend };
@@ -85,7 +80,7 @@ start_daemon(struct builtins_fixture *fixture, const char *clock,
 
 /* Start the daemon with all four services; clock may be NULL. */
 static void
-start_all(struct builtins_fixture *fixture, const char *clock)
+start_all(struct backend_fixture *fixture, const char *clock)
 {
 	const char	*listens[] = { "discard@127.0.0.1:0",
 			    "chargen@127.0.0.1:0", "daytime@127.0.0.1:0",
@@ -96,7 +91,7 @@ start_all(struct builtins_fixture *fixture, const char *clock)
 
 /* Stop the daemon with SIGTERM and check it exits 0 within a second. */
 static void
-stop_daemon(struct builtins_fixture *fixture)
+stop_daemon(struct backend_fixture *fixture)
 {
 	int	status = harness_stop(&fixture->daemon, SIGTERM, 1000);
 
@@ -107,7 +102,7 @@ stop_daemon(struct builtins_fixture *fixture)
 
 /* Connect to the daemon's port number index on 127.0.0.1. */
 static int
-connect_to(struct builtins_fixture *fixture, size_t index)
+connect_to(struct backend_fixture *fixture, size_t index)
 {
 	int	fd;
 
@@ -119,7 +114,7 @@ connect_to(struct builtins_fixture *fixture, size_t index)
 
 /* Wait for needle in the daemon's log, failing with the log if absent. */
 static void
-expect_log(struct builtins_fixture *fixture, const char *needle)
+expect_log(struct backend_fixture *fixture, const char *needle)
 {
 	if (harness_wait_log(&fixture->daemon, needle, 5000) == -1)
 		fail_msg("no '%s' in the log:\n%s", needle,
@@ -144,7 +139,7 @@ chargen_expected(uint64_t offset)
 static void
 test_discard(void **state)
 {
-	struct builtins_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	const size_t		 total = 1024 * 1024;
 	char			*data, reply[16];
 	int			 fd;
@@ -168,7 +163,7 @@ test_discard(void **state)
 static void
 test_chargen_lines(void **state)
 {
-	struct builtins_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	char			 stream[100 * LINE_BYTES];
 	size_t			 i;
 	int			 fd;
@@ -192,7 +187,7 @@ test_chargen_lines(void **state)
 static void
 test_chargen_peer_eof(void **state)
 {
-	struct builtins_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	char			 line[LINE_BYTES];
 	int			 fd;
 
@@ -285,7 +280,7 @@ daemon_rss_kib(pid_t daemon)
 
 /* The number just before suffix in the daemon's log, or -1. */
 static long long
-logged_number_before(struct builtins_fixture *fixture, const char *suffix)
+logged_number_before(struct backend_fixture *fixture, const char *suffix)
 {
 	const char	*found, *digits;
 
@@ -332,7 +327,7 @@ read_chargen_to_eof(int fd, int timeout_ms)
 static void
 test_chargen_stalled_peer(void **state)
 {
-	struct builtins_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	const char		*listens[] = { "chargen@127.0.0.1:0,idle=1",
 				    NULL };
 	long			 before, during, most = 0;
@@ -393,7 +388,7 @@ check_daytime_layout(const char *line, size_t length)
 
 /* Read everything a short-reply service sends, up to EOF. */
 static size_t
-read_reply(struct builtins_fixture *fixture, size_t port, char *reply,
+read_reply(struct backend_fixture *fixture, size_t port, char *reply,
     size_t size)
 {
 	ssize_t	length;
@@ -410,7 +405,7 @@ read_reply(struct builtins_fixture *fixture, size_t port, char *reply,
 static void
 test_daytime(void **state)
 {
-	struct builtins_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	char			 reply[128];
 	size_t			 length;
 
@@ -425,7 +420,7 @@ test_daytime(void **state)
 static void
 test_daytime_clock(void **state)
 {
-	struct builtins_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	char			 reply[128];
 	size_t			 length;
 
@@ -438,7 +433,7 @@ test_daytime_clock(void **state)
 
 /* The 4 big-endian bytes of the time service, then EOF. */
 static uint32_t
-read_time(struct builtins_fixture *fixture)
+read_time(struct backend_fixture *fixture)
 {
 	unsigned char	reply[8];
 
@@ -452,7 +447,7 @@ read_time(struct builtins_fixture *fixture)
 static void
 test_time(void **state)
 {
-	struct builtins_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	uint32_t		 expected, got;
 
 	start_all(fixture, NULL);
@@ -470,7 +465,7 @@ test_time(void **state)
 static void
 test_time_clock(void **state)
 {
-	struct builtins_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 
 	start_all(fixture, SOME_CLOCK);
 	assert_int_equal(read_time(fixture), SOME_TIME);
@@ -478,32 +473,6 @@ test_time_clock(void **state)
 	start_all(fixture, WRAPPED_CLOCK);
 	assert_int_equal(read_time(fixture), WRAPPED_TIME);
 	stop_daemon(fixture);
-}
-
-/* Create the fixture for one case; the backend name is the state. */
-static int
-setup(void **state)
-{
-	struct builtins_fixture	*fixture;
-
-	if ((fixture = calloc(1, sizeof(*fixture))) == NULL)
-		return -1;
-	fixture->backend = *state;
-	fixture->daemon.pid = -1;
-	*state = fixture;
-	return 0;
-}
-
-/* Kill a daemon a failed case left running and free the fixture. */
-static int
-teardown(void **state)
-{
-	struct builtins_fixture	*fixture = *state;
-
-	if (fixture->daemon.pid > 0)
-		(void)harness_stop(&fixture->daemon, SIGKILL, 1000);
-	free(fixture);
-	return 0;
 }
 
 /* An unknown service name is refused with the list of built-ins. */
@@ -552,8 +521,9 @@ main(void)
 			    builtins_cases[i].name);
 			tests[count].name = names[count];
 			tests[count].test_func = builtins_cases[i].function;
-			tests[count].setup_func = setup;
-			tests[count].teardown_func = teardown;
+			tests[count].setup_func = harness_fixture_setup;
+			tests[count].teardown_func =
+			    harness_fixture_teardown;
 			tests[count].initial_state =
 			    (void *)(uintptr_t)backend_ops_name(*backend);
 			count++;

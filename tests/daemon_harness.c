@@ -331,3 +331,29 @@ harness_write_all(int fd, const void *buffer, size_t length)
 	}
 	return 0;
 }
+
+/* cmocka setup: the initial state is the backend name; make a fixture. */
+int
+harness_fixture_setup(void **state)
+{
+	struct backend_fixture	*fixture;
+
+	if ((fixture = calloc(1, sizeof(*fixture))) == NULL)
+		return -1;
+	fixture->backend = *state;
+	fixture->daemon.pid = -1;
+	*state = fixture;
+	return 0;
+}
+
+/* cmocka teardown: kill a daemon a failed case left, free the fixture. */
+int
+harness_fixture_teardown(void **state)
+{
+	struct backend_fixture	*fixture = *state;
+
+	if (fixture->daemon.pid > 0)
+		(void)harness_stop(&fixture->daemon, SIGKILL, 1000);
+	free(fixture);
+	return 0;
+}

@@ -20,6 +20,14 @@ struct daemon_process {
 	size_t	port_count;
 };
 
+/* One case of a per-backend integration test: a backend and its daemon. */
+struct backend_fixture {
+	const char		*backend;
+	struct daemon_process	 daemon;
+};
+
+int	harness_fixture_setup(void **state);
+int	harness_fixture_teardown(void **state);
 int	harness_start(struct daemon_process *, const char *const *arguments,
 	    size_t listeners);
 int	harness_read_log(struct daemon_process *, int timeout_ms);

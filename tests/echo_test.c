@@ -29,14 +29,9 @@
 #define CASES_MAX	64
 #define NAME_MAX_LENGTH	96
 
-struct echo_fixture {
-	const char		*backend;
-	struct daemon_process	 daemon;
-};
-
 /* Start the daemon on the fixture's backend with one -l argument. */
 static void
-start_echo(struct echo_fixture *fixture, const char *listen)
+start_echo(struct backend_fixture *fixture, const char *listen)
 {
 	const char	*arguments[] = { "-d", "-v", "-b", fixture->backend,
 			    "-l", listen, NULL };
@@ -48,7 +43,7 @@ start_echo(struct echo_fixture *fixture, const char *listen)
 
 /* Stop the daemon with SIGTERM and check it exits 0 within a second. */
 static void
-stop_echo(struct echo_fixture *fixture)
+stop_echo(struct backend_fixture *fixture)
 {
 	int	status = harness_stop(&fixture->daemon, SIGTERM, 1000);
 
@@ -59,7 +54,7 @@ stop_echo(struct echo_fixture *fixture)
 
 /* Connect to the daemon's first port on 127.0.0.1. */
 static int
-connect_echo(struct echo_fixture *fixture)
+connect_echo(struct backend_fixture *fixture)
 {
 	int	fd = harness_connect("127.0.0.1", fixture->daemon.ports[0]);
 
@@ -71,7 +66,7 @@ connect_echo(struct echo_fixture *fixture)
 static void
 test_round_trips(void **state)
 {
-	struct echo_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	char			 message[64], reply[64];
 	int			 fd, i;
 
@@ -93,7 +88,7 @@ test_round_trips(void **state)
 static void
 test_half_close(void **state)
 {
-	struct echo_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	char			 reply[64];
 	int			 fd;
 
@@ -127,7 +122,7 @@ fill_pattern(unsigned char *buffer, size_t length)
 static void
 test_backpressure(void **state)
 {
-	struct echo_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	const size_t		 total = 32 * 1024 * 1024;
 	unsigned char		*sent, *received;
 	size_t			 written = 0, got = 0;
@@ -191,7 +186,7 @@ test_backpressure(void **state)
 static void
 test_idle_timeout(void **state)
 {
-	struct echo_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	char			 reply[16];
 	uint64_t		 started;
 	int			 fd;
@@ -212,7 +207,7 @@ test_idle_timeout(void **state)
 static void
 test_peer_reset(void **state)
 {
-	struct echo_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	struct linger		 abort_close = { 1, 0 };
 	char			 reply[4];
 	int			 fd, other;
@@ -235,7 +230,7 @@ test_peer_reset(void **state)
 static void
 test_sigterm_with_connections(void **state)
 {
-	struct echo_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	char			 reply;
 	int			 fds[10], i;
 
@@ -253,7 +248,7 @@ test_sigterm_with_connections(void **state)
 static void
 test_ipv6_loopback(void **state)
 {
-	struct echo_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	char			 reply[3];
 	int			 fd;
 
@@ -271,7 +266,7 @@ test_ipv6_loopback(void **state)
 static void
 test_port_in_use(void **state)
 {
-	struct echo_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	char			 listen[64], output[4096];
 	const char		*foreground[] = { "-d", "-b", fixture->backend,
 				    "-l", listen, NULL };
@@ -288,32 +283,6 @@ test_port_in_use(void **state)
 	    1);
 	assert_non_null(strstr(output, "Address already in use"));
 	stop_echo(fixture);
-}
-
-/* Create the fixture for one case; the backend name is the state. */
-static int
-setup(void **state)
-{
-	struct echo_fixture	*fixture;
-
-	if ((fixture = calloc(1, sizeof(*fixture))) == NULL)
-		return -1;
-	fixture->backend = *state;
-	fixture->daemon.pid = -1;
-	*state = fixture;
-	return 0;
-}
-
-/* Kill a daemon a failed case left running and free the fixture. */
-static int
-teardown(void **state)
-{
-	struct echo_fixture	*fixture = *state;
-
-	if (fixture->daemon.pid > 0)
-		(void)harness_stop(&fixture->daemon, SIGKILL, 1000);
-	free(fixture);
-	return 0;
 }
 
 /* The command line: -V lists backends; bad flags exit 2. */
@@ -404,8 +373,9 @@ main(void)
 			    echo_cases[i].name);
 			tests[count].name = names[count];
 			tests[count].test_func = echo_cases[i].function;
-			tests[count].setup_func = setup;
-			tests[count].teardown_func = teardown;
+			tests[count].setup_func = harness_fixture_setup;
+			tests[count].teardown_func =
+			    harness_fixture_teardown;
 			tests[count].initial_state =
 			    (void *)(uintptr_t)backend_ops_name(*backend);
 			count++;

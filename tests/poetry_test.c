@@ -44,11 +44,6 @@
 #define BIG_POEM_BYTES		(4 * 1024 * 1024)
 #define SLACK_USEC		5000000		/* generous upper bounds */
 
-struct poetry_fixture {
-	const char		*backend;
-	struct daemon_process	 daemon;
-};
-
 /* One read of a timed client: when it returned, and bytes so far. */
 struct arrival {
 	uint64_t	usec;
@@ -102,7 +97,7 @@ load_bundled(struct poem *poem, const char *name)
 
 /* Start the daemon on the fixture's backend with one -l argument. */
 static void
-start_poetry(struct poetry_fixture *fixture, int verbose, const char *format,
+start_poetry(struct backend_fixture *fixture, int verbose, const char *format,
     ...)
 {
 	char		 listen[LISTEN_MAX];
@@ -120,7 +115,7 @@ start_poetry(struct poetry_fixture *fixture, int verbose, const char *format,
 
 /* Stop the daemon with SIGTERM and check it exits 0. */
 static void
-stop_poetry(struct poetry_fixture *fixture)
+stop_poetry(struct backend_fixture *fixture)
 {
 	int	status = harness_stop(&fixture->daemon, SIGTERM, 5000);
 
@@ -131,7 +126,7 @@ stop_poetry(struct poetry_fixture *fixture)
 
 /* Connect to the daemon's port; the fd. */
 static int
-connect_poetry(struct poetry_fixture *fixture)
+connect_poetry(struct backend_fixture *fixture)
 {
 	int	fd = harness_connect("127.0.0.1", fixture->daemon.ports[0]);
 
@@ -141,7 +136,7 @@ connect_poetry(struct poetry_fixture *fixture)
 
 /* Read one whole poem from a fresh connection and compare it. */
 static void
-expect_poem(struct poetry_fixture *fixture, const struct poem *poem,
+expect_poem(struct backend_fixture *fixture, const struct poem *poem,
     int timeout_ms)
 {
 	char	*received;
@@ -165,7 +160,7 @@ expect_poem(struct poetry_fixture *fixture, const struct poem *poem,
 static void
 test_bundled_poems(void **state)
 {
-	struct poetry_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	struct poem		 poem;
 	size_t			 i;
 
@@ -187,7 +182,7 @@ test_bundled_poems(void **state)
 static void
 test_utf8_bytes(void **state)
 {
-	struct poetry_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	struct poem		 poem;
 
 	load_bundled(&poem, "alla-sera.txt");
@@ -202,7 +197,7 @@ test_utf8_bytes(void **state)
 static void
 test_relative_file(void **state)
 {
-	struct poetry_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	struct poem		 poem;
 
 	load_bundled(&poem, "science.txt");
@@ -247,7 +242,7 @@ read_arrivals(int fd, char *buffer, size_t size, struct arrival *arrivals,
 static void
 test_pacing(void **state)
 {
-	struct poetry_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	const size_t		 bytes = 100;
 	const uint64_t		 delay = 50000;
 	struct arrival		*arrivals;
@@ -297,7 +292,7 @@ test_pacing(void **state)
 static void
 test_delay_zero(void **state)
 {
-	struct poetry_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	struct poem		 poem;
 	uint64_t		 started;
 	size_t			 i;
@@ -341,7 +336,7 @@ make_big_poem(struct poem *poem)
 static void
 test_delay_zero_big(void **state)
 {
-	struct poetry_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	struct poem		 poem;
 
 	make_big_poem(&poem);
@@ -360,7 +355,7 @@ test_delay_zero_big(void **state)
 static void
 test_slow_reader(void **state)
 {
-	struct poetry_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	struct poem		 poem;
 	char			*received;
 	ssize_t			 count;
@@ -390,7 +385,7 @@ test_slow_reader(void **state)
  * at once too, not at the next tick, logging the connection closed.
  */
 static void
-leave_early(struct poetry_fixture *fixture, int reset, const char *reason)
+leave_early(struct backend_fixture *fixture, int reset, const char *reason)
 {
 	struct linger	abort_close = { 1, 0 };
 	char		chunk[100];
@@ -498,7 +493,7 @@ crowd_read(struct pollfd *pfds, struct crowd_client *clients,
 static void
 test_crowd(void **state)
 {
-	struct poetry_fixture	*fixture = *state;
+	struct backend_fixture	*fixture = *state;
 	struct crowd_client	*clients;
 	struct pollfd		*pfds;
 	struct poem		 poem;
@@ -617,32 +612,6 @@ test_configuration_errors(void **state)
 		fail_msg("pforkd -n -l %s:\n%s", spec, output);
 }
 
-/* Create the fixture for one case; the backend name is the state. */
-static int
-setup(void **state)
-{
-	struct poetry_fixture	*fixture;
-
-	if ((fixture = calloc(1, sizeof(*fixture))) == NULL)
-		return -1;
-	fixture->backend = *state;
-	fixture->daemon.pid = -1;
-	*state = fixture;
-	return 0;
-}
-
-/* Kill a daemon a failed case left running and free the fixture. */
-static int
-teardown(void **state)
-{
-	struct poetry_fixture	*fixture = *state;
-
-	if (fixture->daemon.pid > 0)
-		(void)harness_stop(&fixture->daemon, SIGKILL, 1000);
-	free(fixture);
-	return 0;
-}
-
 /* Remove the scratch folder and what the cases left in it. */
 static void
 remove_scratch(void)
@@ -732,8 +701,9 @@ main(void)
 			    "%s: %s", name, poetry_cases[i].name);
 			tests[count].name = names[count];
 			tests[count].test_func = poetry_cases[i].function;
-			tests[count].setup_func = setup;
-			tests[count].teardown_func = teardown;
+			tests[count].setup_func = harness_fixture_setup;
+			tests[count].teardown_func =
+			    harness_fixture_teardown;
 			tests[count].initial_state = (void *)(uintptr_t)name;
 			count++;
 		}
