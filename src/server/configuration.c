@@ -2,55 +2,73 @@
  * configuration.c: read pforkd.conf, add -l services and the bundled
  * defaults, and check the whole before it is used.
  *
- * The grammar is line based: a statement is a keyword and one value;
- * "service NAME {" opens a block that "}" closes on its own line; "#"
- * starts a comment anywhere outside double quotes; "include PATH" reads
- * another file (relative to the including file).  Every error names
- * FILE:LINE:COLUMN.
+ * A statement is one line: a keyword and exactly one value.  "service NAME
+ * {" opens a block that a lone "}" closes; "include PATH" reads another
+ * file, at the top level only.  The tokens come from config_lexer.c; every
+ * error names FILE:LINE:COLUMN.
  */
 #include "config.h"
 
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "compat.h"
+#include "config_lexer.h"
 #include "configuration.h"
 #include "dispatcher.h"
 #include "log.h"
-#include "privileges.h"
 #include "protocol.h"
 
-#define LINE_MAX_LENGTH		4096
-#define TOKENS_PER_LINE		4
 #define SECONDS_LIMIT		(365 * 24 * 3600.0)
+#define CONNECTIONS_LIMIT	1000000UL
 
-struct token {
-	char	text[LINE_MAX_LENGTH];
-	int	column;
-	int	quoted;
-};
-
-struct parse_state {
+struct parser {
 	struct configuration	*configuration;
 	const char		*path;
-	int			 line;
+	struct config_lexer	*lexer;
 	struct service		*service;	/* the open block, or NULL */
-	int			 block_line;
-	int			 depth;
+	int			 block_line;	/* where it was opened */
+	int			 block_column;
+	int			 depth;		/* of includes */
 	char			*error;
 	size_t			 error_size;
 };
 
+struct global_keyword;
+
+/* Check and store a global keyword's value; 0, or -1 with a message. */
+typedef int global_setter(struct configuration *,
+    const struct global_keyword *, const char *value, char *message,
+    size_t message_size);
+
+/* A global keyword: how its value is checked, and where it is kept. */
+struct global_keyword {
+	const char	*name;
+	global_setter	*set;
+	size_t		 offset;	/* of its field in the configuration */
+	size_t		 size;		/* of that field */
+	unsigned long	 low, high;	/* the range of a count */
+	int		 in_services;	/* also a service keyword */
+};
+
 /* Report an error at a column of the current line; always -1. */
 static int
-parse_error(struct parse_state *state, int column, const char *format, ...)
+parse_error(struct parser *parser, int column, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
-parse_error(struct parse_state *state, int column, const char *format, ...)
+parse_error(struct parser *parser, int column, const char *format, ...)
 {
 	char	message[512];
 	va_list	ap;
@@ -58,327 +76,449 @@ parse_error(struct parse_state *state, int column, const char *format, ...)
 	va_start(ap, format);
 	(void)vsnprintf(message, sizeof(message), format, ap);
 	va_end(ap);
-	(void)snprintf(state->error, state->error_size, "%s:%d:%d: %s",
-	    state->path, state->line, column, message);
+	(void)snprintf(parser->error, parser->error_size, "%s:%d:%d: %s",
+	    parser->path, parser->lexer->line, column, message);
 	return -1;
 }
 
-/* Read one quoted string starting at text[*at] (the quote) into token. */
-static int
-lex_quoted(struct parse_state *state, const char *text, size_t *at,
-    struct token *token)
+/* Append text to the string in buffer, truncating at its size. */
+static void
+append_text(char *buffer, size_t size, const char *text)
 {
-	size_t	length = 0, start = *at;
+	size_t	length = strlen(buffer);
 
-	token->quoted = 1;
-	for ((*at)++; text[*at] != '"'; (*at)++) {
-		if (text[*at] == '\0' || text[*at] == '\n')
-			return parse_error(state, (int)start + 1,
-			    "unterminated string");
-		if (text[*at] == '\\' && (text[*at + 1] == '"' ||
-		    text[*at + 1] == '\\'))
-			(*at)++;
-		token->text[length++] = text[*at];
+	if (length < size)
+		(void)strlcpy(buffer + length, text, size - length);
+}
+
+/* The field of the configuration that keyword sets. */
+static void *
+field_of(struct configuration *configuration,
+    const struct global_keyword *keyword)
+{
+	return (char *)configuration + keyword->offset;
+}
+
+/* Text that fits its field. */
+static int
+set_text(struct configuration *c, const struct global_keyword *keyword,
+    const char *value, char *message, size_t size)
+{
+	if (strlen(value) >= keyword->size) {
+		(void)snprintf(message, size, "%s: the value is longer than "
+		    "%zu bytes", keyword->name, keyword->size - 1);
+		return -1;
 	}
-	(*at)++;
-	token->text[length] = '\0';
+	(void)strlcpy(field_of(c, keyword), value, keyword->size);
 	return 0;
 }
 
-/* Split a line into at most TOKENS_PER_LINE tokens; the count or -1. */
+/* A whole number from low to high. */
 static int
-lex_line(struct parse_state *state, const char *text, struct token *tokens)
+set_count(struct configuration *c, const struct global_keyword *keyword,
+    const char *value, char *message, size_t size)
 {
-	size_t	at = 0, length;
-	int	count = 0;
+	unsigned int	count;
 
-	for (;;) {
-		while (text[at] == ' ' || text[at] == '\t' || text[at] == '\r')
-			at++;
-		if (text[at] == '\0' || text[at] == '\n' || text[at] == '#')
-			return count;
-		if (count == TOKENS_PER_LINE)
-			return parse_error(state, (int)at + 1, "unexpected "
-			    "'%.40s'", text + at);
-		tokens[count].column = (int)at + 1;
-		tokens[count].quoted = 0;
-		if (text[at] == '"') {
-			if (lex_quoted(state, text, &at, &tokens[count]) == -1)
-				return -1;
-		} else if (text[at] == '{' || text[at] == '}') {
-			tokens[count].text[0] = text[at++];
-			tokens[count].text[1] = '\0';
-		} else {
-			length = strcspn(text + at, " \t\r\n#{}\"");
-			memcpy(tokens[count].text, text + at, length);
-			tokens[count].text[length] = '\0';
-			at += length;
-		}
-		count++;
+	if (parse_count(value, keyword->high, &count) == -1 ||
+	    count < keyword->low) {
+		(void)snprintf(message, size, "%s: '%s' is not a whole number "
+		    "from %lu to %lu", keyword->name, value, keyword->low,
+		    keyword->high);
+		return -1;
 	}
+	*(unsigned int *)field_of(c, keyword) = count;
+	return 0;
 }
 
-/* Whether token is the bare punctuation mark text. */
+/* A number of seconds, fractions allowed, kept in microseconds. */
 static int
-is_mark(const struct token *token, const char *mark)
+set_seconds(struct configuration *c, const struct global_keyword *keyword,
+    const char *value, char *message, size_t size)
 {
-	return !token->quoted && strcmp(token->text, mark) == 0;
+	if (parse_seconds(value, SECONDS_LIMIT, field_of(c, keyword)) == -1) {
+		(void)snprintf(message, size, "%s: '%s' is not a number of "
+		    "seconds from 0 to %.0f", keyword->name, value,
+		    SECONDS_LIMIT);
+		return -1;
+	}
+	return 0;
 }
 
-static int	parse_file(struct parse_state *, const char *path);
-
-/* "include PATH": read PATH relative to the including file. */
+/* workers: auto (0, one per processor) or a count. */
 static int
-parse_include(struct parse_state *state, const struct token *value)
+set_workers(struct configuration *c, const struct global_keyword *keyword,
+    const char *value, char *message, size_t size)
 {
-	char		 path[CONFIGURATION_PATH_MAX];
-	const char	*slash;
-	FILE		*file;
+	if (strcmp(value, "auto") == 0) {
+		c->workers = 0;
+		return 0;
+	}
+	if (set_count(c, keyword, value, message, size) == 0)
+		return 0;
+	(void)snprintf(message, size, "%s: '%s' is not auto or a number from "
+	    "%lu to %lu", keyword->name, value, keyword->low, keyword->high);
+	return -1;
+}
+
+/* backend: one of those compiled in, which an error lists. */
+static int
+set_backend(struct configuration *c, const struct global_keyword *keyword,
+    const char *value, char *message, size_t size)
+{
+	const struct backend_ops *const *list;
+
+	if (dispatcher_find_backend(value) != NULL)
+		return set_text(c, keyword, value, message, size);
+	(void)snprintf(message, size, "unknown backend '%s' (compiled in:",
+	    value);
+	for (list = dispatcher_backends(); *list != NULL; list++) {
+		append_text(message, size, " ");
+		append_text(message, size, backend_ops_name(*list));
+	}
+	append_text(message, size, ")");
+	return -1;
+}
+
+/* group: a group the system knows. */
+static int
+set_group(struct configuration *c, const struct global_keyword *keyword,
+    const char *value, char *message, size_t size)
+{
+	if (value[0] == '\0' || getgrnam(value) == NULL) {
+		(void)snprintf(message, size, "unknown group '%s'", value);
+		return -1;
+	}
+	return set_text(c, keyword, value, message, size);
+}
+
+static const struct global_keyword *find_global(const char *);
+
+/* user: NAME or NAME:GROUP, both known to the system. */
+static int
+set_user(struct configuration *c, const struct global_keyword *keyword,
+    const char *value, char *message, size_t size)
+{
+	char		 name[sizeof(c->user)];
+	const char	*colon = strchr(value, ':');
+	size_t		 length;
+
+	length = colon != NULL ? (size_t)(colon - value) : strlen(value);
+	if (length >= sizeof(name)) {
+		(void)snprintf(message, size, "%s: the name is longer than %zu "
+		    "bytes", keyword->name, sizeof(name) - 1);
+		return -1;
+	}
+	memcpy(name, value, length);
+	name[length] = '\0';
+	if (name[0] == '\0' || getpwnam(name) == NULL) {
+		(void)snprintf(message, size, "unknown user '%s'", name);
+		return -1;
+	}
+	if (colon != NULL && set_group(c, find_global("group"), colon + 1,
+	    message, size) == -1)
+		return -1;
+	return set_text(c, keyword, name, message, size);
+}
+
+/* log: stderr, syslog[:FACILITY] or file:PATH. */
+static int
+set_log(struct configuration *c, const struct global_keyword *keyword,
+    const char *value, char *message, size_t size)
+{
+	if (!log_target_valid(value)) {
+		(void)snprintf(message, size, "%s: '%s' is not stderr, "
+		    "syslog[:FACILITY] or file:PATH", keyword->name, value);
+		return -1;
+	}
+	return set_text(c, keyword, value, message, size);
+}
+
+#define FIELD(member)	.offset = offsetof(struct configuration, member), \
+			.size = sizeof(((struct configuration *)NULL)->member)
+
+static const struct global_keyword global_keywords[] = {
+	{ .name = "workers", .set = set_workers, FIELD(workers),
+	    .low = 1, .high = CONFIGURATION_WORKERS_MAX },
+	{ .name = "backend", .set = set_backend, FIELD(backend) },
+	{ .name = "user", .set = set_user, FIELD(user) },
+	{ .name = "group", .set = set_group, FIELD(group) },
+	{ .name = "log", .set = set_log, FIELD(log_target) },
+	{ .name = "pid-file", .set = set_text, FIELD(pid_file) },
+	{ .name = "max-connections", .set = set_count,
+	    FIELD(max_connections), .high = CONNECTIONS_LIMIT,
+	    .in_services = 1 },
+	{ .name = "per-source-max", .set = set_count, FIELD(per_source_max),
+	    .high = CONNECTIONS_LIMIT, .in_services = 1 },
+	{ .name = "ipv6-prefix", .set = set_count, FIELD(ipv6_prefix),
+	    .low = 1, .high = 128 },
+	{ .name = "idle", .set = set_seconds, FIELD(idle_timeout_usec),
+	    .in_services = 1 },
+	{ .name = "lifetime", .set = set_seconds, FIELD(lifetime_usec),
+	    .in_services = 1 },
+	{ .name = "graceful-timeout", .set = set_seconds,
+	    FIELD(graceful_timeout_usec) },
+};
+
+/* The global keyword called name, or NULL. */
+static const struct global_keyword *
+find_global(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(global_keywords) / sizeof(global_keywords[0]);
+	    i++)
+		if (strcmp(global_keywords[i].name, name) == 0)
+			return &global_keywords[i];
+	return NULL;
+}
+
+/* Check that the statement has exactly one value; 0 or -1. */
+static int
+check_value(struct parser *parser)
+{
+	const struct config_token	*t = parser->lexer->tokens;
+
+	if (parser->lexer->count < 2)
+		return parse_error(parser, t[0].column, "'%s' needs a value",
+		    t[0].text);
+	if (config_token_is(&t[1], "{") || config_token_is(&t[1], "}"))
+		return parse_error(parser, t[1].column, "expected a value for "
+		    "'%s', found '%s'", t[0].text, t[1].text);
+	if (parser->lexer->count > 2)
+		return parse_error(parser, t[2].column, "unexpected '%s' after "
+		    "the value of '%s' (quote a value that holds spaces)",
+		    t[2].text, t[0].text);
+	return 0;
+}
+
+static int	parse_stream(struct parser *, FILE *);
+
+/* Resolve an include path against the including file's directory. */
+static int
+include_path(const char *including, const char *name, char *path,
+    size_t size)
+{
+	const char	*slash = strrchr(including, '/');
 	int		 length;
-	struct parse_state inner = *state;
 
-	if (state->service != NULL)
-		return parse_error(state, value->column - 8,
-		    "include is not allowed inside a service block");
-	if (state->depth >= CONFIGURATION_INCLUDE_DEPTH)
-		return parse_error(state, value->column, "includes nested "
-		    "deeper than %d", CONFIGURATION_INCLUDE_DEPTH);
-	slash = strrchr(state->path, '/');
-	if (value->text[0] == '/' || slash == NULL)
-		length = snprintf(path, sizeof(path), "%s", value->text);
+	if (name[0] == '/' || slash == NULL)
+		length = snprintf(path, size, "%s", name);
 	else
-		length = snprintf(path, sizeof(path), "%.*s/%s",
-		    (int)(slash - state->path), state->path, value->text);
-	if (length < 0 || (size_t)length >= sizeof(path))
-		return parse_error(state, value->column, "path too long");
-	if ((file = fopen(path, "r")) == NULL)
-		return parse_error(state, value->column, "cannot open '%s': "
-		    "%s", value->text, strerror(errno));
-	(void)fclose(file);
-	inner.depth++;
-	inner.path = path;
-	inner.line = 0;
-	return parse_file(&inner, path);
+		length = snprintf(path, size, "%.*s/%s",
+		    (int)(slash - including), including, name);
+	return length < 0 || (size_t)length >= size ? -1 : 0;
 }
 
-/* A global keyword with its value; 0 or -1. */
+/* "include PATH": parse another file at this point; 0 or -1. */
 static int
-parse_global(struct parse_state *state, const struct token *keyword,
-    const struct token *value)
+parse_include(struct parser *parser, const struct config_token *value)
 {
-	struct configuration	*c = state->configuration;
-	const char		*key = keyword->text, *text = value->text;
-	struct identity		 identity;
-	char			 message[256];
-	unsigned int		 number;
+	struct parser	 inner;
+	char		 path[CONFIGURATION_PATH_MAX];
+	FILE		*file;
+	int		 result;
 
-	if (strcmp(key, "workers") == 0) {
-		if (strcmp(text, "auto") == 0)
-			c->workers = 0;
-		else if (parse_count(text, CONFIGURATION_WORKERS_MAX,
-		    &number) == -1 || number == 0)
-			return parse_error(state, value->column, "workers: "
-			    "'%s' is not auto or a number from 1 to %d", text,
-			    CONFIGURATION_WORKERS_MAX);
-		else
-			c->workers = number;
-	} else if (strcmp(key, "backend") == 0) {
-		if (dispatcher_find_backend(text) == NULL)
-			return parse_error(state, value->column, "unknown "
-			    "backend '%s' (see pforkd -V)", text);
-		(void)strlcpy(c->backend, text, sizeof(c->backend));
-	} else if (strcmp(key, "user") == 0 || strcmp(key, "group") == 0) {
-		if (identity_resolve(&identity, key[0] == 'u' ? text : "root",
-		    key[0] == 'g' ? text : NULL, message,
-		    sizeof(message)) == -1)
-			return parse_error(state, value->column, "%s", message);
-		(void)strlcpy(key[0] == 'u' ? c->user : c->group, text,
-		    sizeof(c->user));
-	} else if (strcmp(key, "log") == 0) {
-		if (!log_target_valid(text))
-			return parse_error(state, value->column, "log: '%s' is "
-			    "not stderr, syslog[:facility] or file:PATH", text);
-		(void)strlcpy(c->log_target, text, sizeof(c->log_target));
-	} else if (strcmp(key, "pid-file") == 0) {
-		(void)strlcpy(c->pid_file, text, sizeof(c->pid_file));
-	} else if (strcmp(key, "max-connections") == 0 ||
-	    strcmp(key, "per-source-max") == 0) {
-		if (parse_count(text, 1000000, &number) == -1)
-			return parse_error(state, value->column, "%s: '%s' is "
-			    "not a whole number from 0 to 1000000", key, text);
-		*(key[0] == 'm' ? &c->max_connections : &c->per_source_max) =
-		    number;
-	} else if (strcmp(key, "ipv6-prefix") == 0) {
-		if (parse_count(text, 128, &number) == -1 || number == 0)
-			return parse_error(state, value->column, "ipv6-prefix: "
-			    "'%s' is not a number from 1 to 128", text);
-		c->ipv6_prefix = number;
-	} else if (strcmp(key, "idle") == 0 || strcmp(key, "lifetime") == 0 ||
-	    strcmp(key, "graceful-timeout") == 0) {
-		if (parse_seconds(text, SECONDS_LIMIT, key[0] == 'i' ?
-		    &c->idle_timeout_usec : key[0] == 'l' ? &c->lifetime_usec :
-		    &c->graceful_timeout_usec) == -1)
-			return parse_error(state, value->column, "%s: '%s' is "
-			    "not a number of seconds from 0 to %.0f", key, text,
-			    SECONDS_LIMIT);
-	} else if (strcmp(key, "include") == 0) {
-		return parse_include(state, value);
-	} else if (strcmp(key, "listen") == 0 || strcmp(key, "protocol") == 0)
-		return parse_error(state, keyword->column, "'%s' belongs in a "
-		    "service block", key);
-	else
-		return parse_error(state, keyword->column, "unknown keyword "
-		    "'%s'", key);
+	if (value->text[0] == '\0')
+		return parse_error(parser, value->column,
+		    "include needs a path");
+	if (parser->depth == CONFIGURATION_INCLUDE_DEPTH)
+		return parse_error(parser, value->column,
+		    "includes nest deeper than %d files",
+		    CONFIGURATION_INCLUDE_DEPTH);
+	if (include_path(parser->path, value->text, path, sizeof(path)) == -1)
+		return parse_error(parser, value->column, "include path too "
+		    "long");
+	if ((file = fopen(path, "r")) == NULL)
+		return parse_error(parser, value->column,
+		    "cannot open '%s': %s", value->text, strerror(errno));
+	inner = *parser;
+	inner.path = path;
+	inner.depth++;
+	result = parse_stream(&inner, file);
+	(void)fclose(file);
+	return result;
+}
+
+/* A global statement; 0 or -1. */
+static int
+parse_global(struct parser *parser)
+{
+	const struct config_token	*t = parser->lexer->tokens;
+	const struct global_keyword	*keyword;
+	char				 message[400];
+
+	if ((keyword = find_global(t[0].text)) == NULL) {
+		if (strcmp(t[0].text, "listen") == 0 ||
+		    strcmp(t[0].text, "protocol") == 0)
+			return parse_error(parser, t[0].column, "'%s' belongs "
+			    "in a service block", t[0].text);
+		return parse_error(parser, t[0].column, "unknown keyword '%s'",
+		    t[0].text);
+	}
+	if (check_value(parser) == -1)
+		return -1;
+	if (keyword->set(parser->configuration, keyword, t[1].text, message,
+	    sizeof(message)) == -1)
+		return parse_error(parser, t[1].column, "%s", message);
+	return 0;
+}
+
+/* A statement inside a service block; 0 or -1. */
+static int
+parse_service_option(struct parser *parser)
+{
+	const struct config_token	*t = parser->lexer->tokens;
+	const struct global_keyword	*keyword = find_global(t[0].text);
+	char				 message[400];
+
+	if (strcmp(t[0].text, "include") == 0)
+		return parse_error(parser, t[0].column, "include is allowed "
+		    "only outside service blocks");
+	if (keyword != NULL && !keyword->in_services)
+		return parse_error(parser, t[0].column, "'%s' is a global "
+		    "keyword: move it out of service '%s'", t[0].text,
+		    parser->service->name);
+	if (check_value(parser) == -1)
+		return -1;
+	if (service_set_option(parser->service, t[0].text, t[1].text,
+	    message, sizeof(message)) == 0)
+		return 0;
+	/* An unknown key is the keyword's fault, a bad value the value's. */
+	return parse_error(parser, strncmp(message, "unknown option", 14) ==
+	    0 ? t[0].column : t[1].column, "%s", message);
+}
+
+/* The service called name, or NULL. */
+static const struct service *
+find_service(const struct configuration *configuration, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < configuration->service_count; i++)
+		if (strcmp(configuration->services[i].name, name) == 0)
+			return &configuration->services[i];
+	return NULL;
+}
+
+/* Start a service called name->text and make it the open block. */
+static int
+add_service(struct parser *parser, const struct config_token *keyword,
+    const struct config_token *name)
+{
+	struct configuration	*c = parser->configuration;
+	const struct service	*other;
+	struct service		*service;
+
+	if (name->text[0] == '\0' || strlen(name->text) >= SERVICE_NAME_MAX)
+		return parse_error(parser, name->column, "a service name has 1 "
+		    "to %d bytes", SERVICE_NAME_MAX - 1);
+	if ((other = find_service(c, name->text)) != NULL)
+		return parse_error(parser, name->column, "service '%s' is "
+		    "already defined at %s", name->text, other->origin);
+	if (c->service_count == CONFIGURATION_SERVICES_MAX)
+		return parse_error(parser, keyword->column, "more than %d "
+		    "services", CONFIGURATION_SERVICES_MAX);
+	service = &c->services[c->service_count++];
+	service_init(service, name->text);
+	(void)snprintf(service->origin, sizeof(service->origin), "%s:%d:%d",
+	    parser->path, parser->lexer->line, keyword->column);
+	parser->service = service;
+	parser->block_line = parser->lexer->line;
+	parser->block_column = keyword->column;
 	return 0;
 }
 
 /* "service NAME {": open a block; 0 or -1. */
 static int
-open_service(struct parse_state *state, const struct token *tokens,
-    int count)
+open_service(struct parser *parser)
 {
-	struct configuration	*c = state->configuration;
-	struct service		*service;
-	size_t			 i;
+	const struct config_token	*t = parser->lexer->tokens;
+	int				 count = parser->lexer->count;
 
-	if (state->service != NULL)
-		return parse_error(state, tokens[0].column, "service blocks "
-		    "do not nest (the block opened on line %d is still open)",
-		    state->block_line);
-	if (count < 2 || is_mark(&tokens[1], "{"))
-		return parse_error(state, tokens[0].column, "service needs a "
-		    "name");
-	if (count < 3 || !is_mark(&tokens[2], "{"))
-		return parse_error(state, count < 3 ? tokens[1].column +
-		    (int)strlen(tokens[1].text) : tokens[2].column,
-		    "expected '{' after the service name");
+	if (parser->service != NULL)
+		return parse_error(parser, t[0].column, "service blocks do not "
+		    "nest (service '%s', opened on line %d, is not closed)",
+		    parser->service->name, parser->block_line);
+	if (count < 2 || config_token_is(&t[1], "{") ||
+	    config_token_is(&t[1], "}"))
+		return parse_error(parser, count < 2 ? t[0].column :
+		    t[1].column, "service needs a name");
+	if (count < 3 || !config_token_is(&t[2], "{"))
+		return parse_error(parser, count < 3 ? t[1].column +
+		    t[1].width : t[2].column, "expected '{' after the service "
+		    "name, on the same line");
 	if (count > 3)
-		return parse_error(state, tokens[3].column, "unexpected '%s'",
-		    tokens[3].text);
-	if (strlen(tokens[1].text) >= SERVICE_NAME_MAX || tokens[1].text[0] ==
-	    '\0')
-		return parse_error(state, tokens[1].column, "service names "
-		    "have 1 to %d characters", SERVICE_NAME_MAX - 1);
-	for (i = 0; i < c->service_count; i++)
-		if (strcmp(c->services[i].name, tokens[1].text) == 0)
-			return parse_error(state, tokens[1].column, "service "
-			    "'%s' is already defined at %s", tokens[1].text,
-			    c->services[i].origin);
-	if (c->service_count == CONFIGURATION_SERVICES_MAX)
-		return parse_error(state, tokens[0].column, "more than %d "
-		    "services", CONFIGURATION_SERVICES_MAX);
-	service = &c->services[c->service_count++];
-	service_init(service, tokens[1].text);
-	(void)snprintf(service->origin, sizeof(service->origin), "%s:%d:%d",
-	    state->path, state->line, tokens[0].column);
-	state->service = service;
-	state->block_line = state->line;
+		return parse_error(parser, t[3].column, "unexpected '%s' after "
+		    "'{' (one statement per line)", t[3].text);
+	return add_service(parser, &t[0], &t[1]);
+}
+
+/* "}": close the open block; 0 or -1. */
+static int
+close_service(struct parser *parser)
+{
+	const struct config_token	*t = parser->lexer->tokens;
+
+	if (parser->service == NULL)
+		return parse_error(parser, t[0].column, "'}' without an open "
+		    "service block");
+	if (parser->lexer->count > 1)
+		return parse_error(parser, t[1].column, "unexpected '%s' after "
+		    "'}'", t[1].text);
+	parser->service = NULL;
 	return 0;
 }
 
-/* One line's tokens; 0 or -1. */
+/* The statement on the lexer's current line; 0 or -1. */
 static int
-parse_statement(struct parse_state *state, struct token *tokens, int count)
+parse_statement(struct parser *parser)
 {
-	char	message[512];
+	const struct config_token	*keyword = &parser->lexer->tokens[0];
 
-	if (count == 0)
+	if (parser->lexer->count == 0)
 		return 0;
-	if (is_mark(&tokens[0], "}")) {
-		if (state->service == NULL)
-			return parse_error(state, tokens[0].column,
-			    "'}' without an open service block");
-		if (count > 1)
-			return parse_error(state, tokens[1].column,
-			    "unexpected '%s' after '}'", tokens[1].text);
-		state->service = NULL;
-		return 0;
-	}
-	if (!tokens[0].quoted && strcmp(tokens[0].text, "service") == 0)
-		return open_service(state, tokens, count);
-	if (tokens[0].quoted || is_mark(&tokens[0], "{"))
-		return parse_error(state, tokens[0].column, "expected a "
-		    "keyword, found '%s'", tokens[0].text);
-	if (count < 2 || is_mark(&tokens[1], "{") || is_mark(&tokens[1], "}"))
-		return parse_error(state, tokens[0].column, "%s needs a value",
-		    tokens[0].text);
-	if (count > 2)
-		return parse_error(state, tokens[2].column, "unexpected '%s' "
-		    "after the value of %s", tokens[2].text, tokens[0].text);
-	if (state->service == NULL)
-		return parse_global(state, &tokens[0], &tokens[1]);
-	if (strcmp(tokens[0].text, "include") == 0)
-		return parse_error(state, tokens[0].column, "include is not "
-		    "allowed inside a service block");
-	if (service_set_option(state->service, tokens[0].text,
-	    tokens[1].text, message, sizeof(message)) == -1)
-		return parse_error(state, strncmp(message, "unknown option",
-		    14) == 0 ? tokens[0].column : tokens[1].column, "%s",
-		    message);
-	return 0;
+	if (config_token_is(keyword, "}"))
+		return close_service(parser);
+	if (config_token_is(keyword, "{"))
+		return parse_error(parser, keyword->column,
+		    "'{' belongs on the line of its 'service'");
+	if (keyword->quoted)
+		return parse_error(parser, keyword->column,
+		    "expected a keyword, found the string \"%s\"",
+		    keyword->text);
+	if (strcmp(keyword->text, "service") == 0)
+		return open_service(parser);
+	if (parser->service != NULL)
+		return parse_service_option(parser);
+	if (strcmp(keyword->text, "include") == 0)
+		return check_value(parser) == -1 ? -1 :
+		    parse_include(parser, &parser->lexer->tokens[1]);
+	return parse_global(parser);
 }
 
-/*
- * Read one line into text (without its newline); its length, -1 at end of
- * file, -2 for a line that is too long, -3 for a NUL byte.  The rest of a
- * bad line is consumed.
- */
-static long
-read_line(FILE *file, char *text, size_t size)
-{
-	size_t	length = 0;
-	long	verdict = 0;
-	int	c;
-
-	while ((c = getc(file)) != EOF && c != '\n') {
-		if (c == '\0' && verdict == 0)
-			verdict = -3;
-		else if (length + 1 >= size && verdict == 0)
-			verdict = -2;
-		else if (verdict == 0)
-			text[length++] = (char)c;
-	}
-	text[length] = '\0';
-	if (c == EOF && length == 0 && verdict == 0)
-		return -1;
-	return verdict != 0 ? verdict : (long)length;
-}
-
-/* Read and parse one file; 0 or -1. */
+/* Parse an open file to its end; 0 or -1. */
 static int
-parse_file(struct parse_state *state, const char *path)
+parse_stream(struct parser *parser, FILE *file)
 {
-	static struct token	 tokens[TOKENS_PER_LINE];
-	char			 text[LINE_MAX_LENGTH + 1];
-	FILE			*file;
-	long			 length;
-	int			 count, result = 0;
+	struct config_lexer	lexer;
+	int			status;
 
-	if ((file = fopen(path, "r")) == NULL) {
-		(void)snprintf(state->error, state->error_size,
-		    "%s: cannot open: %s", path, strerror(errno));
-		return -1;
-	}
-	while (result == 0 && (length = read_line(file, text,
-	    sizeof(text))) != -1) {
-		state->line++;
-		if (length == -2)
-			result = parse_error(state, 1, "line longer than %d "
-			    "bytes", LINE_MAX_LENGTH);
-		else if (length == -3)
-			result = parse_error(state, 1, "NUL byte in the line");
-		else if ((count = lex_line(state, text, tokens)) == -1)
-			result = -1;
-		else
-			result = parse_statement(state, tokens, count);
-	}
-	if (result == 0 && state->service != NULL) {
-		state->line = state->block_line;
-		result = parse_error(state, 1, "service '%s' is not closed "
-		    "with '}'", state->service->name);
-	}
-	(void)fclose(file);
-	return result;
+	config_lexer_init(&lexer, file);
+	parser->lexer = &lexer;
+	while ((status = config_lexer_next(&lexer)) == 1)
+		if (parse_statement(parser) == -1)
+			return -1;
+	if (status == -1)
+		return parse_error(parser, lexer.error_column, "%s",
+		    lexer.error);
+	if (parser->service == NULL)
+		return 0;
+	/* The lexer is done: point at where the block was opened. */
+	lexer.line = parser->block_line;
+	return parse_error(parser, parser->block_column, "service '%s' is not "
+	    "closed: '}' is missing before the end of the file",
+	    parser->service->name);
 }
 
 /* Built-in defaults, no services. */
@@ -397,14 +537,23 @@ int
 configuration_load_file(struct configuration *configuration,
     const char *path, char *error, size_t error_size)
 {
-	struct parse_state	state;
+	struct parser	 parser;
+	FILE		*file;
+	int		 result;
 
-	memset(&state, 0, sizeof(state));
-	state.configuration = configuration;
-	state.path = path;
-	state.error = error;
-	state.error_size = error_size;
-	return parse_file(&state, path);
+	if ((file = fopen(path, "r")) == NULL) {
+		(void)snprintf(error, error_size, "%s: cannot open: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	memset(&parser, 0, sizeof(parser));
+	parser.configuration = configuration;
+	parser.path = path;
+	parser.error = error;
+	parser.error_size = error_size;
+	result = parse_stream(&parser, file);
+	(void)fclose(file);
+	return result;
 }
 
 /* Add a service from a -l argument; 0 or -1 with a message. */
@@ -412,18 +561,18 @@ int
 configuration_add_listen(struct configuration *configuration,
     const char *spec, char *error, size_t error_size)
 {
-	char	message[400];
+	struct service	*service;
+	char		 message[400];
 
 	if (configuration->service_count == CONFIGURATION_SERVICES_MAX) {
 		(void)snprintf(error, error_size, "-l %s: more than %d "
 		    "services", spec, CONFIGURATION_SERVICES_MAX);
 		return -1;
 	}
-	if (service_parse_listen(&configuration->services[
-	    configuration->service_count], spec, message,
+	service = &configuration->services[configuration->service_count];
+	if (service_parse_listen(service, spec, message,
 	    sizeof(message)) == -1) {
-		service_discard(&configuration->services[
-		    configuration->service_count]);
+		service_discard(service);
 		(void)snprintf(error, error_size, "-l %s: %s", spec, message);
 		return -1;
 	}
@@ -436,68 +585,161 @@ int
 configuration_add_defaults(struct configuration *configuration,
     char *error, size_t error_size)
 {
-	static const char *const defaults[] = {
-		"echo@127.0.0.1:7007",
-		"discard@127.0.0.1:7009",
-		"daytime@127.0.0.1:7013",
-		"chargen@127.0.0.1:7019",
-		"time@127.0.0.1:7037",
-		"poetry@127.0.0.1:10000,file=ecstasy.txt",
-		"poetry@127.0.0.1:10001,file=fascination.txt",
-		"poetry@127.0.0.1:10002,file=science.txt",
-		NULL
+	static const struct {
+		const char	*protocol;
+		const char	*spec;
+	} defaults[] = {
+		{ "echo",	"echo@127.0.0.1:7007" },
+		{ "discard",	"discard@127.0.0.1:7009" },
+		{ "daytime",	"daytime@127.0.0.1:7013" },
+		{ "chargen",	"chargen@127.0.0.1:7019" },
+		{ "time",	"time@127.0.0.1:7037" },
+		{ "poetry",	"poetry@127.0.0.1:10000,file=ecstasy.txt" },
+		{ "poetry",	"poetry@127.0.0.1:10001,file=fascination.txt" },
+		{ "poetry",	"poetry@127.0.0.1:10002,file=science.txt" },
 	};
-	size_t	i;
+	struct service	*service;
+	size_t		 i;
 
-	for (i = 0; defaults[i] != NULL; i++) {
-		if (configuration_add_listen(configuration, defaults[i], error,
-		    error_size) == -1)
+	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		if (protocol_find(defaults[i].protocol) == NULL)
+			continue;
+		if (configuration_add_listen(configuration, defaults[i].spec,
+		    error, error_size) == -1)
 			return -1;
-		(void)snprintf(configuration->services[
-		    configuration->service_count - 1].origin,
-		    sizeof(configuration->services[0].origin),
-		    "built-in default %s", defaults[i]);
+		service = &configuration->services[
+		    configuration->service_count - 1];
+		(void)snprintf(service->origin, sizeof(service->origin),
+		    "built-in default %s", defaults[i].spec);
 	}
 	return 0;
 }
 
-/* Whether two listen addresses collide (same port, overlapping address). */
+/* Whether a numeric address (never "") is its family's any-address. */
 static int
-listens_collide(const struct listen_address *a, const struct listen_address
-    *b)
+is_wildcard(int family, const unsigned char *bytes)
 {
-	if (strcmp(a->port, "0") == 0 || strcmp(a->port, b->port) != 0)
-		return 0;
-	/* An empty address is every address of both families. */
-	return a->address[0] == '\0' || b->address[0] == '\0' ||
-	    strcmp(a->address, b->address) == 0;
+	static const unsigned char	zero[sizeof(struct in6_addr)];
+
+	return memcmp(bytes, zero, family == AF_INET ?
+	    sizeof(struct in_addr) : sizeof(struct in6_addr)) == 0;
 }
 
-/* Check that no listen address of service index is used before it. */
+/* Whether two listen addresses cannot both be bound. */
+static int
+listens_collide(const struct listen_address *a,
+    const struct listen_address *b)
+{
+	unsigned char	bytes_a[sizeof(struct in6_addr)];
+	unsigned char	bytes_b[sizeof(struct in6_addr)];
+	int		family_a, family_b;
+
+	if (strcmp(a->port, b->port) != 0 || strcmp(a->port, "0") == 0)
+		return 0;
+	/* "" is every address of both families. */
+	if (a->address[0] == '\0' || b->address[0] == '\0')
+		return 1;
+	family_a = strchr(a->address, ':') != NULL ? AF_INET6 : AF_INET;
+	family_b = strchr(b->address, ':') != NULL ? AF_INET6 : AF_INET;
+	if (family_a != family_b ||
+	    inet_pton(family_a, a->address, bytes_a) != 1 ||
+	    inet_pton(family_b, b->address, bytes_b) != 1)
+		return 0;
+	return is_wildcard(family_a, bytes_a) ||
+	    is_wildcard(family_b, bytes_b) || memcmp(bytes_a, bytes_b,
+	    family_a == AF_INET ? sizeof(struct in_addr) :
+	    sizeof(struct in6_addr)) == 0;
+}
+
+/* Write a listen address as the configuration spells it. */
+static void
+format_listen(const struct listen_address *listen, char *text, size_t size)
+{
+	int	bracket = strchr(listen->address, ':') != NULL;
+
+	(void)snprintf(text, size, "%s%s%s:%s", bracket ? "[" : "",
+	    listen->address, bracket ? "]" : "", listen->port);
+}
+
+/* Report that listen of service is taken by taken of other; -1. */
+static int
+collision_error(const struct service *service,
+    const struct listen_address *listen, const struct service *other,
+    const struct listen_address *taken, char *error, size_t error_size)
+{
+	char	mine[SERVICE_ADDRESS_MAX + 16];
+	char	theirs[SERVICE_ADDRESS_MAX + 16];
+
+	format_listen(listen, mine, sizeof(mine));
+	format_listen(taken, theirs, sizeof(theirs));
+	(void)snprintf(error, error_size, "%s: %s is already used by service "
+	    "'%s' (%s)%s%s", service->origin, mine, other->name, other->origin,
+	    strcmp(mine, theirs) != 0 ? ", which listens on " : "",
+	    strcmp(mine, theirs) != 0 ? theirs : "");
+	return -1;
+}
+
+/* Check the listens of service index against all before them; 0 or -1. */
 static int
 check_collisions(const struct configuration *configuration, size_t index,
     char *error, size_t error_size)
 {
 	const struct service	*service = &configuration->services[index];
 	const struct service	*other;
-	size_t			 i, a, b;
+	size_t			 i, a, b, before;
 
-	for (i = 0; i <= index; i++) {
-		other = &configuration->services[i];
-		for (a = 0; a < service->listen_count; a++)
-			for (b = 0; b < (i == index ? a : other->listen_count);
-			    b++) {
-				if (!listens_collide(&service->listens[a],
+	for (a = 0; a < service->listen_count; a++)
+		for (i = 0; i <= index; i++) {
+			other = &configuration->services[i];
+			before = i == index ? a : other->listen_count;
+			for (b = 0; b < before; b++)
+				if (listens_collide(&service->listens[a],
 				    &other->listens[b]))
-					continue;
-				(void)snprintf(error, error_size, "%s: address "
-				    "'%s' port %s is already used by service "
-				    "'%s' (%s)", service->origin,
-				    service->listens[a].address,
-				    service->listens[a].port, other->name,
-				    other->origin);
-				return -1;
-			}
+					return collision_error(service,
+					    &service->listens[a], other,
+					    &other->listens[b], error,
+					    error_size);
+		}
+	return 0;
+}
+
+/* Give a service the global defaults of the options it did not set. */
+static void
+inherit_defaults(struct service *service,
+    const struct configuration *configuration)
+{
+	if (!(service->explicit & SERVICE_SET_IDLE))
+		service->idle_timeout_usec = configuration->idle_timeout_usec;
+	if (!(service->explicit & SERVICE_SET_LIFETIME))
+		service->lifetime_usec = configuration->lifetime_usec;
+	if (!(service->explicit & SERVICE_SET_PER_SOURCE_MAX))
+		service->per_source_max = configuration->per_source_max;
+}
+
+/* Check one service, complete with its defaults; 0 or -1. */
+static int
+check_service(struct configuration *configuration, size_t index,
+    char *error, size_t error_size)
+{
+	struct service	*service = &configuration->services[index];
+	char		 message[400];
+
+	if (service->protocol == NULL) {
+		(void)snprintf(error, error_size, "%s: service '%s' needs a "
+		    "protocol", service->origin, service->name);
+		return -1;
+	}
+	if (service->listen_count == 0) {
+		(void)snprintf(error, error_size, "%s: service '%s' has no "
+		    "listen address", service->origin, service->name);
+		return -1;
+	}
+	if (check_collisions(configuration, index, error, error_size) == -1)
+		return -1;
+	if (service_prepare(service, message, sizeof(message)) == -1) {
+		(void)snprintf(error, error_size, "%s: %s", service->origin,
+		    message);
+		return -1;
 	}
 	return 0;
 }
@@ -507,42 +749,16 @@ int
 configuration_finish(struct configuration *configuration, char *error,
     size_t error_size)
 {
-	struct service	*service;
-	char		 message[400];
-	size_t		 i;
+	size_t	i;
 
 	if (configuration->service_count == 0) {
 		(void)snprintf(error, error_size, "no services configured");
 		return -1;
 	}
 	for (i = 0; i < configuration->service_count; i++) {
-		service = &configuration->services[i];
-		if (!(service->explicit & SERVICE_SET_IDLE))
-			service->idle_timeout_usec =
-			    configuration->idle_timeout_usec;
-		if (!(service->explicit & SERVICE_SET_LIFETIME))
-			service->lifetime_usec = configuration->lifetime_usec;
-		if (!(service->explicit & SERVICE_SET_PER_SOURCE_MAX))
-			service->per_source_max =
-			    configuration->per_source_max;
-		if (service->protocol == NULL) {
-			(void)snprintf(error, error_size, "%s: service '%s' "
-			    "needs a protocol", service->origin, service->name);
+		inherit_defaults(&configuration->services[i], configuration);
+		if (check_service(configuration, i, error, error_size) == -1)
 			return -1;
-		}
-		if (service->listen_count == 0) {
-			(void)snprintf(error, error_size, "%s: service '%s' "
-			    "has no listen address", service->origin,
-			    service->name);
-			return -1;
-		}
-		if (check_collisions(configuration, i, error, error_size) == -1)
-			return -1;
-		if (service_prepare(service, message, sizeof(message)) == -1) {
-			(void)snprintf(error, error_size, "%s: %s",
-			    service->origin, message);
-			return -1;
-		}
 	}
 	return 0;
 }
