@@ -28,11 +28,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "backend_cases.h"
 #include "daemon_harness.h"
 #include "dispatcher.h"
 
-#define CASES_MAX	64
-#define NAME_MAX_LENGTH	96
 #define LINE_BYTES	74
 
 /* The daemon's ports, in the order of the -l arguments of start_all(). */
@@ -488,10 +487,7 @@ test_unknown_service(void **state)
 		fail_msg("no list of built-ins in:\n%s", output);
 }
 
-static const struct {
-	const char		*name;
-	CMUnitTestFunction	 function;
-} builtins_cases[] = {
+static const struct backend_case builtins_cases[] = {
 	{ "discard swallows 1 MiB", test_discard },
 	{ "chargen lines", test_chargen_lines },
 	{ "chargen ends at peer EOF", test_chargen_peer_eof },
@@ -505,30 +501,11 @@ static const struct {
 int
 main(void)
 {
-	static struct CMUnitTest	 tests[CASES_MAX];
-	static char			 names[CASES_MAX][NAME_MAX_LENGTH];
-	const struct backend_ops *const	*backend;
-	size_t				 count = 0, i;
+	static struct backend_case_list	list;
 
 	(void)signal(SIGPIPE, SIG_IGN);
-	tests[count].name = "unknown service";
-	tests[count++].test_func = test_unknown_service;
-	for (backend = dispatcher_backends(); *backend != NULL; backend++) {
-		for (i = 0; i < sizeof(builtins_cases) /
-		    sizeof(builtins_cases[0]) && count < CASES_MAX; i++) {
-			(void)snprintf(names[count], NAME_MAX_LENGTH,
-			    "%s: %s", backend_ops_name(*backend),
-			    builtins_cases[i].name);
-			tests[count].name = names[count];
-			tests[count].test_func = builtins_cases[i].function;
-			tests[count].setup_func = harness_fixture_setup;
-			tests[count].teardown_func =
-			    harness_fixture_teardown;
-			tests[count].initial_state =
-			    (void *)(uintptr_t)backend_ops_name(*backend);
-			count++;
-		}
-	}
-	return _cmocka_run_group_tests("builtins integration", tests, count,
-	    NULL, NULL);
+	backend_cases_add_plain(&list, "unknown service", test_unknown_service);
+	backend_cases_add_all(&list, builtins_cases, sizeof(builtins_cases) /
+	    sizeof(builtins_cases[0]), NULL);
+	return backend_cases_run(&list, "builtins integration");
 }

@@ -23,11 +23,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "backend_cases.h"
 #include "daemon_harness.h"
 #include "dispatcher.h"
 
-#define CASES_MAX	64
-#define NAME_MAX_LENGTH	96
 
 /* Start the daemon on the fixture's backend with one -l argument. */
 static void
@@ -312,31 +311,8 @@ test_command_line(void **state)
 	assert_non_null(strstr(output, "usage:"));
 }
 
-/*
- * Whether this host can listen on ::1.  cmocka 1.1 prints a skipped case
- * as "not ok # SKIP", which automake's TAP driver counts as a failure, so
- * cases the host cannot run are left out of the group instead.
- */
-static int
-have_ipv6_loopback(void)
-{
-	struct sockaddr_in6	address;
-	int			fd, usable;
 
-	if ((fd = socket(AF_INET6, SOCK_STREAM, 0)) == -1)
-		return 0;
-	memset(&address, 0, sizeof(address));
-	address.sin6_family = AF_INET6;
-	address.sin6_addr = in6addr_loopback;
-	usable = bind(fd, (struct sockaddr *)&address, sizeof(address)) == 0;
-	(void)close(fd);
-	return usable;
-}
-
-static const struct {
-	const char		*name;
-	CMUnitTestFunction	 function;
-} echo_cases[] = {
+static const struct backend_case echo_cases[] = {
 	{ "round trips", test_round_trips },
 	{ "half-close flushes the echo", test_half_close },
 	{ "backpressure bounds the buffer", test_backpressure },
@@ -347,39 +323,25 @@ static const struct {
 	{ "port in use", test_port_in_use },
 };
 
+/* Leave out the IPv6 case on a host without ::1. */
+static int
+echo_case_runs(CMUnitTestFunction function, const char *backend)
+{
+	if (function != test_ipv6_loopback || harness_have_ipv6_loopback())
+		return 1;
+	(void)printf("# skipped %s: IPv6 loopback: no ::1 on this host\n",
+	    backend);
+	return 0;
+}
+
 int
 main(void)
 {
-	static struct CMUnitTest	 tests[CASES_MAX];
-	static char			 names[CASES_MAX][NAME_MAX_LENGTH];
-	const struct backend_ops *const	*backend;
-	size_t				 count = 0, i;
+	static struct backend_case_list	list;
 
 	(void)signal(SIGPIPE, SIG_IGN);
-	tests[count].name = "command line";
-	tests[count++].test_func = test_command_line;
-	for (backend = dispatcher_backends(); *backend != NULL; backend++) {
-		for (i = 0; i < sizeof(echo_cases) / sizeof(echo_cases[0]) &&
-		    count < CASES_MAX; i++) {
-			if (echo_cases[i].function == test_ipv6_loopback &&
-			    !have_ipv6_loopback()) {
-				(void)printf("# skipped %s: IPv6 loopback: no "
-				    "::1 on this host\n",
-				    backend_ops_name(*backend));
-				continue;
-			}
-			(void)snprintf(names[count], NAME_MAX_LENGTH,
-			    "%s: %s", backend_ops_name(*backend),
-			    echo_cases[i].name);
-			tests[count].name = names[count];
-			tests[count].test_func = echo_cases[i].function;
-			tests[count].setup_func = harness_fixture_setup;
-			tests[count].teardown_func =
-			    harness_fixture_teardown;
-			tests[count].initial_state =
-			    (void *)(uintptr_t)backend_ops_name(*backend);
-			count++;
-		}
-	}
-	return _cmocka_run_group_tests("echo", tests, count, NULL, NULL);
+	backend_cases_add_plain(&list, "command line", test_command_line);
+	backend_cases_add_all(&list, echo_cases, sizeof(echo_cases) /
+	    sizeof(echo_cases[0]), echo_case_runs);
+	return backend_cases_run(&list, "echo");
 }

@@ -628,22 +628,6 @@ teardown(void **state)
 	return 0;
 }
 
-/* Whether this host can listen on ::1 (see echo_test.c). */
-static int
-have_ipv6_loopback(void)
-{
-	struct sockaddr_in6	address;
-	int			fd, usable;
-
-	if ((fd = socket(AF_INET6, SOCK_STREAM, 0)) == -1)
-		return 0;
-	memset(&address, 0, sizeof(address));
-	address.sin6_family = AF_INET6;
-	address.sin6_addr = in6addr_loopback;
-	usable = bind(fd, (struct sockaddr *)&address, sizeof(address)) == 0;
-	(void)close(fd);
-	return usable;
-}
 
 /* Add one case to the group. */
 static void
@@ -680,7 +664,7 @@ main(void)
 	add_case(tests, names, &count, best, "-q", test_quiet);
 	add_case(tests, names, &count, best, "refused port", test_refused);
 	add_case(tests, names, &count, best, "-t expires", test_time_limit);
-	if (have_ipv6_loopback())
+	if (harness_have_ipv6_loopback())
 		add_case(tests, names, &count, best, "IPv6 server", test_ipv6);
 	else
 		(void)printf("# skipped IPv6 server: no ::1 on this host\n");

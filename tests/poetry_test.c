@@ -31,12 +31,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "backend_cases.h"
 #include "daemon_harness.h"
 #include "dispatcher.h"
 #include "test_util.h"
 
-#define CASES_MAX		64
-#define NAME_MAX_LENGTH		96
 #define LISTEN_MAX		2048
 #define ARRIVALS_MAX		8192
 #define CROWD			1000
@@ -630,10 +629,7 @@ remove_scratch(void)
 	(void)rmdir(scratch_folder);
 }
 
-static const struct {
-	const char		*name;
-	CMUnitTestFunction	 function;
-} poetry_cases[] = {
+static const struct backend_case poetry_cases[] = {
 	{ "bundled poems byte for byte", test_bundled_poems },
 	{ "UTF-8 split across one-byte chunks", test_utf8_bytes },
 	{ "relative file found in the poetry folder", test_relative_file },
@@ -647,13 +643,16 @@ static const struct {
 };
 #define CASE_COUNT	(sizeof(poetry_cases) / sizeof(poetry_cases[0]))
 
+/* The fd limit after raising it, for case_runs(). */
+static long	fd_limit;
+
 /*
  * Whether a case can run on backend.  cmocka 1.1 prints a skipped case as
  * "not ok # SKIP", which automake's TAP driver counts as a failure, so
  * cases that cannot run are left out of the group instead.
  */
 static int
-case_runs(CMUnitTestFunction function, const char *backend, long fd_limit)
+case_runs(CMUnitTestFunction function, const char *backend)
 {
 	if (function != test_crowd)
 		return 1;
@@ -674,13 +673,8 @@ case_runs(CMUnitTestFunction function, const char *backend, long fd_limit)
 int
 main(void)
 {
-	static struct CMUnitTest	 tests[CASES_MAX];
-	static char			 names[CASES_MAX][NAME_MAX_LENGTH];
-	const struct backend_ops *const	*backend;
-	const char			*name;
-	size_t				 count = 0, i;
-	long				 fd_limit;
-	int				 status;
+	static struct backend_case_list	list;
+	int				status;
 
 	(void)signal(SIGPIPE, SIG_IGN);
 	if (mkdtemp(scratch_folder) == NULL) {
@@ -689,26 +683,10 @@ main(void)
 	}
 	/* The daemon inherits the raised limit. */
 	fd_limit = test_raise_nofile();
-	tests[count].name = "configuration errors";
-	tests[count++].test_func = test_configuration_errors;
-	for (backend = dispatcher_backends(); *backend != NULL; backend++) {
-		name = backend_ops_name(*backend);
-		for (i = 0; i < CASE_COUNT && count < CASES_MAX; i++) {
-			if (!case_runs(poetry_cases[i].function, name,
-			    fd_limit))
-				continue;
-			(void)snprintf(names[count], NAME_MAX_LENGTH,
-			    "%s: %s", name, poetry_cases[i].name);
-			tests[count].name = names[count];
-			tests[count].test_func = poetry_cases[i].function;
-			tests[count].setup_func = harness_fixture_setup;
-			tests[count].teardown_func =
-			    harness_fixture_teardown;
-			tests[count].initial_state = (void *)(uintptr_t)name;
-			count++;
-		}
-	}
-	status = _cmocka_run_group_tests("poetry", tests, count, NULL, NULL);
+	backend_cases_add_plain(&list, "configuration errors",
+	    test_configuration_errors);
+	backend_cases_add_all(&list, poetry_cases, CASE_COUNT, case_runs);
+	status = backend_cases_run(&list, "poetry");
 	remove_scratch();
 	return status;
 }
