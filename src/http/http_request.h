@@ -4,12 +4,14 @@
  * The caller keeps reading into one buffer and calls http_parse() after
  * each read with the whole unparsed buffer; the parser remembers how far it
  * has looked, so a request arriving one byte at a time costs linear time.
- * When a request is complete, http_parse() NUL-terminates the method,
- * target, path, query and every header name and value in place (the buffer
- * is the caller's and is modified), fills a struct http_request whose
- * pointers point into the buffer, and says how many bytes the request used
- * (the next pipelined request starts there).  The parser knows nothing of
- * routes or of any protocol on top of HTTP.
+ * Once the head is complete, http_parse() NUL-terminates the method,
+ * path, query and every header name and value in place, packing them
+ * towards the start of the head (the buffer is the caller's and is
+ * modified).  When the body is complete too it fills a struct http_request
+ * whose pointers point into the buffer passed to that call (the buffer may
+ * move between calls), and says how many bytes the request used (the next
+ * pipelined request starts there).  The parser knows nothing of routes or
+ * of any protocol on top of HTTP.
  */
 #ifndef PFORKD_HTTP_REQUEST_H
 #define PFORKD_HTTP_REQUEST_H
@@ -31,8 +33,7 @@ struct http_header {
 
 struct http_request {
 	const char		*method;
-	const char		*target;	/* as sent: path and query */
-	const char		*path;		/* target up to '?' */
+	const char		*path;		/* request-target up to '?' */
 	const char		*query;		/* after '?', or "" */
 	int			 version_minor;	/* HTTP/1.0 or HTTP/1.1 */
 	int			 keep_alive;	/* from version and Connection */

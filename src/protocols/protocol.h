@@ -11,11 +11,14 @@
  * in the configuration file and in -l alike; prepare() checks them and
  * loads what every connection will share (once at start-up and on each
  * reload, in the master, before the workers fork); discard() frees it.
- * Their state lives in service->protocol_data.
+ * Their state lives in service->protocol_data.  A protocol that keeps
+ * state in shared memory may provide worker_died(), which the master calls
+ * after reaping a worker, to undo what that worker left half done.
  */
 #ifndef PFORKD_PROTOCOL_H
 #define PFORKD_PROTOCOL_H
 
+#include <sys/types.h>
 #include <stddef.h>
 
 struct connection;
@@ -35,6 +38,8 @@ struct protocol {
 			    size_t error_size);
 	/* Free what set_option() and prepare() allocated. */
 	void		(*discard)(struct service *);
+	/* In the master: a worker with this pid has died. */
+	void		(*worker_died)(struct service *, pid_t);
 };
 
 const struct protocol	*protocol_find(const char *name);
@@ -46,5 +51,6 @@ extern const struct protocol protocol_chargen;
 extern const struct protocol protocol_daytime;
 extern const struct protocol protocol_time;
 extern const struct protocol protocol_poetry;
+extern const struct protocol protocol_chat;
 
 #endif /* PFORKD_PROTOCOL_H */

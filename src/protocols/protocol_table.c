@@ -16,6 +16,7 @@ static const struct protocol *const builtin_protocols[] = {
 	&protocol_daytime,
 	&protocol_time,
 	&protocol_poetry,
+	&protocol_chat,
 	NULL
 };
 

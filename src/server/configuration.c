@@ -597,6 +597,7 @@ configuration_add_defaults(struct configuration *configuration,
 		{ "poetry",	"poetry@127.0.0.1:10000,file=ecstasy.txt" },
 		{ "poetry",	"poetry@127.0.0.1:10001,file=fascination.txt" },
 		{ "poetry",	"poetry@127.0.0.1:10002,file=science.txt" },
+		{ "chat",	"chat@127.0.0.1:8888" },
 	};
 	struct service	*service;
 	size_t		 i;

@@ -29,7 +29,10 @@
 #include "dispatcher.h"
 #include "log.h"
 #include "master.h"
+#include "peer_wake.h"
 #include "pid_file.h"
+#include "protocol.h"
+#include "service.h"
 #include "privileges.h"
 #include "scoreboard.h"
 #include "worker.h"
@@ -243,6 +246,21 @@ find_slot(struct master *master, pid_t pid)
 	return NULL;
 }
 
+/* Let protocols release what a dead worker may hold in shared memory. */
+static void
+tell_protocols_worker_died(struct master *master, pid_t pid)
+{
+	struct service	*service;
+	size_t		 i;
+
+	for (i = 0; i < master->configuration->service_count; i++) {
+		service = &master->configuration->services[i];
+		if (service->protocol != NULL &&
+		    service->protocol->worker_died != NULL)
+			service->protocol->worker_died(service, pid);
+	}
+}
+
 /* One worker was reaped: clear its row and decide on a replacement. */
 static void
 worker_exited(struct master *master, pid_t pid, int status)
@@ -254,6 +272,7 @@ worker_exited(struct master *master, pid_t pid, int status)
 		return;
 	slot->pid = 0;
 	scoreboard_clear_row(master->board, (int)(slot - master->slots));
+	tell_protocols_worker_died(master, pid);
 	current = master->state == MASTER_RUNNING &&
 	    slot->generation == master->generation;
 	log_worker_exit(pid, status, !current);
@@ -417,6 +436,7 @@ master_prepare(struct master *master, char *error, size_t error_size)
 	};
 	size_t			i;
 
+	peer_wake_ignore();
 	if (identity_resolve(&master->identity, master->configuration->user,
 	    master->configuration->group, error, error_size) == -1)
 		return -1;

@@ -23,6 +23,7 @@
 #include "connection.h"
 #include "dispatcher.h"
 #include "log.h"
+#include "peer_wake.h"
 #include "worker.h"
 
 #define DRAIN_CHECK_USEC	(20 * 1000)
@@ -134,6 +135,9 @@ worker_start(struct worker *worker)
 		    worker_signal, worker) == -1)
 			return -1;
 	(void)dispatcher_signal_ignore(worker->dispatcher, SIGHUP);
+	if (peer_wake_setup(worker->dispatcher, setup->board, setup->row) ==
+	    -1)
+		return -1;
 	if (dispatcher_watch(worker->dispatcher, setup->lifeline_fd,
 	    EVENT_READ, worker_orphaned, worker) == -1)
 		return -1;

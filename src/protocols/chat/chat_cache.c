@@ -583,6 +583,13 @@ chat_cache_matches(const struct chat_cache *cache,
 	return strcmp(cache->path, settings->path) == 0;
 }
 
+/* Whether the cache lives in the file at path. */
+int
+chat_cache_uses_path(const struct chat_cache *cache, const char *path)
+{
+	return cache->path != NULL && strcmp(cache->path, path) == 0;
+}
+
 /* Unmap the cache and close its file. */
 void
 chat_cache_close(struct chat_cache *cache)

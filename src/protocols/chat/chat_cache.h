@@ -50,6 +50,7 @@ struct chat_cache *chat_cache_open(const struct chat_cache_settings *,
 void	 chat_cache_close(struct chat_cache *);
 int	 chat_cache_matches(const struct chat_cache *,
 	    const struct chat_cache_settings *);
+int	 chat_cache_uses_path(const struct chat_cache *, const char *path);
 int	 chat_cache_add(struct chat_cache *, const char *body, size_t length,
 	    char id[CHAT_ID_SIZE]);
 uint64_t chat_cache_newest(const struct chat_cache *);

@@ -1,0 +1,85 @@
+/*
+ * chat.h: what the parts of the chat protocol share.
+ *
+ * chat_service.c owns the options, the assets and the shared cache (set up
+ * in the master); chat_routes.c answers requests; chat_waiters.c keeps the
+ * waiting long polls of this worker and answers them when the cache
+ * changes.  All of it lives in service->protocol_data, one struct
+ * chat_service per chat service; after the fork each worker's copy holds
+ * that worker's own waiters.
+ */
+#ifndef PFORKD_CHAT_H
+#define PFORKD_CHAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buffer.h"
+#include "chat_cache.h"
+#include "dispatcher.h"
+#include "http_server.h"
+
+struct chat_asset {
+	const char		*name;		/* "index.html", "chat.js" ... */
+	const char		*content_type;
+	const unsigned char	*data;
+	size_t			 length;
+};
+
+#define CHAT_ASSET_COUNT	3
+
+struct chat_options {
+	unsigned int	 capacity;		/* cache */
+	size_t		 message_max;		/* message-size */
+	char		*cache_file;		/* cache-file */
+	char		*assets_directory;	/* assets */
+	uint64_t	 poll_timeout_usec;	/* poll-timeout */
+	unsigned int	 waiters_max;		/* max-waiters, per worker */
+	uint64_t	 request_timeout_usec;	/* request-timeout */
+	uint64_t	 keepalive_timeout_usec; /* keepalive-timeout */
+};
+
+struct chat_waiter;
+
+/* This worker's copy of the cache, and replies rendered from it. */
+struct chat_view {
+	struct chat_snapshot	 snapshot;
+	int			 loaded;
+	struct buffer		*json;		/* per message */
+	struct buffer		 inbox_html;	/* every message's HTML */
+	size_t			 reply_from;	/* index the reply starts at */
+	struct buffer		 reply;		/* {"messages": [...]} */
+	int			 reply_valid;
+};
+
+struct chat_service {
+	struct chat_options	 options;
+	struct http_settings	 http;
+	struct chat_cache	*cache;
+	struct chat_asset	 assets[CHAT_ASSET_COUNT];
+	unsigned char		*loaded_assets[CHAT_ASSET_COUNT];
+	/* Per worker, after the fork. */
+	struct chat_view	 view;
+	struct chat_waiter	*waiters;
+	unsigned int		 waiter_count;
+	int			 wake_subscribed;
+};
+
+extern const struct chat_asset	chat_builtin_assets[CHAT_ASSET_COUNT];
+
+const struct chat_asset *chat_asset_find(const struct chat_service *,
+	    const char *name);
+void	chat_request(struct http_connection *, const struct http_request *,
+	    void *arg);
+void	chat_abandon(struct http_connection *, void *arg);
+int	chat_view_refresh(struct chat_service *);
+void	chat_view_free(struct chat_view *);
+int	chat_view_find(const struct chat_view *, const char *cursor);
+int	chat_view_answer_start(const struct chat_view *, const char *cursor);
+const struct buffer *chat_view_reply(struct chat_view *, size_t from);
+int	chat_wait(struct chat_service *, struct http_connection *,
+	    const char *cursor);
+void	chat_waiters_answer(struct chat_service *);
+void	chat_message_added(struct chat_service *);
+
+#endif /* PFORKD_CHAT_H */

@@ -1,0 +1,328 @@
+/*
+ * chat_routes.c: the chat's HTTP routes, after Tornado's chat demo.
+ *
+ *   GET, HEAD  /                    the page, messages rendered in #inbox
+ *   POST       /a/message/new       add a message (JSON, or 302 to next)
+ *   POST       /a/message/updates   long poll for messages after cursor
+ *   GET, HEAD  /static/chat.js, /static/chat.css
+ *
+ * Every POST must carry the _xsrf cookie's value back, as an argument or
+ * in an X-XSRFToken or X-CSRFToken header (403 otherwise).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "chat.h"
+#include "chat_format.h"
+#include "http_form.h"
+#include "peer_wake.h"
+#include "random_bytes.h"
+
+#define FIELDS_MAX		64
+#define XSRF_COOKIE_MAX		256
+#define XSRF_TOKEN_LENGTH	32
+#define JSON_TYPE		"application/json; charset=UTF-8"
+#define FORM_TYPE		"application/x-www-form-urlencoded"
+
+static struct buffer	scratch;	/* a reply being built */
+static struct buffer	headers;	/* its extra header lines */
+
+/* Whether the request's body is a urlencoded form. */
+static int
+body_is_form(const struct http_request *request)
+{
+	const char	*type = http_header_find(request, "Content-Type");
+	size_t		 length = strlen(FORM_TYPE);
+
+	return type != NULL && strncasecmp(type, FORM_TYPE, length) == 0 &&
+	    (type[length] == '\0' || type[length] == ';' ||
+	    type[length] == ' ' || type[length] == '\t');
+}
+
+/* Read the arguments of the query and a form body; 0, or -1 answered. */
+static int
+read_arguments(struct http_connection *http,
+    const struct http_request *request, struct http_form *form)
+{
+	http_form_init(form);
+	if (http_form_parse(form, request->query, strlen(request->query),
+	    FIELDS_MAX) == 0 && (!body_is_form(request) ||
+	    http_form_parse(form, request->body, request->body_length,
+	    FIELDS_MAX) == 0))
+		return 0;
+	(void)http_respond_error(http, 400, errno == EILSEQ ?
+	    "arguments must be UTF-8" : errno == E2BIG ?
+	    "too many arguments" : "unreadable arguments");
+	http_form_free(form);
+	return -1;
+}
+
+/* Whether the request proves it comes from our page (XSRF). */
+static int
+xsrf_matches(const struct http_request *request, const struct http_form *form)
+{
+	const struct http_form_field	*field;
+	const char			*token;
+	char				 cookie[XSRF_COOKIE_MAX];
+
+	if (http_cookie_get(http_header_find(request, "Cookie"), "_xsrf",
+	    cookie, sizeof(cookie)) == -1 || cookie[0] == '\0')
+		return 0;
+	if ((field = http_form_get(form, "_xsrf")) != NULL)
+		token = field->value;
+	else if ((token = http_header_find(request, "X-XSRFToken")) == NULL)
+		token = http_header_find(request, "X-CSRFToken");
+	return token != NULL && strcmp(token, cookie) == 0;
+}
+
+/* Append the page template with its placeholders filled in; 0 or -1. */
+static int
+render_page(struct buffer *out, const struct chat_asset *page,
+    const struct buffer *inbox, const char *token)
+{
+	const char	*text = (const char *)page->data, *end, *mark;
+
+	end = text + page->length;
+	while (text < end) {
+		mark = memchr(text, '@', (size_t)(end - text));
+		if (mark == NULL)
+			return buffer_append(out, text, (size_t)(end - text));
+		if (buffer_append(out, text, (size_t)(mark - text)) == -1)
+			return -1;
+		if ((size_t)(end - mark) >= 10 &&
+		    memcmp(mark, "@MESSAGES@", 10) == 0) {
+			if (inbox->length > 0 && buffer_append(out,
+			    inbox->data, inbox->length) == -1)
+				return -1;
+			text = mark + 10;
+		} else if ((size_t)(end - mark) >= 6 &&
+		    memcmp(mark, "@XSRF@", 6) == 0) {
+			if (chat_html_escape(out, token, strlen(token)) == -1)
+				return -1;
+			text = mark + 6;
+		} else {
+			if (buffer_append(out, "@", 1) == -1)
+				return -1;
+			text = mark + 1;
+		}
+	}
+	return 0;
+}
+
+/* GET /: the page with the cached messages and an XSRF token. */
+static void
+serve_page(struct chat_service *chat, struct http_connection *http,
+    const struct http_request *request)
+{
+	char	cookie[XSRF_COOKIE_MAX], token[XSRF_TOKEN_LENGTH + 1];
+	int	have_cookie;
+
+	have_cookie = http_cookie_get(http_header_find(request, "Cookie"),
+	    "_xsrf", cookie, sizeof(cookie)) == 0 && cookie[0] != '\0';
+	buffer_clear(&headers);
+	buffer_clear(&scratch);
+	if (!have_cookie && random_alphanumeric(token, XSRF_TOKEN_LENGTH) ==
+	    -1) {
+		(void)http_respond_error(http, 500, "no random bytes");
+		return;
+	}
+	if (chat_view_refresh(chat) == -1 || (!have_cookie &&
+	    buffer_printf(&headers, "Set-Cookie: _xsrf=%s; Path=/\r\n",
+	    token) == -1) || buffer_append_string(&headers,
+	    "Cache-Control: no-cache\r\n") == -1 ||
+	    render_page(&scratch, chat_asset_find(chat, "index.html"),
+	    &chat->view.inbox_html, have_cookie ? cookie : token) == -1) {
+		(void)http_respond_error(http, 500, "out of memory");
+		return;
+	}
+	(void)http_respond(http, 200, "text/html; charset=UTF-8",
+	    headers.data, scratch.data, scratch.length);
+}
+
+/* GET /static/NAME: one of the page's assets. */
+static void
+serve_asset(struct chat_service *chat, struct http_connection *http,
+    const char *name)
+{
+	const struct chat_asset	*asset = chat_asset_find(chat, name);
+
+	(void)http_respond(http, 200, asset->content_type,
+	    "Cache-Control: no-cache\r\n", asset->data, asset->length);
+}
+
+/* Whether next is a path on this site (not //host or /\host). */
+static int
+next_is_local(const char *next)
+{
+	return next[0] == '/' && next[1] != '/' && next[1] != '\\';
+}
+
+/* Append next as a Location header, percent-encoding unsafe bytes. */
+static int
+append_location(struct buffer *out, const char *next)
+{
+	const unsigned char	*byte;
+
+	if (buffer_append_string(out, "Location: ") == -1)
+		return -1;
+	for (byte = (const unsigned char *)next; *byte != '\0'; byte++) {
+		if (*byte > 0x20 && *byte < 0x7f) {
+			if (buffer_append(out, byte, 1) == -1)
+				return -1;
+		} else if (buffer_printf(out, "%%%02X", *byte) == -1)
+			return -1;
+	}
+	return buffer_append_string(out, "\r\n");
+}
+
+/* POST /a/message/new: add the message, answer with it. */
+static void
+new_message(struct chat_service *chat, struct http_connection *http,
+    const struct http_form *form)
+{
+	const struct http_form_field	*body, *next;
+	char				 id[CHAT_ID_SIZE];
+
+	if ((body = http_form_get(form, "body")) == NULL) {
+		(void)http_respond_error(http, 400, "missing argument body");
+		return;
+	}
+	next = http_form_get(form, "next");
+	if (next != NULL && next->value[0] != '\0' &&
+	    !next_is_local(next->value)) {
+		(void)http_respond_error(http, 400, "next must be a path on "
+		    "this site");
+		return;
+	}
+	if (body->value_length > chat->options.message_max) {
+		buffer_clear(&scratch);
+		(void)buffer_printf(&scratch, "messages are limited to %zu "
+		    "bytes", chat->options.message_max);
+		(void)http_respond_error(http, 413, scratch.data != NULL ?
+		    scratch.data : "message too long");
+		return;
+	}
+	if (chat_cache_add(chat->cache, body->value, body->value_length,
+	    id) == -1) {
+		(void)http_respond_error(http, 500, "cannot store the message");
+		return;
+	}
+	peer_wake_others();
+	buffer_clear(&scratch);
+	buffer_clear(&headers);
+	if (next != NULL && next->value[0] != '\0') {
+		if (append_location(&headers, next->value) == -1)
+			(void)http_respond_error(http, 500, "out of memory");
+		else
+			(void)http_respond(http, 302, NULL, headers.data,
+			    NULL, 0);
+	} else if (chat_message_json(&scratch, id, body->value,
+	    body->value_length) == -1)
+		(void)http_respond_error(http, 500, "out of memory");
+	else
+		(void)http_respond(http, 200, JSON_TYPE, NULL, scratch.data,
+		    scratch.length);
+	chat_waiters_answer(chat);
+}
+
+/* POST /a/message/updates: answer with news now, or wait for some. */
+static void
+poll_updates(struct chat_service *chat, struct http_connection *http,
+    const struct http_form *form)
+{
+	const struct http_form_field	*cursor;
+	const struct buffer		*reply;
+	const char			*cursor_text;
+	int				 start;
+
+	cursor = http_form_get(form, "cursor");
+	cursor_text = cursor != NULL ? cursor->value : "";
+	if (chat_view_refresh(chat) == -1) {
+		(void)http_respond_error(http, 500, "out of memory");
+		return;
+	}
+	start = chat_view_answer_start(&chat->view, cursor_text);
+	if (start != -1) {
+		reply = chat_view_reply(&chat->view, (size_t)start);
+		if (reply == NULL)
+			(void)http_respond_error(http, 500, "out of memory");
+		else
+			(void)http_respond(http, 200, JSON_TYPE, NULL,
+			    reply->data, reply->length);
+		return;
+	}
+	if (chat->waiter_count >= chat->options.waiters_max) {
+		(void)http_respond(http, 503, "text/plain; charset=UTF-8",
+		    "Retry-After: 1\r\n", "503 Service Unavailable: too many "
+		    "waiting polls\n", 52);
+		return;
+	}
+	if (chat_wait(chat, http, cursor_text) == -1)
+		(void)http_respond_error(http, 500, "cannot wait");
+}
+
+/* Answer 405 with the methods the path allows. */
+static void
+wrong_method(struct http_connection *http, const char *allowed)
+{
+	buffer_clear(&headers);
+	if (buffer_printf(&headers, "Allow: %s\r\n", allowed) == -1)
+		(void)http_respond_error(http, 500, "out of memory");
+	else
+		(void)http_respond(http, 405, "text/plain; charset=UTF-8",
+		    headers.data, "405 Method Not Allowed\n", 23);
+}
+
+/* One of the POST routes: arguments, XSRF, then the action. */
+static void
+serve_post(struct chat_service *chat, struct http_connection *http,
+    const struct http_request *request, int is_new)
+{
+	struct http_form	form;
+
+	if (strcmp(request->method, "POST") != 0) {
+		wrong_method(http, "POST");
+		return;
+	}
+	if (read_arguments(http, request, &form) == -1)
+		return;
+	if (!xsrf_matches(request, &form))
+		(void)http_respond_error(http, 403, "the _xsrf argument does "
+		    "not match the _xsrf cookie");
+	else if (is_new)
+		new_message(chat, http, &form);
+	else
+		poll_updates(chat, http, &form);
+	http_form_free(&form);
+}
+
+/* Route one request. */
+void
+chat_request(struct http_connection *http, const struct http_request *request,
+    void *arg)
+{
+	struct chat_service	*chat = arg;
+	const char		*path = request->path;
+	int			 readable;
+
+	readable = strcmp(request->method, "GET") == 0 ||
+	    strcmp(request->method, "HEAD") == 0;
+	if (strcmp(path, "/a/message/new") == 0)
+		serve_post(chat, http, request, 1);
+	else if (strcmp(path, "/a/message/updates") == 0)
+		serve_post(chat, http, request, 0);
+	else if (strcmp(path, "/") == 0 || strcmp(path, "/static/chat.js") ==
+	    0 || strcmp(path, "/static/chat.css") == 0) {
+		if (!readable)
+			wrong_method(http, "GET, HEAD");
+		else if (strcmp(path, "/") == 0)
+			serve_page(chat, http, request);
+		else
+			serve_asset(chat, http, path + strlen("/static/"));
+	} else
+		(void)http_respond_error(http, 404, "no such page");
+}

@@ -1,0 +1,313 @@
+/*
+ * chat_waiters.c: this worker's view of the cache and its waiting polls.
+ *
+ * The view is a private snapshot of the shared cache with each message's
+ * JSON and HTML rendered once; it is refreshed only when the cache's
+ * newest sequence number has moved (one atomic load to find out).  A poll
+ * whose cursor is the newest message waits in a list with a timer; when
+ * any worker adds a message, every worker refreshes its view once and
+ * answers each waiter with the messages after its own cursor.  Waiters
+ * with the same cursor share one rendered reply.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "chat.h"
+#include "chat_format.h"
+#include "connection.h"
+#include "peer_wake.h"
+
+#define CURSOR_MAX	64
+#define JSON_TYPE	"application/json; charset=UTF-8"
+
+struct chat_waiter {
+	struct chat_waiter	*previous;
+	struct chat_waiter	*next;
+	struct chat_service	*chat;
+	struct http_connection	*http;
+	struct timer		 timeout;
+	char			 cursor[CURSOR_MAX];	/* "": none or unknown */
+};
+
+static int	answering;		/* chat_waiters_answer() is running */
+static int	answer_again;		/* ... and must look once more */
+
+/* Free the rendered parts of a view. */
+static void
+view_clear_rendering(struct chat_view *view)
+{
+	size_t	i;
+
+	if (view->json != NULL)
+		for (i = 0; i < view->snapshot.count; i++)
+			buffer_free(&view->json[i]);
+	free(view->json);
+	view->json = NULL;
+	buffer_free(&view->inbox_html);
+	buffer_free(&view->reply);
+	view->reply_valid = 0;
+}
+
+/* Free a view. */
+void
+chat_view_free(struct chat_view *view)
+{
+	view_clear_rendering(view);
+	chat_snapshot_free(&view->snapshot);
+	view->loaded = 0;
+}
+
+/* Render each message of the view's snapshot; 0 or -1. */
+static int
+view_render(struct chat_view *view)
+{
+	const struct chat_cached_message	*message;
+	size_t					 i;
+
+	view->json = calloc(view->snapshot.count + 1, sizeof(*view->json));
+	if (view->json == NULL)
+		return -1;
+	for (i = 0; i < view->snapshot.count; i++) {
+		message = &view->snapshot.messages[i];
+		buffer_init(&view->json[i]);
+		if (chat_message_json(&view->json[i], message->id,
+		    message->body, message->length) == -1 ||
+		    chat_message_html(&view->inbox_html, message->id,
+		    message->body, message->length) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Bring the view up to date with the shared cache; 0 or -1. */
+int
+chat_view_refresh(struct chat_service *chat)
+{
+	struct chat_view	*view = &chat->view;
+
+	if (view->loaded && chat_cache_newest(chat->cache) ==
+	    view->snapshot.newest)
+		return 0;
+	chat_view_free(view);
+	if (chat_cache_snapshot(chat->cache, &view->snapshot) == -1)
+		return -1;
+	view->loaded = 1;
+	if (view_render(view) == -1) {
+		chat_view_free(view);
+		return -1;
+	}
+	return 0;
+}
+
+/* The index of the message with id cursor, or -1. */
+int
+chat_view_find(const struct chat_view *view, const char *cursor)
+{
+	size_t	i;
+
+	if (cursor[0] == '\0')
+		return -1;
+	/* Cursors are nearly always the newest: look from the end. */
+	for (i = view->snapshot.count; i > 0; i--)
+		if (strcmp(view->snapshot.messages[i - 1].id, cursor) == 0)
+			return (int)(i - 1);
+	return -1;
+}
+
+/* The reply listing the messages from index from on; NULL on error. */
+const struct buffer *
+chat_view_reply(struct chat_view *view, size_t from)
+{
+	size_t	i;
+
+	if (view->reply_valid && view->reply_from == from)
+		return &view->reply;
+	buffer_clear(&view->reply);
+	view->reply_valid = 0;
+	if (buffer_append_string(&view->reply, "{\"messages\": [") == -1)
+		return NULL;
+	for (i = from; i < view->snapshot.count; i++)
+		if ((i > from && buffer_append_string(&view->reply, ", ") ==
+		    -1) || buffer_append(&view->reply, view->json[i].data,
+		    view->json[i].length) == -1)
+			return NULL;
+	if (buffer_append_string(&view->reply, "]}") == -1)
+		return NULL;
+	view->reply_from = from;
+	view->reply_valid = 1;
+	return &view->reply;
+}
+
+/* Where a poll's answer starts in the view, or -1 when it must wait. */
+int
+chat_view_answer_start(const struct chat_view *view, const char *cursor)
+{
+	int	found;
+
+	if (view->snapshot.count == 0)
+		return -1;
+	found = chat_view_find(view, cursor);
+	if (found == -1)
+		return 0;	/* none, unknown or evicted: everything */
+	if ((size_t)found + 1 == view->snapshot.count)
+		return -1;	/* the client is up to date */
+	return found + 1;
+}
+
+/* Take a waiter out of the list and free it; its HTTP answer is owed. */
+static void
+waiter_remove(struct chat_waiter *waiter)
+{
+	struct chat_service	*chat = waiter->chat;
+
+	if (waiter->previous != NULL)
+		waiter->previous->next = waiter->next;
+	else
+		chat->waiters = waiter->next;
+	if (waiter->next != NULL)
+		waiter->next->previous = waiter->previous;
+	chat->waiter_count--;
+	dispatcher_timer_stop(http_base(waiter->http)->dispatcher,
+	    &waiter->timeout);
+	http_set_exchange(waiter->http, NULL);
+	free(waiter);
+}
+
+/* A poll waited as long as allowed: answer {} so the client polls again. */
+static void
+waiter_timed_out(struct dispatcher *d, struct timer *timer, void *arg)
+{
+	struct chat_waiter	*waiter = arg;
+	struct http_connection	*http = waiter->http;
+
+	(void)d;
+	(void)timer;
+	waiter_remove(waiter);
+	(void)http_respond(http, 200, JSON_TYPE, NULL, "{}", 2);
+}
+
+/* Another worker added a message. */
+static void
+chat_peer_woke(void *arg)
+{
+	chat_waiters_answer(arg);
+}
+
+/* Park a poll until a message newer than cursor exists; 0 or -1. */
+int
+chat_wait(struct chat_service *chat, struct http_connection *http,
+    const char *cursor)
+{
+	struct chat_waiter	*waiter;
+
+	if (!chat->wake_subscribed) {
+		if (peer_wake_subscribe(chat_peer_woke, chat) == -1)
+			return -1;
+		chat->wake_subscribed = 1;
+	}
+	if ((waiter = calloc(1, sizeof(*waiter))) == NULL)
+		return -1;
+	waiter->chat = chat;
+	waiter->http = http;
+	if (cursor != NULL && strlen(cursor) < sizeof(waiter->cursor))
+		(void)strcpy(waiter->cursor, cursor);
+	timer_init(&waiter->timeout, waiter_timed_out, waiter);
+	if (dispatcher_timer_start(http_base(http)->dispatcher,
+	    &waiter->timeout, chat->options.poll_timeout_usec, 0) == -1) {
+		free(waiter);
+		return -1;
+	}
+	waiter->next = chat->waiters;
+	if (chat->waiters != NULL)
+		chat->waiters->previous = waiter;
+	chat->waiters = waiter;
+	chat->waiter_count++;
+	http_set_exchange(http, waiter);
+	return 0;
+}
+
+/* The connection of a waiting poll closed: forget the poll. */
+void
+chat_abandon(struct http_connection *http, void *arg)
+{
+	struct chat_waiter	*waiter = http_exchange(http);
+
+	(void)arg;
+	if (waiter != NULL)
+		waiter_remove(waiter);
+}
+
+/* Answer every waiter that has news; 1 if one may have been missed. */
+static int
+answer_round(struct chat_service *chat)
+{
+	struct chat_waiter	*waiter, *next, *ready = NULL;
+	struct http_connection	*http;
+	const struct buffer	*reply;
+	int			 start;
+
+	if (chat_view_refresh(chat) == -1)
+		return 0;	/* out of memory: the poll timeout answers */
+	/* Detach first: answering may run a pipelined request of a peer. */
+	for (waiter = chat->waiters; waiter != NULL; waiter = next) {
+		next = waiter->next;
+		if (chat_view_answer_start(&chat->view, waiter->cursor) == -1)
+			continue;
+		if (waiter->previous != NULL)
+			waiter->previous->next = waiter->next;
+		else
+			chat->waiters = waiter->next;
+		if (waiter->next != NULL)
+			waiter->next->previous = waiter->previous;
+		waiter->previous = NULL;
+		waiter->next = ready;
+		ready = waiter;
+	}
+	for (waiter = ready; waiter != NULL; waiter = next) {
+		next = waiter->next;
+		/* Back in the list: removed properly, or left waiting. */
+		waiter->next = chat->waiters;
+		if (chat->waiters != NULL)
+			chat->waiters->previous = waiter;
+		chat->waiters = waiter;
+		/* The view may have moved on while an earlier answer went. */
+		start = chat_view_answer_start(&chat->view, waiter->cursor);
+		if (start == -1)
+			continue;
+		reply = chat_view_reply(&chat->view, (size_t)start);
+		http = waiter->http;
+		waiter_remove(waiter);
+		if (reply == NULL)
+			(void)http_respond_error(http, 500, "out of memory");
+		else
+			(void)http_respond(http, 200, JSON_TYPE, NULL,
+			    reply->data, reply->length);
+	}
+	return 0;
+}
+
+/* The cache may have changed: answer this worker's waiters with news. */
+void
+chat_waiters_answer(struct chat_service *chat)
+{
+	if (answering) {
+		answer_again = 1;
+		return;
+	}
+	answering = 1;
+	do {
+		answer_again = 0;
+		(void)answer_round(chat);
+	} while (answer_again);
+	answering = 0;
+}
+
+/* This worker added a message: wake the others, answer our own. */
+void
+chat_message_added(struct chat_service *chat)
+{
+	peer_wake_others();
+	chat_waiters_answer(chat);
+}

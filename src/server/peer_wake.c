@@ -1,0 +1,115 @@
+/*
+ * peer_wake.c: wake-ups between workers, carried by SIGUSR2.
+ *
+ * The design notes suggest one pipe per worker; with workers respawned
+ * into slots and whole generations started on reload, every worker would
+ * need every other's pipe, made before any fork.  A signal needs no fd:
+ * the sender finds the live workers' pids in the shared scoreboard (the
+ * master clears a row as soon as it reaps its worker) and the receiver's
+ * dispatcher turns the signal into a callback through its self-pipe, so
+ * many wake-ups coalesce into one, as a full pipe would.
+ *
+ * The master ignores SIGUSR2 before it forks, so a worker signalled before
+ * it has installed its handler is not killed by the default action.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <unistd.h>
+
+#include "dispatcher.h"
+#include "peer_wake.h"
+#include "scoreboard.h"
+
+#define SUBSCRIBERS_MAX	16
+
+struct subscriber {
+	peer_wake_callback	*callback;
+	void			*arg;
+};
+
+static struct scoreboard	*wake_board;
+static int			 wake_row = -1;
+static struct subscriber	 subscribers[SUBSCRIBERS_MAX];
+
+/* SIGUSR2 arrived: run every subscriber. */
+static void
+peer_wake_arrived(struct dispatcher *d, int signal_number, void *arg)
+{
+	size_t	i;
+
+	(void)d;
+	(void)signal_number;
+	(void)arg;
+	for (i = 0; i < SUBSCRIBERS_MAX; i++)
+		if (subscribers[i].callback != NULL)
+			subscribers[i].callback(subscribers[i].arg);
+}
+
+/* Make SIGUSR2 harmless until a worker is ready for it (master side). */
+void
+peer_wake_ignore(void)
+{
+	(void)signal(SIGUSR2, SIG_IGN);
+}
+
+/* In a worker: receive wake-ups and know whom to wake; 0 or -1. */
+int
+peer_wake_setup(struct dispatcher *d, struct scoreboard *board, int row)
+{
+	wake_board = board;
+	wake_row = row;
+	return dispatcher_signal(d, SIGUSR2, peer_wake_arrived, NULL);
+}
+
+/* Run callback(arg) whenever another worker signals; 0 or -1. */
+int
+peer_wake_subscribe(peer_wake_callback *callback, void *arg)
+{
+	size_t	i;
+
+	for (i = 0; i < SUBSCRIBERS_MAX; i++) {
+		if (subscribers[i].callback == callback &&
+		    subscribers[i].arg == arg)
+			return 0;
+		if (subscribers[i].callback == NULL) {
+			subscribers[i].callback = callback;
+			subscribers[i].arg = arg;
+			return 0;
+		}
+	}
+	errno = ENOSPC;
+	return -1;
+}
+
+/* Stop running callback(arg). */
+void
+peer_wake_unsubscribe(peer_wake_callback *callback, void *arg)
+{
+	size_t	i;
+
+	for (i = 0; i < SUBSCRIBERS_MAX; i++)
+		if (subscribers[i].callback == callback &&
+		    subscribers[i].arg == arg)
+			subscribers[i].callback = NULL;
+}
+
+/* Signal every other live worker (a lone process has none). */
+void
+peer_wake_others(void)
+{
+	pid_t	pid, self = getpid();
+	int	row;
+
+	if (wake_board == NULL)
+		return;
+	for (row = 0; row < SCOREBOARD_ROWS; row++) {
+		if (row == wake_row)
+			continue;
+		pid = scoreboard_row_pid(wake_board, row);
+		if (pid > 0 && pid != self)
+			(void)kill(pid, SIGUSR2);
+	}
+}
