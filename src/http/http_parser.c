@@ -36,7 +36,7 @@ is_token_char(char c)
 
 /* How many of the first length bytes of text are token characters. */
 static size_t
-token_length(const char *text, size_t length)
+token_span(const char *text, size_t length)
 {
 	size_t	i = 0;
 
@@ -136,7 +136,7 @@ parse_request_line(struct http_request *request, char *buffer, size_t length,
 	char		*question;
 	int		 code;
 
-	method_length = token_length(buffer, length);
+	method_length = token_span(buffer, length);
 	if (method_length == 0 || method_length == length ||
 	    buffer[method_length] != ' ')
 		return fail(status, 400);
@@ -197,7 +197,7 @@ parse_header_line(struct http_request *request, char *buffer, size_t start,
 	unsigned char		 c;
 
 	/* A folded line (leading blank) fails here as an empty name. */
-	name_length = token_length(line, length);
+	name_length = token_span(line, length);
 	if (name_length == 0 || name_length == length ||
 	    line[name_length] != ':')
 		return fail(status, 400);
@@ -375,12 +375,11 @@ http_parse(struct http_parser *parser, char *buffer, size_t length,
 
 	if (parser->head_length == 0) {
 		head_length = find_head_end(parser, buffer, length);
-		if (head_length == 0 && length > limits->head_max)
+		if (head_length > limits->head_max ||
+		    (head_length == 0 && length > limits->head_max))
 			return fail(status, 431);
 		if (head_length == 0)
 			return 0;
-		if (head_length > limits->head_max)
-			return fail(status, 431);
 		if (parse_head(parser, buffer, head_length, limits,
 		    status) == -1)
 			return -1;
