@@ -227,9 +227,10 @@ test_protocol_table(void **state)
 	assert_ptr_equal(protocol_find("daytime"), &protocol_daytime);
 	assert_ptr_equal(protocol_find("time"), &protocol_time);
 	assert_ptr_equal(protocol_find("poetry"), &protocol_poetry);
+	assert_ptr_equal(protocol_find("chat"), &protocol_chat);
 	assert_null(protocol_find("rfc868_time"));
 	assert_string_equal(protocol_names(),
-	    "echo, discard, chargen, daytime, time, poetry");
+	    "echo, discard, chargen, daytime, time, poetry, chat");
 }
 
 int

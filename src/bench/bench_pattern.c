@@ -14,7 +14,7 @@
 
 static unsigned char	pattern[PATTERN_PERIOD + PATTERN_SLICE_MAX];
 
-/* Fill the pattern from a fixed xorshift32 sequence. */
+/* Fill the pattern from a fixed xorshift32 sequence, then its tail. */
 void
 pattern_init(void)
 {
@@ -27,7 +27,9 @@ pattern_init(void)
 		state ^= state << 5;
 		pattern[i] = (unsigned char)(state >> 24);
 	}
-	memcpy(pattern + PATTERN_PERIOD, pattern, PATTERN_SLICE_MAX);
+	/* The slice is longer than the period: copy forwards, byte by byte. */
+	for (i = PATTERN_PERIOD; i < sizeof(pattern); i++)
+		pattern[i] = pattern[i - PATTERN_PERIOD];
 }
 
 /* The pattern from offset on, good for PATTERN_SLICE_MAX bytes. */

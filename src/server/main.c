@@ -58,7 +58,8 @@ usage(FILE *stream)
 	    "  -v          more verbose (-v: one line per connection)\n"
 	    "  -w workers  number of worker processes (default: online CPUs)\n"
 	    "Without -f or -l: the bundled defaults on 127.0.0.1 (echo 7007, "
-	    "discard 7009,\ndaytime 7013, chargen 7019, time 7037).\n",
+	    "discard 7009,\ndaytime 7013, chargen 7019, time 7037, poetry "
+	    "10000-10002, chat 8888).\n",
 	    protocol_names());
 }
 

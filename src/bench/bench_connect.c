@@ -1,0 +1,336 @@
+/*
+ * bench_connect.c: the connect mode, the rate of new connections.
+ *
+ * -c loops run side by side; each connects, sends one message of -s bytes
+ * (64 by default), checks its echo, closes, and starts over.  The first
+ * write also tells whether the connect worked, saving a getsockopt(2) per
+ * connection.  The measurement starts with the first connect and ends
+ * after -t seconds or -n connections; connections under way then are
+ * finished and checked but not counted.  A loop whose connection fails
+ * stops, so a server that is down ends the run at once, with errors.
+ *
+ * The client closes first, so its side keeps the TIME_WAIT state; on Linux
+ * loopback connections reuse those ports after a second (tcp_tw_reuse=2,
+ * the default), which keeps a long run from running out of local ports.
+ * The latency reported is the whole cycle, connect(2) to the echo.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "bench_memory.h"
+#include "bench_message.h"
+#include "bench_pattern.h"
+#include "bench_result.h"
+#include "bench_run.h"
+#include "bench_socket.h"
+#include "bench_stats.h"
+#include "dispatcher.h"
+
+enum connect_phase {
+	CONNECT_IDLE,		/* no connection: stopped, or between two */
+	CONNECT_CONNECTING,	/* connect(2) in progress */
+	CONNECT_WAITING		/* the message is out; its echo is awaited */
+};
+
+struct connect_run;
+
+/* One loop of connect, round trip, close. */
+struct connect_loop {
+	struct connect_run	*run;
+	size_t			 index;
+	int			 fd;
+	enum connect_phase	 phase;
+	int			 writing;
+	unsigned long long	 cycles;	/* connections this loop made */
+	struct message		 message;
+	uint64_t		 started_usec;
+};
+
+/* The whole measurement. */
+struct connect_run {
+	const struct bench_options	*options;
+	struct dispatcher		*dispatcher;
+	struct connect_loop		*loops;
+	size_t				 active;	/* loops not idle */
+	int				 starting;	/* loops still being started */
+	int				 ending;
+	int				 finished;
+	unsigned long long		 issued;
+	unsigned long long		 completed;
+	uint64_t			 start_usec;
+	uint64_t			 end_usec;
+	struct histogram		 latency;
+	struct timer			 end;
+	struct timer			 drain_timeout;
+	long				 rss_before_kb;
+	long				 rss_after_kb;
+};
+
+static void	connect_cycle(struct connect_run *, struct connect_loop *);
+
+/* Stop everything; the loop ends. */
+static void
+connect_finish(struct connect_run *run)
+{
+	struct connect_loop	*loop;
+	size_t			 i;
+
+	for (i = 0; i < run->options->connections; i++) {
+		loop = &run->loops[i];
+		if (loop->phase == CONNECT_IDLE)
+			continue;
+		(void)dispatcher_unwatch(run->dispatcher, loop->fd);
+		(void)close(loop->fd);
+		loop->phase = CONNECT_IDLE;
+	}
+	run->active = 0;
+	dispatcher_timer_stop(run->dispatcher, &run->end);
+	dispatcher_timer_stop(run->dispatcher, &run->drain_timeout);
+	if (!run->ending)
+		run->end_usec = monotonic_usec();
+	if (run->options->daemon_pid != 0)
+		run->rss_after_kb = daemon_rss_kb(run->options->daemon_pid);
+	run->finished = 1;
+}
+
+/* Close the loop's connection; the loop idles. */
+static void
+connect_close(struct connect_run *run, struct connect_loop *loop)
+{
+	(void)dispatcher_unwatch(run->dispatcher, loop->fd);
+	(void)close(loop->fd);
+	loop->phase = CONNECT_IDLE;
+	run->active--;
+}
+
+/* The loop stops for good; the run ends with the last loop. */
+static void
+connect_stop(struct connect_run *run, struct connect_loop *loop)
+{
+	if (loop->phase != CONNECT_IDLE)
+		connect_close(run, loop);
+	if (run->active == 0 && !run->starting && !run->finished) {
+		if (!run->ending) {
+			run->ending = 1;
+			run->end_usec = monotonic_usec();
+		}
+		connect_finish(run);
+	}
+}
+
+/* The loop's connection failed: count the error, stop the loop. */
+static void
+connect_fail(struct connect_run *run, struct connect_loop *loop,
+    const char *reason)
+{
+	bench_error("connect loop %zu, connection %llu: %s", loop->index,
+	    loop->cycles + 1, reason);
+	connect_stop(run, loop);
+}
+
+/* Write the message, or what is left of it. */
+static void
+connect_send(struct connect_run *run, struct connect_loop *loop)
+{
+	int	result, events;
+
+	result = message_send(loop->fd, &loop->message);
+	if (result == -1) {
+		connect_fail(run, loop, strerror(errno));
+		return;
+	}
+	if (loop->writing == result)
+		return;
+	events = result == 1 ? EVENT_READ | EVENT_WRITE : EVENT_READ;
+	if (dispatcher_set_events(run->dispatcher, loop->fd, events) == -1) {
+		connect_fail(run, loop, strerror(errno));
+		return;
+	}
+	loop->writing = result;
+}
+
+/* The echo is back: count the connection, close it, start the next. */
+static void
+connect_done(struct connect_run *run, struct connect_loop *loop)
+{
+	uint64_t	now = monotonic_usec();
+
+	if (!run->ending) {
+		run->completed++;
+		histogram_record(&run->latency, now - loop->started_usec);
+	}
+	loop->cycles++;
+	connect_close(run, loop);
+	if (run->ending || (run->options->count_limit != 0 &&
+	    run->issued >= run->options->count_limit)) {
+		connect_stop(run, loop);
+		return;
+	}
+	connect_cycle(run, loop);
+}
+
+/* A loop's socket is ready. */
+static void
+connect_ready(struct dispatcher *d, int fd, int events, void *arg)
+{
+	struct connect_loop	*loop = arg;
+	struct connect_run	*run = loop->run;
+	const char		*failure = NULL;
+
+	(void)d;
+	(void)fd;
+	if (loop->phase == CONNECT_CONNECTING) {
+		loop->phase = CONNECT_WAITING;
+		connect_send(run, loop);
+		return;
+	}
+	if (events & EVENT_WRITE) {
+		connect_send(run, loop);
+		if (loop->phase == CONNECT_IDLE)
+			return;
+	}
+	if (!(events & EVENT_READ))
+		return;
+	switch (message_receive(loop->fd, &loop->message, &failure)) {
+	case 1:
+		connect_done(run, loop);
+		break;
+	case -1:
+		connect_fail(run, loop, failure);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Start the loop's next connection. */
+static void
+connect_cycle(struct connect_run *run, struct connect_loop *loop)
+{
+	run->issued++;
+	loop->started_usec = monotonic_usec();
+	message_begin(&loop->message, pattern_start(loop->index) +
+	    loop->cycles * run->options->size, run->options->size);
+	if ((loop->fd = bench_socket_connect(&run->options->target)) == -1) {
+		connect_fail(run, loop, errno == EADDRNOTAVAIL ?
+		    "no local port left (TIME_WAIT)" : strerror(errno));
+		return;
+	}
+	run->active++;
+	loop->phase = CONNECT_CONNECTING;
+	loop->writing = 1;
+	if (dispatcher_watch(run->dispatcher, loop->fd, EVENT_WRITE,
+	    connect_ready, loop) == -1)
+		connect_fail(run, loop, strerror(errno));
+}
+
+/* The loops still under way after the end never finished. */
+static void
+connect_drain_timeout(struct dispatcher *d, struct timer *timer, void *arg)
+{
+	struct connect_run	*run = arg;
+	size_t			 i;
+
+	(void)d;
+	(void)timer;
+	for (i = 0; i < run->options->connections && !run->finished; i++)
+		if (run->loops[i].phase != CONNECT_IDLE)
+			connect_fail(run, &run->loops[i],
+			    "not finished within the drain time");
+}
+
+/* -t is over (or a signal came): finish what is under way. */
+static void
+connect_end(struct dispatcher *d, struct timer *timer, void *arg)
+{
+	struct connect_run	*run = arg;
+
+	(void)d;
+	(void)timer;
+	if (run->ending)
+		return;
+	run->ending = 1;
+	run->end_usec = monotonic_usec();
+	if (run->active == 0) {
+		connect_finish(run);
+		return;
+	}
+	(void)dispatcher_timer_start(run->dispatcher, &run->drain_timeout,
+	    BENCH_DRAIN_USEC, 0);
+}
+
+/* Print the result line; the exit status. */
+static int
+connect_report(const struct connect_run *run)
+{
+	double	seconds = bench_seconds(run->start_usec, run->end_usec);
+
+	result_begin(run->options, dispatcher_backend_name(run->dispatcher));
+	result_decimal("seconds", seconds, 3);
+	result_unsigned("completed", run->completed);
+	result_decimal("rate", seconds > 0 ? (double)run->completed /
+	    seconds : 0.0, 1);
+	result_unsigned("p50_us", histogram_percentile(&run->latency, 50.0));
+	result_unsigned("p99_us", histogram_percentile(&run->latency, 99.0));
+	result_unsigned("p999_us", histogram_percentile(&run->latency, 99.9));
+	result_unsigned("max_us", run->latency.largest);
+	result_memory(run->options, run->rss_before_kb, run->rss_after_kb, 0);
+	return result_end();
+}
+
+/* The connect mode. */
+int
+bench_connect_run(const struct bench_options *options)
+{
+	struct connect_run	*run;
+	size_t			 i;
+	int			 status = 1;
+
+	if ((run = calloc(1, sizeof(*run))) == NULL ||
+	    (run->loops = calloc(options->connections,
+	    sizeof(*run->loops))) == NULL) {
+		bench_error("%s", strerror(errno));
+		goto cleanup;
+	}
+	run->options = options;
+	histogram_init(&run->latency);
+	timer_init(&run->end, connect_end, run);
+	timer_init(&run->drain_timeout, connect_drain_timeout, run);
+	if ((run->dispatcher = bench_dispatcher(options, &run->end)) == NULL)
+		goto cleanup;
+	if (options->daemon_pid != 0)
+		run->rss_before_kb = daemon_rss_kb(options->daemon_pid);
+	run->start_usec = monotonic_usec();
+	if (dispatcher_timer_start(run->dispatcher, &run->end,
+	    options->duration_usec, 0) == -1) {
+		bench_error("cannot start the timer: %s", strerror(errno));
+		goto cleanup;
+	}
+	run->starting = 1;
+	for (i = 0; i < options->connections && !run->finished; i++) {
+		run->loops[i].run = run;
+		run->loops[i].index = i;
+		if (options->count_limit == 0 ||
+		    run->issued < options->count_limit)
+			connect_cycle(run, &run->loops[i]);
+	}
+	run->starting = 0;
+	if (run->active == 0 && !run->finished)
+		connect_finish(run);
+	if (bench_loop(run->dispatcher, &run->finished) == -1)
+		goto cleanup;
+	status = connect_report(run);
+cleanup:
+	if (run != NULL) {
+		if (run->dispatcher != NULL)
+			dispatcher_free(run->dispatcher);
+		free(run->loops);
+	}
+	free(run);
+	return status;
+}
