@@ -325,6 +325,67 @@ test_damaged_cache_file_refused(void **state)
 	assert_non_null(strstr(output, "made for cache 50"));
 }
 
+/* Write text into the file name of the test directory. */
+static void
+write_asset(const char *name, const char *text)
+{
+	char	path[400];
+	FILE	*file;
+
+	(void)snprintf(path, sizeof(path), "%s/%s", directory, name);
+	assert_non_null(file = fopen(path, "w"));
+	assert_true(fputs(text, file) >= 0);
+	assert_int_equal(fclose(file), 0);
+}
+
+/* Remove a file of the test directory. */
+static void
+remove_asset(const char *name)
+{
+	char	path[400];
+
+	(void)snprintf(path, sizeof(path), "%s/%s", directory, name);
+	(void)unlink(path);
+}
+
+/* assets=DIR serves the page from files; a missing one stops the start. */
+static void
+test_assets_directory(void **state)
+{
+	struct http_reply	reply;
+	char			options[400], output[4096], listen[512], id[64];
+	const char		*arguments[] = { "-d", "-l", listen, NULL };
+
+	(void)state;
+	write_asset("index.html", "<p>@MESSAGES@</p><i>@XSRF@</i>@\n");
+	write_asset("chat.js", "/* custom script */\n");
+	write_asset("chat.css", "/* custom style */\n");
+	(void)snprintf(options, sizeof(options), ",assets=%s", directory);
+	assert_int_equal(start_chat("1", options), 0);
+	post_message("from+files", id, sizeof(id));
+	assert_int_equal(request(chat_daemon.ports[0], "GET / HTTP/1.1\r\n"
+	    "Host: t\r\nCookie: _xsrf=Tok3n\r\n\r\n", &reply), 0);
+	assert_int_equal(reply.status, 200);
+	assert_int_equal(strncmp(reply.body, "<p><div class=\"message\"", 23),
+	    0);
+	assert_non_null(strstr(reply.body, "from files</div>\n</p><i>Tok3n</i>"
+	    "@\n"));
+	reply_free(&reply);
+	assert_int_equal(request(chat_daemon.ports[0], "GET /static/chat.js "
+	    "HTTP/1.1\r\nHost: t\r\n\r\n", &reply), 0);
+	assert_string_equal(reply.body, "/* custom script */\n");
+	reply_free(&reply);
+	assert_int_equal(harness_stop(&chat_daemon, SIGTERM, 3000), 0);
+	remove_asset("chat.css");
+	(void)snprintf(listen, sizeof(listen), "chat@127.0.0.1:0,assets=%s",
+	    directory);
+	assert_int_not_equal(harness_run(arguments, output, sizeof(output),
+	    5000), 0);
+	assert_non_null(strstr(output, "chat.css"));
+	remove_asset("index.html");
+	remove_asset("chat.js");
+}
+
 /* A directory for cache files. */
 static int
 group_setup(void **state)
@@ -347,6 +408,9 @@ group_teardown(void **state)
 {
 	(void)state;
 	(void)unlink(cache_path);
+	remove_asset("index.html");
+	remove_asset("chat.js");
+	remove_asset("chat.css");
 	return rmdir(directory);
 }
 
@@ -377,6 +441,8 @@ main(void)
 		cmocka_unit_test_teardown(test_cache_file_survives_restart,
 		    case_teardown),
 		cmocka_unit_test_teardown(test_damaged_cache_file_refused,
+		    case_teardown),
+		cmocka_unit_test_teardown(test_assets_directory,
 		    case_teardown),
 	};
 

@@ -395,7 +395,7 @@ test_keep_alive_and_pipelining(void **state)
 	    "GET /static/chat.css HTTP/1.1\r\nHost: t\r\n\r\n"
 	    "GET /missing HTTP/1.1\r\nHost: t\r\n\r\n"
 	    "HEAD /static/chat.js HTTP/1.1\r\nHost: t\r\n\r\n"
-	    "GET / HTTP/1.1\r\nHost: t\r\nCookie: _xsrf=x\r\n"
+	    "\r\nGET / HTTP/1.1\r\nHost: t\r\nCookie: _xsrf=x\r\n"
 	    "Connection: close\r\n\r\n";
 	struct http_reply	reply;
 	static const int	statuses[] = { 200, 404, 200, 200 };
@@ -518,6 +518,26 @@ test_request_timeout(void **state)
 	client_close(&client);
 }
 
+/* A connection idle between requests is closed after keepalive-timeout. */
+static void
+test_keepalive_timeout(void **state)
+{
+	struct http_reply	reply;
+
+	(void)state;
+	assert_int_equal(client_open(&client, port), 0);
+	assert_int_equal(send_text(&client, "GET /static/chat.css HTTP/1.1\r\n"
+	    "Host: t\r\n\r\n"), 0);
+	assert_int_equal(client_read_reply(&client, &reply, 3000), 0);
+	assert_int_equal(reply.status, 200);
+	assert_false(reply.closed);
+	reply_free(&reply);
+	assert_int_equal(client_wait_closed(&client, 5000), 0);
+	client_close(&client);
+	assert_int_equal(harness_wait_log(&chat_daemon, "keep-alive timeout",
+	    3000), 0);
+}
+
 /* The page renders cached messages, escaped. */
 static void
 test_page_renders_messages(void **state)
@@ -541,7 +561,8 @@ group_setup(void **state)
 {
 	const char	*arguments[] = { "-d", "-v", "-w", "2", "-l",
 			    "chat@127.0.0.1:0,poll-timeout=0.5,"
-			    "request-timeout=0.5,message-size=200", NULL };
+			    "request-timeout=0.5,keepalive-timeout=1,"
+			    "message-size=200", NULL };
 
 	(void)state;
 	client.fd = -1;
@@ -578,6 +599,7 @@ main(void)
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_request_timeout),
 		cmocka_unit_test(test_page_renders_messages),
+		cmocka_unit_test(test_keepalive_timeout),
 	};
 
 	(void)signal(SIGPIPE, SIG_IGN);

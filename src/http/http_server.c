@@ -213,6 +213,17 @@ http_process(struct http_connection *http)
 
 	while (!http->awaiting && !http->closing && http->input.length > 0 &&
 	    http->output.length <= OUTPUT_HIGH_WATER) {
+		/* Empty lines before a request are skipped (RFC 9112 2.2). */
+		if (http->parser.scanned == 0 && (http->input.data[0] == '\n' ||
+		    (http->input.data[0] == '\r' && http->input.length > 1 &&
+		    http->input.data[1] == '\n'))) {
+			buffer_consume(&http->input,
+			    http->input.data[0] == '\n' ? 1 : 2);
+			continue;
+		}
+		if (http->parser.scanned == 0 && http->input.length == 1 &&
+		    http->input.data[0] == '\r')
+			break;		/* perhaps the start of an empty line */
 		result = http_parse(&http->parser, http->input.data,
 		    http->input.length, &http->settings->limits, &request,
 		    &status);
