@@ -111,18 +111,15 @@ http_respond(struct http_connection *http, int status,
 	if (!http->keep_alive)
 		http->closing = 1;
 	failed = buffer_printf(out, "HTTP/1.1 %d %s\r\nServer: pforkd\r\n"
-	    "Date: %s\r\n", status, http_status_reason(status),
-	    http_date()) == -1;
-	if (!failed && content_type != NULL)
-		failed = buffer_printf(out, "Content-Type: %s\r\n",
-		    content_type) == -1;
-	if (!failed && extra_headers != NULL)
-		failed = buffer_append_string(out, extra_headers) == -1;
-	if (!failed)
-		failed = buffer_printf(out, "Content-Length: %zu\r\n%s\r\n",
-		    body_length, http->closing ? "Connection: close\r\n" :
-		    http->version_minor == 0 ? "Connection: keep-alive\r\n" :
-		    "") == -1;
+	    "Date: %s\r\n%s%s%s%sContent-Length: %zu\r\n%s\r\n", status,
+	    http_status_reason(status), http_date(),
+	    content_type != NULL ? "Content-Type: " : "",
+	    content_type != NULL ? content_type : "",
+	    content_type != NULL ? "\r\n" : "",
+	    extra_headers != NULL ? extra_headers : "", body_length,
+	    http->closing ? "Connection: close\r\n" :
+	    http->version_minor == 0 ? "Connection: keep-alive\r\n" : "") ==
+	    -1;
 	if (!failed && !http->head_request && body_length > 0)
 		failed = buffer_append(out, body, body_length) == -1;
 	if (failed && http->in_handler) {

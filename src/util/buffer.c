@@ -82,22 +82,33 @@ buffer_append_string(struct buffer *buffer, const char *string)
 	return buffer_append(buffer, string, strlen(string));
 }
 
-/* Append formatted text; 0 or -1. */
+/* Append formatted text; 0 or -1.  Formats once when it fits. */
 int
 buffer_printf(struct buffer *buffer, const char *format, ...)
 {
 	va_list	arguments;
+	size_t	room;
 	int	length;
 
-	va_start(arguments, format);
-	length = vsnprintf(NULL, 0, format, arguments);
-	va_end(arguments);
-	if (length < 0 || buffer_reserve(buffer, (size_t)length) == -1)
+	if (buffer_reserve(buffer, 64) == -1)
 		return -1;
+	room = buffer->capacity - buffer->length;
 	va_start(arguments, format);
-	(void)vsnprintf(buffer->data + buffer->length, (size_t)length + 1,
-	    format, arguments);
+	length = vsnprintf(buffer->data + buffer->length, room, format,
+	    arguments);
 	va_end(arguments);
+	if (length < 0)
+		return -1;
+	if ((size_t)length >= room) {
+		if (buffer_reserve(buffer, (size_t)length) == -1) {
+			buffer->data[buffer->length] = '\0';
+			return -1;
+		}
+		va_start(arguments, format);
+		(void)vsnprintf(buffer->data + buffer->length,
+		    (size_t)length + 1, format, arguments);
+		va_end(arguments);
+	}
 	buffer->length += (size_t)length;
 	return 0;
 }
