@@ -6,6 +6,7 @@
 	const RETRY_MAX_MS = 30000;
 	const POLL_TIMEOUT_MS = 60000;	// the server answers within ~25 s
 	const POST_TIMEOUT_MS = 15000;
+	const HELD_MS = 2000;
 
 	const inbox = document.getElementById("inbox");
 	const form = document.getElementById("messageform");
@@ -26,10 +27,8 @@
 
 	// The XSRF token: the _xsrf cookie, else the one the page carries.
 	function xsrfToken() {
-		const found = document.cookie.match(/(?:^|;\s*)_xsrf=([^;]*)/);
-		if (found)
-			return decodeURIComponent(found[1]);
-		return form.elements.namedItem("_xsrf").value;
+		const found = document.cookie.match(/(?:^|;\s*)_xsrf=(\w+)/);
+		return found ? found[1] : form.elements.namedItem("_xsrf").value;
 	}
 
 	// POST fields as a form; the parsed JSON reply, or throw.
@@ -100,6 +99,8 @@
 	// Add a batch (oldest first), keeping the server's order around
 	// messages this page already had, and follow the newest.
 	function addMessages(messages) {
+		if (!Array.isArray(messages))
+			throw new SyntaxError("messages is not a list");
 		let next = null;
 		for (let i = messages.length - 1; i >= 0; i--)
 			next = addMessage(messages[i], next) || next;
@@ -134,24 +135,29 @@
 	}
 
 	// The long poll: ask for what is newer than the cursor, forever.
+	// A poll the server has held for HELD_MS means it is reachable.
 	async function poll() {
 		let delay = RETRY_MIN_MS;
 		for (;;) {
-			let reply;
+			const held = setTimeout(() => show(statusBar, ""),
+			    HELD_MS);
 			try {
-				reply = await postForm("/a/message/updates",
-				    cursor === "" ? {} : { cursor },
+				const fields = cursor === "" ? {} : { cursor };
+				const reply = await postForm(
+				    "/a/message/updates", fields,
 				    POLL_TIMEOUT_MS);
-				if ("messages" in reply) {
-					if (!Array.isArray(reply.messages))
-						throw new SyntaxError("bad list");
+				// {} means the server's wait ran out.
+				if ("messages" in reply)
 					addMessages(reply.messages);
-				}
 			} catch (error) {
-				await countdown(describe(error), delay);
+				clearTimeout(held);
+				const reason = describe(error);
+				await countdown(reason, delay);
+				show(statusBar, reason + " — reconnecting…");
 				delay = Math.min(delay * 2, RETRY_MAX_MS);
 				continue;
 			}
+			clearTimeout(held);
 			delay = RETRY_MIN_MS;
 			show(statusBar, "");
 		}
