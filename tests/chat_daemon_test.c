@@ -297,6 +297,7 @@ test_damaged_cache_file_refused(void **state)
 {
 	char		options[400], output[4096], listen[512];
 	const char	*arguments[] = { "-d", "-l", listen, NULL };
+	const char	*check[] = { "-n", "-l", listen, NULL };
 	int		fd;
 
 	(void)state;
@@ -314,6 +315,9 @@ test_damaged_cache_file_refused(void **state)
 	    5000), 0);
 	assert_non_null(strstr(output, "damaged"));
 	assert_non_null(strstr(output, cache_path));
+	/* pforkd -n finds it too, without taking the file. */
+	assert_int_equal(harness_run(check, output, sizeof(output), 5000), 1);
+	assert_non_null(strstr(output, "damaged"));
 	/* The wrong geometry is refused too, with what to do about it. */
 	assert_int_equal(unlink(cache_path), 0);
 	assert_int_equal(start_chat("1", options), 0);

@@ -20,6 +20,7 @@
 #include "master.h"
 #include "pid_file.h"
 #include "protocol.h"
+#include "service.h"
 #include "settings.h"
 
 #define EXIT_USAGE	2
@@ -191,6 +192,7 @@ main(int argc, char **argv)
 
 	(void)signal(SIGPIPE, SIG_IGN);
 	parse_command_line(argc, argv, &settings, &check_only);
+	service_check_only = check_only;
 	configuration = calloc(1, sizeof(*configuration));
 	listeners = malloc(sizeof(*listeners));
 	if (configuration == NULL || listeners == NULL) {

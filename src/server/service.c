@@ -19,6 +19,8 @@
 #define SECONDS_MAX		(365 * 24 * 3600.0)
 #define CONNECTIONS_MAX		1000000UL
 
+int	service_check_only;
+
 /* Parse seconds (fractions allowed, 0 to limit) into microseconds; 0/-1. */
 int
 parse_seconds(const char *text, double limit, uint64_t *usec)

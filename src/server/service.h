@@ -46,6 +46,9 @@ struct service {
 
 #define SERVICE_DEFAULT_IDLE_USEC	(300 * (uint64_t)1000000)
 
+/* Set by pforkd -n: prepare() checks, but opens nothing exclusive. */
+extern int	service_check_only;
+
 void	service_init(struct service *, const char *name);
 int	service_set_option(struct service *, const char *key,
 	    const char *value, char *error, size_t error_size);

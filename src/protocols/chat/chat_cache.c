@@ -442,8 +442,6 @@ slots_check(struct chat_cache *cache, char *error, size_t error_size)
 			return -1;
 		}
 	}
-	/* Slots left half-written by a daemon killed mid-write are dropped. */
-	cache_repair(cache);
 	return 0;
 }
 
@@ -518,9 +516,67 @@ cache_map_file(struct chat_cache *cache, char *error, size_t error_size)
 	if (header_check(cache, cache->header, cache->mapping_size, error,
 	    error_size) == -1)
 		return -1;
+	if (slots_check(cache, error, error_size) == -1)
+		return -1;
 	/* We hold the file lock: a pid left in the lock word is stale. */
 	cache->header->lock_owner = 0;
-	return slots_check(cache, error, error_size);
+	/* Slots left half-written by a daemon killed mid-write are dropped. */
+	cache_repair(cache);
+	return 0;
+}
+
+/*
+ * For pforkd -n: check a cache file as chat_cache_open() would, without
+ * creating, locking or changing it (the running daemon may hold it); 0,
+ * or -1 with a message.  A file that does not exist yet is fine.
+ */
+int
+chat_cache_check_file(const struct chat_cache_settings *settings,
+    char *error, size_t error_size)
+{
+	struct chat_cache	 cache;
+	struct stat		 status;
+	void			*mapping = MAP_FAILED;
+	char			 reason[256];
+	int			 fd, result = -1;
+
+	memset(&cache, 0, sizeof(cache));
+	cache.capacity = settings->capacity;
+	cache.message_max = settings->message_max;
+	cache.slot_size = (sizeof(struct cache_slot) + settings->message_max +
+	    7) & ~(size_t)7;
+	cache.mapping_size = CACHE_HEADER_SIZE +
+	    (size_t)settings->capacity * cache.slot_size;
+	if ((fd = open(settings->path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 0;	/* made at start-up */
+		(void)snprintf(error, error_size, "cache-file %s: %s",
+		    settings->path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &status) == -1 || status.st_size == 0) {
+		(void)close(fd);
+		return 0;
+	}
+	mapping = mmap(NULL, cache.mapping_size, PROT_READ, MAP_PRIVATE, fd,
+	    0);
+	if (mapping == MAP_FAILED)
+		(void)snprintf(reason, sizeof(reason), "%s", strerror(errno));
+	else {
+		cache.header = mapping;
+		cache.slots = (unsigned char *)mapping + CACHE_HEADER_SIZE;
+		/* Slots are read only when the size is right. */
+		if (header_check(&cache, cache.header, (size_t)status.st_size,
+		    reason, sizeof(reason)) == 0 && slots_check(&cache, reason,
+		    sizeof(reason)) == 0)
+			result = 0;
+		(void)munmap(mapping, cache.mapping_size);
+	}
+	(void)close(fd);
+	if (result == -1)
+		(void)snprintf(error, error_size, "cache-file %s: %s",
+		    settings->path, reason);
+	return result;
 }
 
 /* Map a new cache (or open a cache file); NULL with a message on error. */

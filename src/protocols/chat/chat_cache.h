@@ -48,6 +48,8 @@ struct chat_snapshot {
 struct chat_cache *chat_cache_open(const struct chat_cache_settings *,
 	    char *error, size_t error_size);
 void	 chat_cache_close(struct chat_cache *);
+int	 chat_cache_check_file(const struct chat_cache_settings *,
+	    char *error, size_t error_size);
 int	 chat_cache_matches(const struct chat_cache *,
 	    const struct chat_cache_settings *);
 int	 chat_cache_uses_path(const struct chat_cache *, const char *path);

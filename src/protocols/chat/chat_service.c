@@ -158,8 +158,10 @@ chat_set_option(struct service *service, const char *key, const char *value,
 	if (strcmp(key, "keepalive-timeout") == 0)
 		return set_duration(key, value,
 		    &options->keepalive_timeout_usec, error, error_size);
-	if (value[0] == '\0') {
-		(void)snprintf(error, error_size, "%s: empty path", key);
+	if (value[0] != '/') {
+		/* Detached, pforkd runs in /: a relative path would move. */
+		(void)snprintf(error, error_size, "%s: '%s' is not an absolute "
+		    "path", key, value);
 		return -1;
 	}
 	if (set_string(strcmp(key, "cache-file") == 0 ? &options->cache_file :
@@ -278,6 +280,21 @@ detach_cache(struct chat_service *chat)
 	chat->cache = NULL;
 }
 
+/* pforkd -n: check the cache file without taking it; 0 or -1. */
+static int
+check_cache_file(const struct chat_service *chat, char *error,
+    size_t error_size)
+{
+	struct chat_cache_settings	settings;
+
+	if (chat->options.cache_file == NULL)
+		return 0;
+	settings.capacity = chat->options.capacity;
+	settings.message_max = chat->options.message_max;
+	settings.path = chat->options.cache_file;
+	return chat_cache_check_file(&settings, error, error_size);
+}
+
 /* Check the options, load the assets, map the cache; 0 or -1. */
 static int
 chat_prepare(struct service *service, char *error, size_t error_size)
@@ -308,6 +325,8 @@ chat_prepare(struct service *service, char *error, size_t error_size)
 		    load_asset(chat, i, error, error_size) == -1)
 			return -1;
 	}
+	if (service_check_only)
+		return check_cache_file(chat, error, error_size);
 	return attach_cache(chat, error, error_size);
 }
 
