@@ -38,8 +38,8 @@ static int
 start_chat(const char *workers, const char *options)
 {
 	char		listen[512];
-	const char	*arguments[] = { "-d", "-v", "-w", workers, "-l", listen,
-			    NULL };
+	const char	*arguments[] = { "-d", "-v", "-w", workers, "-l",
+			    listen, NULL };
 
 	(void)snprintf(listen, sizeof(listen), "chat@127.0.0.1:0%s", options);
 	return harness_start(&chat_daemon, arguments, 1);

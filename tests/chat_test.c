@@ -464,7 +464,7 @@ test_bad_requests(void **state)
 		int		 status;
 	} cases[] = {
 		{ "GARBAGE\r\n\r\n", 400 },
-		{ "GET / HTTP/1.1\r\n\r\n", 400 },			/* no Host */
+		{ "GET / HTTP/1.1\r\n\r\n", 400 },	/* no Host */
 		{ "GET / HTTP/1.1\r\nHost: t\r\n folded\r\n\r\n", 400 },
 		{ "GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505 },
 		{ "POST /a/message/new HTTP/1.1\r\nHost: t\r\n"

@@ -9,9 +9,13 @@
  * finished and checked but not counted.  A loop whose connection fails
  * stops, so a server that is down ends the run at once, with errors.
  *
- * The client closes first, so its side keeps the TIME_WAIT state; on Linux
- * loopback connections reuse those ports after a second (tcp_tw_reuse=2,
- * the default), which keeps a long run from running out of local ports.
+ * The client closes with a reset (SO_LINGER of 0), which leaves no
+ * TIME_WAIT state behind.  An orderly close would leave one on the client
+ * for every connection, each holding a local port: Linux lets a loopback
+ * connect reuse such a port only after a second or two, so its 28,232
+ * ephemeral ports (32768 to 60999) would cap the rate near 14,000
+ * connections per second whatever the server does.  The server sees the
+ * reset on its next read, where it would have seen the end of file.
  * The latency reported is the whole cycle, connect(2) to the echo.
  */
 #include "config.h"
@@ -22,7 +26,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "bench_memory.h"
+#include "bench_daemon.h"
 #include "bench_message.h"
 #include "bench_pattern.h"
 #include "bench_result.h"
@@ -67,8 +71,9 @@ struct connect_run {
 	struct histogram		 latency;
 	struct timer			 end;
 	struct timer			 drain_timeout;
-	long				 rss_before_kb;
-	long				 rss_after_kb;
+	struct daemon_usage		 before;	/* -P, before connecting */
+	struct daemon_usage		 opened;	/* all open, at the start */
+	struct daemon_usage		 ended;		/* at the end */
 };
 
 static void	connect_cycle(struct connect_run *, struct connect_loop *);
@@ -91,10 +96,10 @@ connect_finish(struct connect_run *run)
 	run->active = 0;
 	dispatcher_timer_stop(run->dispatcher, &run->end);
 	dispatcher_timer_stop(run->dispatcher, &run->drain_timeout);
-	if (!run->ending)
+	if (!run->ending) {
 		run->end_usec = monotonic_usec();
-	if (run->options->daemon_pid != 0)
-		run->rss_after_kb = daemon_rss_kb(run->options->daemon_pid);
+		daemon_sample(run->options->daemon_pid, &run->ended);
+	}
 	run->finished = 1;
 }
 
@@ -118,6 +123,7 @@ connect_stop(struct connect_run *run, struct connect_loop *loop)
 		if (!run->ending) {
 			run->ending = 1;
 			run->end_usec = monotonic_usec();
+			daemon_sample(run->options->daemon_pid, &run->ended);
 		}
 		connect_finish(run);
 	}
@@ -223,6 +229,10 @@ connect_cycle(struct connect_run *run, struct connect_loop *loop)
 	}
 	run->active++;
 	loop->phase = CONNECT_CONNECTING;
+	if (bench_socket_reset_on_close(loop->fd) == -1) {
+		connect_fail(run, loop, strerror(errno));
+		return;
+	}
 	loop->writing = 1;
 	if (dispatcher_watch(run->dispatcher, loop->fd, EVENT_WRITE,
 	    connect_ready, loop) == -1)
@@ -256,6 +266,7 @@ connect_end(struct dispatcher *d, struct timer *timer, void *arg)
 		return;
 	run->ending = 1;
 	run->end_usec = monotonic_usec();
+	daemon_sample(run->options->daemon_pid, &run->ended);
 	if (run->active == 0) {
 		connect_finish(run);
 		return;
@@ -279,7 +290,8 @@ connect_report(const struct connect_run *run)
 	result_unsigned("p99_us", histogram_percentile(&run->latency, 99.0));
 	result_unsigned("p999_us", histogram_percentile(&run->latency, 99.9));
 	result_unsigned("max_us", run->latency.largest);
-	result_memory(run->options, run->rss_before_kb, run->rss_after_kb, 0);
+	result_memory(&run->before, &run->ended, 0);
+	result_cpu(&run->before, &run->ended, seconds);
 	return result_end();
 }
 
@@ -303,8 +315,8 @@ bench_connect_run(const struct bench_options *options)
 	timer_init(&run->drain_timeout, connect_drain_timeout, run);
 	if ((run->dispatcher = bench_dispatcher(options, &run->end)) == NULL)
 		goto cleanup;
-	if (options->daemon_pid != 0)
-		run->rss_before_kb = daemon_rss_kb(options->daemon_pid);
+	daemon_sample(options->daemon_pid, &run->before);
+	run->opened = run->ended = run->before;
 	run->start_usec = monotonic_usec();
 	if (dispatcher_timer_start(run->dispatcher, &run->end,
 	    options->duration_usec, 0) == -1) {

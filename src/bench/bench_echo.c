@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "bench_memory.h"
+#include "bench_daemon.h"
 #include "bench_message.h"
 #include "bench_pattern.h"
 #include "bench_result.h"
@@ -71,8 +71,9 @@ struct echo_run {
 	struct timer			 open_timeout;
 	struct timer			 end;
 	struct timer			 drain_timeout;
-	long				 rss_before_kb;
-	long				 rss_after_kb;
+	struct daemon_usage		 before;	/* -P, before connecting */
+	struct daemon_usage		 opened;	/* all open, at the start */
+	struct daemon_usage		 ended;		/* at the end */
 };
 
 static void	echo_send_next(struct echo_run *, struct echo_connection *);
@@ -194,6 +195,7 @@ echo_round_trip_done(struct echo_run *run, struct echo_connection *connection)
 			/* The last of -n round trips ends the measurement. */
 			run->end_usec = now;
 			run->ending = 1;
+			daemon_sample(run->options->daemon_pid, &run->ended);
 			echo_finish(run);
 		}
 		return;
@@ -305,8 +307,7 @@ echo_start_measuring(struct echo_run *run)
 		echo_finish(run);
 		return;
 	}
-	if (run->options->daemon_pid != 0)
-		run->rss_after_kb = daemon_rss_kb(run->options->daemon_pid);
+	daemon_sample(run->options->daemon_pid, &run->opened);
 	run->measuring = 1;
 	run->start_usec = monotonic_usec();
 	if (dispatcher_timer_start(run->dispatcher, &run->end,
@@ -373,6 +374,7 @@ echo_end(struct dispatcher *d, struct timer *timer, void *arg)
 		return;
 	run->ending = 1;
 	run->end_usec = monotonic_usec();
+	daemon_sample(run->options->daemon_pid, &run->ended);
 	if (run->in_flight == 0) {
 		echo_finish(run);
 		return;
@@ -397,8 +399,8 @@ echo_report(const struct echo_run *run)
 	result_unsigned("p99_us", histogram_percentile(&run->latency, 99.0));
 	result_unsigned("p999_us", histogram_percentile(&run->latency, 99.9));
 	result_unsigned("max_us", run->latency.largest);
-	result_memory(run->options, run->rss_before_kb, run->rss_after_kb,
-	    run->open_count);
+	result_memory(&run->before, &run->opened, run->open_count);
+	result_cpu(&run->opened, &run->ended, seconds);
 	return result_end();
 }
 
@@ -422,8 +424,8 @@ bench_echo_run(const struct bench_options *options)
 	timer_init(&run->drain_timeout, echo_drain_timeout, run);
 	if ((run->dispatcher = bench_dispatcher(options, &run->end)) == NULL)
 		goto cleanup;
-	if (options->daemon_pid != 0)
-		run->rss_before_kb = daemon_rss_kb(options->daemon_pid);
+	daemon_sample(options->daemon_pid, &run->before);
+	run->opened = run->ended = run->before;
 	if (dispatcher_timer_start(run->dispatcher, &run->open_timeout,
 	    BENCH_OPEN_TIMEOUT_USEC, 0) == -1) {
 		bench_error("cannot start the timer: %s", strerror(errno));

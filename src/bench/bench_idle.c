@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "bench_memory.h"
+#include "bench_daemon.h"
 #include "bench_message.h"
 #include "bench_pattern.h"
 #include "bench_result.h"
@@ -65,8 +65,9 @@ struct idle_run {
 	struct timer			 open_timeout;
 	struct timer			 end;
 	struct timer			 drain_timeout;
-	long				 rss_before_kb;
-	long				 rss_after_kb;
+	struct daemon_usage		 before;	/* -P, before connecting */
+	struct daemon_usage		 opened;	/* all open, at the start */
+	struct daemon_usage		 ended;		/* at the end */
 };
 
 static void	idle_start_holding(struct idle_run *);
@@ -222,6 +223,7 @@ idle_start_holding(struct idle_run *run)
 		return;
 	dispatcher_timer_stop(run->dispatcher, &run->open_timeout);
 	run->open_usec = monotonic_usec();
+	daemon_sample(run->options->daemon_pid, &run->opened);
 	if (run->open_count == 0) {
 		idle_finish(run);
 		return;
@@ -286,9 +288,8 @@ idle_end(struct dispatcher *d, struct timer *timer, void *arg)
 	if (run->ending)
 		return;
 	run->ending = 1;
-	if (run->options->daemon_pid != 0)
-		run->rss_after_kb = daemon_rss_kb(run->options->daemon_pid);
 	run->end_usec = monotonic_usec();
+	daemon_sample(run->options->daemon_pid, &run->ended);
 	for (i = 0; i < run->launcher.started; i++)
 		if (run->connections[i].phase == IDLE_HOLDING)
 			run->checking++;
@@ -320,8 +321,9 @@ idle_report(const struct idle_run *run)
 	result_decimal("held_seconds", run->holding ?
 	    bench_seconds(run->open_usec, run->end_usec) : 0.0, 3);
 	result_unsigned("checked", run->checked);
-	result_memory(run->options, run->rss_before_kb, run->rss_after_kb,
-	    run->open_count);
+	result_memory(&run->before, &run->ended, run->open_count);
+	result_cpu(&run->opened, &run->ended, run->holding ?
+	    bench_seconds(run->open_usec, run->end_usec) : 0.0);
 	return result_end();
 }
 
@@ -344,8 +346,9 @@ bench_idle_run(const struct bench_options *options)
 	timer_init(&run->drain_timeout, idle_drain_timeout, run);
 	if ((run->dispatcher = bench_dispatcher(options, &run->end)) == NULL)
 		goto cleanup;
-	if (options->daemon_pid != 0)
-		run->rss_before_kb = daemon_rss_kb(options->daemon_pid);
+	daemon_sample(options->daemon_pid, &run->before);
+	run->opened = run->ended = run->before;
+	run->ended.rss_kb = -1;		/* unless the hold ends */
 	run->start_usec = monotonic_usec();
 	if (dispatcher_timer_start(run->dispatcher, &run->open_timeout,
 	    BENCH_OPEN_TIMEOUT_USEC, 0) == -1) {

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "bench_memory.h"
+#include "bench_daemon.h"
 #include "bench_pattern.h"
 #include "bench_socket.h"
 #include "dispatcher.h"
@@ -281,7 +281,8 @@ apply_defaults(struct bench_options *options, struct command_line *line)
 static void
 check_run(const struct bench_options *options)
 {
-	const char	*backend = options->backend;
+	struct daemon_usage	 usage;
+	const char		*backend = options->backend;
 
 	if (strcmp(options->mode->name, "poetry") == 0 &&
 	    options->poem_path == NULL)
@@ -296,8 +297,8 @@ check_run(const struct bench_options *options)
 		    "another backend\n", FD_SETSIZE, FD_SETSIZE - FD_SPARE);
 		exit(EXIT_USAGE);
 	}
-	if (options->daemon_pid != 0 && daemon_rss_kb(options->daemon_pid) ==
-	    -1) {
+	if (options->daemon_pid != 0 && daemon_usage(options->daemon_pid,
+	    &usage) == -1) {
 		(void)fprintf(stderr, "pforkd-bench: cannot read the memory of "
 		    "process %ld (-P): no such process, or no /proc and no "
 		    "ps\n", (long)options->daemon_pid);

@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "bench_memory.h"
+#include "bench_daemon.h"
 #include "bench_result.h"
 #include "bench_run.h"
 #include "bench_socket.h"
@@ -78,8 +78,9 @@ struct poetry_run {
 	uint64_t			 end_usec;
 	uint64_t			 all_open_usec;
 	struct timer			 end;
-	long				 rss_before_kb;
-	long				 rss_after_kb;
+	struct daemon_usage		 before;	/* -P, before connecting */
+	struct daemon_usage		 opened;	/* all open, at the start */
+	struct daemon_usage		 ended;		/* at the end */
 };
 
 static char	poetry_buffer[READ_CHUNK];
@@ -129,6 +130,7 @@ poetry_finish(struct poetry_run *run)
 	run->live = 0;
 	dispatcher_timer_stop(run->dispatcher, &run->end);
 	run->end_usec = monotonic_usec();
+	daemon_sample(run->options->daemon_pid, &run->ended);
 	run->finished = 1;
 }
 
@@ -190,8 +192,7 @@ poetry_first_chunk(struct poetry_run *run)
 	if (++run->with_first_chunk < run->options->connections)
 		return;
 	run->all_open_usec = monotonic_usec();
-	if (run->options->daemon_pid != 0)
-		run->rss_after_kb = daemon_rss_kb(run->options->daemon_pid);
+	daemon_sample(run->options->daemon_pid, &run->opened);
 }
 
 /* Read what arrived, check it against the poem, time its chunks. */
@@ -337,8 +338,10 @@ poetry_report(const struct poetry_run *run)
 	result_decimal("p99_ms", (double)histogram_percentile(lateness,
 	    99.0) / 1000.0, 3);
 	result_decimal("max_ms", (double)lateness->largest / 1000.0, 3);
-	result_memory(run->options, run->rss_before_kb, run->rss_after_kb,
-	    run->all_open_usec != 0 ? run->with_first_chunk : 0);
+	result_memory(&run->before, &run->opened, run->all_open_usec != 0 ?
+	    run->with_first_chunk : 0);
+	result_cpu(&run->before, &run->ended, bench_seconds(run->start_usec,
+	    run->end_usec));
 	return result_end();
 }
 
@@ -362,8 +365,9 @@ bench_poetry_run(const struct bench_options *options)
 	timer_init(&run->end, poetry_end, run);
 	if ((run->dispatcher = bench_dispatcher(options, &run->end)) == NULL)
 		goto cleanup;
-	if (options->daemon_pid != 0)
-		run->rss_before_kb = daemon_rss_kb(options->daemon_pid);
+	daemon_sample(options->daemon_pid, &run->before);
+	run->opened = run->ended = run->before;
+	run->opened.rss_kb = -1;	/* unless every client gets a chunk */
 	run->start_usec = monotonic_usec();
 	if (dispatcher_timer_start(run->dispatcher, &run->end,
 	    poetry_time_limit(run), 0) == -1) {

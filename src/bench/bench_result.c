@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "bench.h"
+#include "bench_daemon.h"
 #include "bench_result.h"
 
 #define ERRORS_SHOWN	10
@@ -71,26 +72,40 @@ result_decimal(const char *key, double value, int decimals)
 /*
  * With -P, add the daemon's RSS before and after, and when connections is
  * not 0 the growth per connection in bytes (negative growth shows as 0).
+ * Samples of -1 were not taken: without -P nothing is added.
  */
 void
-result_memory(const struct bench_options *options, long before_kb,
-    long after_kb, unsigned long long connections)
+result_memory(const struct daemon_usage *before,
+    const struct daemon_usage *after, unsigned long long connections)
 {
 	long	growth;
 
-	if (options->daemon_pid == 0)
+	if (before->rss_kb < 0)
 		return;
-	if (before_kb < 0 || after_kb < 0) {
-		(void)printf(" rss=unreadable");
+	(void)printf(" rss_before_kb=%ld", before->rss_kb);
+	if (after->rss_kb < 0)
 		return;
-	}
-	(void)printf(" rss_before_kb=%ld rss_after_kb=%ld", before_kb,
-	    after_kb);
+	(void)printf(" rss_after_kb=%ld", after->rss_kb);
 	if (connections == 0)
 		return;
-	growth = after_kb > before_kb ? after_kb - before_kb : 0;
+	growth = after->rss_kb > before->rss_kb ? after->rss_kb -
+	    before->rss_kb : 0;
 	result_decimal("bytes_per_connection", (double)growth * 1024.0 /
 	    (double)connections, 0);
+}
+
+/*
+ * With -P, add the processor time the daemon used between two samples,
+ * as a share of one processor over seconds: 1.00 is one processor busy.
+ */
+void
+result_cpu(const struct daemon_usage *before, const struct daemon_usage *after,
+    double seconds)
+{
+	if (before->cpu_seconds < 0 || after->cpu_seconds < 0 || seconds <= 0)
+		return;
+	result_decimal("daemon_cpu", (after->cpu_seconds -
+	    before->cpu_seconds) / seconds, 2);
 }
 
 /* End the line with the error count; the exit status: 0 or 1. */

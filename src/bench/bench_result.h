@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct bench_options;
+struct daemon_usage;
 
 void			 bench_error(const char *format, ...)
 			    __attribute__((format(printf, 1, 2)));
@@ -22,8 +23,10 @@ unsigned long long	 bench_error_count(void);
 void	result_begin(const struct bench_options *, const char *backend);
 void	result_unsigned(const char *key, unsigned long long value);
 void	result_decimal(const char *key, double value, int decimals);
-void	result_memory(const struct bench_options *, long before_kb,
-	    long after_kb, unsigned long long connections);
+void	result_memory(const struct daemon_usage *before,
+	    const struct daemon_usage *after, unsigned long long connections);
+void	result_cpu(const struct daemon_usage *before,
+	    const struct daemon_usage *after, double seconds);
 int	result_end(void);
 
 #endif /* PFORKD_BENCH_RESULT_H */

@@ -124,6 +124,20 @@ bench_socket_no_delay(int fd)
 	return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 }
 
+/*
+ * Make close(2) reset the connection instead of shutting it down, so that
+ * it leaves no TIME_WAIT state behind; 0 or -1.
+ */
+int
+bench_socket_reset_on_close(int fd)
+{
+	struct linger	linger;
+
+	linger.l_onoff = 1;
+	linger.l_linger = 0;
+	return setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, sizeof(linger));
+}
+
 /* Raise the soft fd limit to the hard one; warn when below wanted. */
 void
 bench_raise_fd_limit(size_t wanted)

@@ -30,6 +30,7 @@ int	bench_target_parse(struct bench_target *, const char *address,
 int	bench_socket_connect(const struct bench_target *);
 int	bench_socket_error(int fd);
 int	bench_socket_no_delay(int fd);
+int	bench_socket_reset_on_close(int fd);
 void	bench_raise_fd_limit(size_t wanted);
 
 void	launcher_init(struct launcher *, size_t total, size_t limit,

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "bench_memory.h"
+#include "bench_daemon.h"
 #include "bench_pattern.h"
 #include "bench_result.h"
 #include "bench_run.h"
@@ -72,8 +72,9 @@ struct stream_run {
 	struct timer			 open_timeout;
 	struct timer			 end;
 	struct timer			 drain_timeout;
-	long				 rss_before_kb;
-	long				 rss_after_kb;
+	struct daemon_usage		 before;	/* -P, before connecting */
+	struct daemon_usage		 opened;	/* all open, at the start */
+	struct daemon_usage		 ended;		/* at the end */
 };
 
 static unsigned char	stream_buffer[PATTERN_SLICE_MAX];
@@ -157,6 +158,7 @@ stream_end_measurement(struct stream_run *run)
 		return;
 	run->ending = 1;
 	run->end_usec = monotonic_usec();
+	daemon_sample(run->options->daemon_pid, &run->ended);
 	(void)dispatcher_timer_start(run->dispatcher, &run->drain_timeout,
 	    BENCH_DRAIN_USEC, 0);
 }
@@ -303,8 +305,7 @@ stream_start_measuring(struct stream_run *run)
 		stream_finish(run);
 		return;
 	}
-	if (run->options->daemon_pid != 0)
-		run->rss_after_kb = daemon_rss_kb(run->options->daemon_pid);
+	daemon_sample(run->options->daemon_pid, &run->opened);
 	run->measuring = 1;
 	run->start_usec = monotonic_usec();
 	if (dispatcher_timer_start(run->dispatcher, &run->end,
@@ -390,8 +391,8 @@ stream_report(const struct stream_run *run)
 	    (double)run->received_in_window / MEBIBYTE / seconds : 0.0, 1);
 	result_unsigned("bytes_written", run->sent);
 	result_unsigned("bytes_verified", run->received);
-	result_memory(run->options, run->rss_before_kb, run->rss_after_kb,
-	    run->open_count);
+	result_memory(&run->before, &run->opened, run->open_count);
+	result_cpu(&run->opened, &run->ended, seconds);
 	return result_end();
 }
 
@@ -414,8 +415,8 @@ bench_stream_run(const struct bench_options *options)
 	timer_init(&run->drain_timeout, stream_drain_timeout, run);
 	if ((run->dispatcher = bench_dispatcher(options, &run->end)) == NULL)
 		goto cleanup;
-	if (options->daemon_pid != 0)
-		run->rss_before_kb = daemon_rss_kb(options->daemon_pid);
+	daemon_sample(options->daemon_pid, &run->before);
+	run->opened = run->ended = run->before;
 	if (dispatcher_timer_start(run->dispatcher, &run->open_timeout,
 	    BENCH_OPEN_TIMEOUT_USEC, 0) == -1) {
 		bench_error("cannot start the timer: %s", strerror(errno));

@@ -21,13 +21,13 @@
 #define HTTP_HEADERS_MAX	100	/* hard ceiling of header_count_max */
 
 struct http_limits {
-	size_t	head_max;		/* request line + headers: 431 past it */
+	size_t	head_max;		/* request line and headers: 431 */
 	size_t	header_count_max;	/* headers: 431 past it */
 	size_t	body_max;		/* Content-Length: 413 past it */
 };
 
 struct http_header {
-	const char	*name;		/* as sent; compare case-insensitively */
+	const char	*name;		/* as sent: compare ignoring case */
 	const char	*value;		/* surrounding whitespace removed */
 };
 
@@ -36,7 +36,7 @@ struct http_request {
 	const char		*path;		/* request-target up to '?' */
 	const char		*query;		/* after '?', or "" */
 	int			 version_minor;	/* HTTP/1.0 or HTTP/1.1 */
-	int			 keep_alive;	/* from version and Connection */
+	int			 keep_alive;	/* version and Connection */
 	struct http_header	 headers[HTTP_HEADERS_MAX];
 	size_t			 header_count;
 	const char		*body;		/* body_length bytes, no NUL */

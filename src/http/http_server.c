@@ -179,7 +179,7 @@ http_flush(struct http_connection *http)
 		buffer_consume(&http->output, (size_t)sent);
 	}
 	if (http->output.capacity > OUTPUT_HIGH_WATER)
-		buffer_free(&http->output);	/* give back a big reply's room */
+		buffer_free(&http->output);	/* a big reply's room back */
 	return 0;
 }
 

@@ -22,7 +22,7 @@ struct http_connection;
 struct http_settings {
 	struct http_limits	limits;
 	uint64_t		request_timeout_usec;	/* whole request: 408 */
-	uint64_t		keepalive_timeout_usec;	/* idle between requests */
+	uint64_t		keepalive_timeout_usec;	/* between requests */
 };
 
 struct http_handler {

@@ -61,7 +61,7 @@ random_alphanumeric(char *text, size_t length)
 				return -1;
 			used = 0;
 		}
-		/* 248 = 4 * 62: drop the rest so every character is as likely. */
+		/* 248 = 4 * 62: drop the rest; every character as likely. */
 		if (batch[used] < 248)
 			text[i++] = alphanumeric[batch[used] % 62];
 		used++;

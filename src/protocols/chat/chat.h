@@ -20,7 +20,7 @@
 #include "http_server.h"
 
 struct chat_asset {
-	const char		*name;		/* "index.html", "chat.js" ... */
+	const char		*name;		/* "index.html", "chat.js"... */
 	const char		*content_type;
 	const unsigned char	*data;
 	size_t			 length;

@@ -28,7 +28,7 @@ struct chat_waiter {
 	struct chat_service	*chat;
 	struct http_connection	*http;
 	struct timer		 timeout;
-	char			 cursor[CURSOR_MAX];	/* "": none or unknown */
+	char			 cursor[CURSOR_MAX];	/* "": none, unknown */
 };
 
 static int	answering;		/* chat_waiters_answer() is running */
