@@ -38,6 +38,7 @@
 #define CHAT_HEADERS_MAX		64
 #define CHAT_ASSET_MAX			(4 * 1024 * 1024)
 #define REGISTRY_MAX			16
+#define CHAT_CACHE_BYTES_MAX		((uint64_t)1 << 30)
 
 /* The master's open caches, shared across reloads. */
 struct registry_entry {
@@ -310,6 +311,13 @@ chat_prepare(struct service *service, char *error, size_t error_size)
 	    service->idle_timeout_usec <= chat->options.poll_timeout_usec) {
 		(void)snprintf(error, error_size, "poll-timeout must be "
 		    "shorter than idle, or waiting polls would be cut off");
+		return -1;
+	}
+	if ((uint64_t)chat->options.capacity * chat->options.message_max >
+	    CHAT_CACHE_BYTES_MAX) {
+		(void)snprintf(error, error_size, "cache %u times message-size "
+		    "%zu is over 1 GiB of shared memory", chat->options.capacity,
+		    chat->options.message_max);
 		return -1;
 	}
 	chat->http.limits.head_max = CHAT_HEAD_MAX;
