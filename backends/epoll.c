@@ -222,12 +222,18 @@ epoll_poll(void *state, struct fired_event *fired, int capacity,
 }
 
 /* epoll_create is taken by libc, hence the _state suffixes. */
+/*
+ * Linux drops an fd from the epoll set when its last descriptor closes:
+ * an fd closed at once needs no EPOLL_CTL_DEL (and a later ADD of the
+ * reused number falls over to MOD if a dup kept it, see epoll_modify).
+ */
 const struct backend_ops backend_epoll = {
 	"epoll",
 	epoll_create_state,
 	epoll_destroy_state,
 	epoll_modify,
-	epoll_poll
+	epoll_poll,
+	1
 };
 
 #else /* !HAVE_EPOLL */

@@ -317,7 +317,8 @@ const struct backend_ops backend_kqueue = {
 	kqueue_backend_create,
 	kqueue_backend_destroy,
 	kqueue_backend_modify,
-	kqueue_backend_poll
+	kqueue_backend_poll,
+	0	/* pending changes may name the fd */
 };
 
 #endif /* HAVE_KQUEUE || TEST_KQUEUE_EMULATION */

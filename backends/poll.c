@@ -242,5 +242,6 @@ const struct backend_ops backend_poll = {
 	poll_create,
 	poll_destroy,
 	poll_modify,
-	poll_poll
+	poll_poll,
+	0	/* the fd array must be told */
 };

@@ -172,5 +172,6 @@ const struct backend_ops backend_select = {
 	select_create,
 	select_destroy,
 	select_modify,
-	select_poll
+	select_poll,
+	0	/* the fd sets must be told */
 };

@@ -693,6 +693,52 @@ case_close_reuse(void **state)
 	assert_int_equal(dispatcher_events(d, reuse.reused), EVENT_READ);
 }
 
+/* fd callback: count a call and drain what is there. */
+static void
+count_and_drain(struct dispatcher *d, int fd, int events, void *arg)
+{
+	char	bytes[64];
+
+	(void)d;
+	(void)events;
+	(*(int *)arg)++;
+	(void)read(fd, bytes, sizeof(bytes));
+}
+
+/*
+ * dispatcher_close() unwatches and closes (without a backend call where
+ * the kernel forgets closed fds): nothing more arrives for the closed fd,
+ * and a new fd that reuses its number is watched and served normally.
+ */
+static void
+case_dispatcher_close(void **state)
+{
+	struct fixture		*fixture = fixture_of(state);
+	struct dispatcher	*d = fixture->dispatcher;
+	int			 first[2], second[2], calls = 0;
+	size_t			 watched;
+
+	watched = dispatcher_watched_count(d);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, first), 0);
+	assert_int_equal(dispatcher_watch(d, first[0], EVENT_READ,
+	    count_and_drain, &calls), 0);
+	assert_int_equal(write(first[1], "x", 1), 1);
+	assert_int_equal(dispatcher_close(d, first[0]), 0);
+	assert_int_equal(dispatcher_events(d, first[0]), 0);
+	assert_int_equal(dispatcher_watched_count(d), watched);
+	expect_quiet(d, "a closed fd");
+	(void)close(first[1]);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, second), 0);
+	assert_int_equal(dispatcher_watch(d, second[0], EVENT_READ,
+	    count_and_drain, &calls), 0);
+	assert_int_equal(write(second[1], "y", 1), 1);
+	run_until(d, &calls, 1, LIMIT_USEC, "the fd after a closed one");
+	assert_int_equal(calls, 1);
+	assert_int_equal(dispatcher_close(d, second[0]), 0);
+	(void)close(second[1]);
+	assert_int_equal(dispatcher_watched_count(d), watched);
+}
+
 /* One of many pipes. */
 struct many_pipe {
 	int	read_fd;
@@ -1478,6 +1524,7 @@ static const struct test_case	test_cases[] = {
 	{ "interest changes", case_interest_changes, NEEDS_NOTHING },
 	{ "unwatch in callback", case_unwatch_in_callback, NEEDS_NOTHING },
 	{ "close in callback with fd reuse", case_close_reuse, NEEDS_NOTHING },
+	{ "dispatcher_close", case_dispatcher_close, NEEDS_NOTHING },
 	{ "10,000 fds", case_many_fds, NEEDS_MANY_FDS },
 	{ "FD_SETSIZE", case_fd_setsize, NEEDS_HIGH_FD },
 	{ "timer order", case_timer_order, NEEDS_NOTHING },

@@ -37,6 +37,11 @@ struct backend_ops {
 	 */
 	int		(*poll)(void *state, struct fired_event *fired,
 			    int capacity, int64_t timeout_usec);
+	/*
+	 * 1 when closing an fd drops its registration by itself (epoll), so
+	 * an fd closed right after it is unwatched needs no modify() call.
+	 */
+	int		close_drops_interest;
 };
 
 /* Defined in backends/: present only when configure found the API. */

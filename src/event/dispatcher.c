@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "dispatcher.h"
@@ -296,6 +297,37 @@ dispatcher_unwatch(struct dispatcher *d, int fd)
 	slot->arg = NULL;
 	slot->generation++;
 	return 0;
+}
+
+/*
+ * Stop watching fd and close it; 0 or -1 with errno (the fd is closed in
+ * any case).  Where the kernel forgets a closed fd by itself, the backend
+ * is not told: one system call less per connection.
+ */
+int
+dispatcher_close(struct dispatcher *d, int fd)
+{
+	struct fd_slot	*slot;
+	int		 result = 0;
+
+	if (fd >= 0 && fd < d->fd_table_size && d->fds[fd].watched) {
+		slot = &d->fds[fd];
+		if (d->ops->close_drops_interest && slot->events != 0) {
+			d->watched_count--;
+			slot->events = 0;
+		}
+		result = dispatcher_unwatch(d, fd);
+	}
+	if (close(fd) == -1)
+		result = -1;
+	return result;
+}
+
+/* How many fds are watched with some interest. */
+size_t
+dispatcher_watched_count(const struct dispatcher *d)
+{
+	return (size_t)d->watched_count;
 }
 
 /* The interest fd is watched with, or 0. */

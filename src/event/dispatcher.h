@@ -63,7 +63,9 @@ int	 dispatcher_watch(struct dispatcher *, int fd, int events,
 	    io_callback *, void *arg);
 int	 dispatcher_set_events(struct dispatcher *, int fd, int events);
 int	 dispatcher_unwatch(struct dispatcher *, int fd);
+int	 dispatcher_close(struct dispatcher *, int fd);
 int	 dispatcher_events(const struct dispatcher *, int fd);
+size_t	 dispatcher_watched_count(const struct dispatcher *);
 
 /* Timers. */
 void	 timer_init(struct timer *, timer_callback *, void *arg);

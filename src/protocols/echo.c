@@ -19,10 +19,11 @@
 #include "protocol.h"
 
 #define ECHO_PENDING_MAX	(64 * 1024)
-#define ECHO_READ_CHUNK		(16 * 1024)
+#define ECHO_READ_CHUNK		(64 * 1024)
 
 struct echo_state {
-	char	*pending;	/* bytes owed to the peer */
+	char	*pending;	/* ECHO_PENDING_MAX bytes, or NULL */
+	size_t	 pending_start;	/* the first byte owed to the peer */
 	size_t	 pending_length;
 	int	 peer_finished;	/* the peer shut down its write side */
 };
@@ -54,13 +55,20 @@ echo_update_interest(struct connection *connection, struct echo_state *state)
 static int
 echo_keep(struct echo_state *state, const char *bytes, size_t length)
 {
-	char	*pending;
-
-	pending = realloc(state->pending, state->pending_length + length);
-	if (pending == NULL)
-		return -1;
-	memcpy(pending + state->pending_length, bytes, length);
-	state->pending = pending;
+	/* One buffer while bytes are owed, none once they are all sent. */
+	if (state->pending == NULL) {
+		if ((state->pending = malloc(ECHO_PENDING_MAX)) == NULL)
+			return -1;
+		state->pending_start = 0;
+	}
+	if (state->pending_start + state->pending_length + length >
+	    ECHO_PENDING_MAX) {
+		memmove(state->pending, state->pending + state->pending_start,
+		    state->pending_length);
+		state->pending_start = 0;
+	}
+	memcpy(state->pending + state->pending_start + state->pending_length,
+	    bytes, length);
 	state->pending_length += length;
 	return 0;
 }
@@ -73,17 +81,16 @@ echo_flush(struct connection *connection, struct echo_state *state)
 
 	if (state->pending_length == 0)
 		return 0;
-	sent = connection_write(connection, state->pending,
-	    state->pending_length);
+	sent = connection_write(connection, state->pending +
+	    state->pending_start, state->pending_length);
 	if (sent == -1)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+	state->pending_start += (size_t)sent;
 	state->pending_length -= (size_t)sent;
 	if (state->pending_length == 0) {
 		free(state->pending);
 		state->pending = NULL;
-	} else
-		memmove(state->pending, state->pending + sent,
-		    state->pending_length);
+	}
 	return 0;
 }
 

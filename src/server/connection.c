@@ -170,8 +170,10 @@ connection_start(struct dispatcher *d, const struct service *service, int fd,
 	connection->fd = fd;
 	connection->started_usec = dispatcher_now(d);
 	connection->last_activity_usec = connection->started_usec;
-	format_socket_address(peer, peer_length, connection->peer,
-	    sizeof(connection->peer));
+	/* Only -v logs the peer: getnameinfo(3) is not free on every accept. */
+	if (log_verbosity() >= LOG_LEVEL_INFO)
+		format_socket_address(peer, peer_length, connection->peer,
+		    sizeof(connection->peer));
 	suppress_sigpipe(fd);
 	timer_init(&connection->idle_timer, connection_deadline, connection);
 	connection->next = connection_list;
@@ -211,8 +213,7 @@ connection_finish(struct connection *connection, const char *reason)
 	    (unsigned long long)connection->bytes_out, reason);
 	connection->service->protocol->release(connection);
 	dispatcher_timer_stop(connection->dispatcher, &connection->idle_timer);
-	(void)dispatcher_unwatch(connection->dispatcher, connection->fd);
-	(void)close(connection->fd);
+	(void)dispatcher_close(connection->dispatcher, connection->fd);
 	if (connection->admitted)
 		scoreboard_leave(admission_board, admission_row,
 		    &connection->admission);
