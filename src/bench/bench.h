@@ -2,9 +2,10 @@
  * bench.h: what every part of pforkd-bench shares: the options of a run
  * and the table of modes.
  *
- * A mode is one workload (echo, connect, stream, poetry, idle).  Each lives
- * in its own bench_MODE.c, exports one run function and one entry in the
- * table of bench_modes.c; adding a mode means adding both and nothing else.
+ * A mode is one workload (echo, connect, stream, poetry, idle, chat).
+ * Each lives in its own bench_MODE.c, exports one run function and one
+ * entry in the table of bench_modes.c; adding a mode means adding both and
+ * nothing else.
  */
 #ifndef PFORKD_BENCH_H
 #define PFORKD_BENCH_H
@@ -66,5 +67,6 @@ int	bench_connect_run(const struct bench_options *);
 int	bench_stream_run(const struct bench_options *);
 int	bench_poetry_run(const struct bench_options *);
 int	bench_idle_run(const struct bench_options *);
+int	bench_chat_run(const struct bench_options *);
 
 #endif /* PFORKD_BENCH_H */

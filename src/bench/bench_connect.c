@@ -61,7 +61,7 @@ struct connect_run {
 	struct dispatcher		*dispatcher;
 	struct connect_loop		*loops;
 	size_t				 active;	/* loops not idle */
-	int				 starting;	/* loops still being started */
+	int				 starting;	/* in the first loop */
 	int				 ending;
 	int				 finished;
 	unsigned long long		 issued;
@@ -71,9 +71,10 @@ struct connect_run {
 	struct histogram		 latency;
 	struct timer			 end;
 	struct timer			 drain_timeout;
-	struct daemon_usage		 before;	/* -P, before connecting */
-	struct daemon_usage		 opened;	/* all open, at the start */
-	struct daemon_usage		 ended;		/* at the end */
+	/* -P: the daemon before connecting, once all are open, at the end */
+	struct daemon_usage		 before;
+	struct daemon_usage		 opened;
+	struct daemon_usage		 ended;
 };
 
 static void	connect_cycle(struct connect_run *, struct connect_loop *);

@@ -71,9 +71,10 @@ struct echo_run {
 	struct timer			 open_timeout;
 	struct timer			 end;
 	struct timer			 drain_timeout;
-	struct daemon_usage		 before;	/* -P, before connecting */
-	struct daemon_usage		 opened;	/* all open, at the start */
-	struct daemon_usage		 ended;		/* at the end */
+	/* -P: the daemon before connecting, once all are open, at the end */
+	struct daemon_usage		 before;
+	struct daemon_usage		 opened;
+	struct daemon_usage		 ended;
 };
 
 static void	echo_send_next(struct echo_run *, struct echo_connection *);
@@ -339,7 +340,8 @@ echo_open_timeout(struct dispatcher *d, struct timer *timer, void *arg)
 	for (i = 0; i < run->launcher.started && !run->finished; i++)
 		if (run->connections[i].phase == ECHO_CONNECTING ||
 		    run->connections[i].phase == ECHO_OPENING)
-			echo_fail(run, &run->connections[i], "not open in time");
+			echo_fail(run, &run->connections[i],
+			    "not open in time");
 }
 
 /* The echoes still awaited after the end are lost. */

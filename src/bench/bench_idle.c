@@ -54,7 +54,7 @@ struct idle_run {
 	struct idle_connection		*connections;
 	struct launcher			 launcher;
 	size_t				 open_count;
-	size_t				 checking;	/* last round trips due */
+	size_t				 checking;	/* last round trips */
 	size_t				 checked;
 	int				 holding;
 	int				 ending;
@@ -65,9 +65,10 @@ struct idle_run {
 	struct timer			 open_timeout;
 	struct timer			 end;
 	struct timer			 drain_timeout;
-	struct daemon_usage		 before;	/* -P, before connecting */
-	struct daemon_usage		 opened;	/* all open, at the start */
-	struct daemon_usage		 ended;		/* at the end */
+	/* -P: the daemon before connecting, once all are open, at the end */
+	struct daemon_usage		 before;
+	struct daemon_usage		 opened;
+	struct daemon_usage		 ended;
 };
 
 static void	idle_start_holding(struct idle_run *);
@@ -252,7 +253,8 @@ idle_open_timeout(struct dispatcher *d, struct timer *timer, void *arg)
 	for (i = 0; i < run->launcher.started && !run->finished; i++)
 		if (run->connections[i].phase == IDLE_CONNECTING ||
 		    run->connections[i].phase == IDLE_OPENING)
-			idle_fail(run, &run->connections[i], "not open in time");
+			idle_fail(run, &run->connections[i],
+			    "not open in time");
 }
 
 /* The last round trips not back after the drain time are lost. */

@@ -1,8 +1,8 @@
 /*
  * bench_modes.c: the table of pforkd-bench's workloads.
  *
- * To add a mode (chat, say): write bench_chat.c with int
- * bench_chat_run(const struct bench_options *), declare it in bench.h and
+ * To add a mode: write bench_MODE.c with int
+ * bench_MODE_run(const struct bench_options *), declare it in bench.h and
  * add its line here; bench_main.c, -h and the option checks follow.
  */
 #include "config.h"
@@ -63,6 +63,16 @@ const struct bench_mode	bench_modes[] = {
 		.default_size = 64,
 		.default_duration_usec = SECONDS(5),
 		.run = bench_idle_run,
+	},
+	{
+		.name = "chat",
+		.summary = "waiting long polls and a poster: fan-out latency",
+		.options = "cn",
+		.default_port = 8888,
+		.default_connections = 1000,
+		.default_size = 0,
+		.default_duration_usec = SECONDS(60),
+		.run = bench_chat_run,
 	},
 	{ .name = NULL }
 };

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PATTERN_PERIOD		65521	/* a prime: no message size divides it */
+#define PATTERN_PERIOD		65521	/* a prime: no size divides it */
 #define PATTERN_SLICE_MAX	65536	/* longest slice pattern_at() returns */
 
 void			 pattern_init(void);

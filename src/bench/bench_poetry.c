@@ -67,7 +67,7 @@ struct poetry_run {
 	struct launcher			 launcher;
 	char				*poem;
 	size_t				 poem_length;
-	size_t				 live;		/* connected or connecting */
+	size_t				 live;		/* not closed */
 	size_t				 with_first_chunk;
 	size_t				 complete;
 	size_t				 cut_off;
@@ -78,9 +78,10 @@ struct poetry_run {
 	uint64_t			 end_usec;
 	uint64_t			 all_open_usec;
 	struct timer			 end;
-	struct daemon_usage		 before;	/* -P, before connecting */
-	struct daemon_usage		 opened;	/* all open, at the start */
-	struct daemon_usage		 ended;		/* at the end */
+	/* -P: the daemon before connecting, once all are open, at the end */
+	struct daemon_usage		 before;
+	struct daemon_usage		 opened;
+	struct daemon_usage		 ended;
 };
 
 static char	poetry_buffer[READ_CHUNK];

@@ -37,7 +37,7 @@ enum stream_phase {
 	STREAM_CONNECTING,	/* connect(2) in progress */
 	STREAM_WAITING,		/* connected; the measurement has not begun */
 	STREAM_STREAMING,	/* writing and reading */
-	STREAM_FINISHING	/* written all; reading until the server closes */
+	STREAM_FINISHING	/* all written; reading until the end */
 };
 
 struct stream_run;
@@ -72,9 +72,10 @@ struct stream_run {
 	struct timer			 open_timeout;
 	struct timer			 end;
 	struct timer			 drain_timeout;
-	struct daemon_usage		 before;	/* -P, before connecting */
-	struct daemon_usage		 opened;	/* all open, at the start */
-	struct daemon_usage		 ended;		/* at the end */
+	/* -P: the daemon before connecting, once all are open, at the end */
+	struct daemon_usage		 before;
+	struct daemon_usage		 opened;
+	struct daemon_usage		 ended;
 };
 
 static unsigned char	stream_buffer[PATTERN_SLICE_MAX];

@@ -1,0 +1,464 @@
+#!/bin/sh
+# run_matrix.sh: the benchmark matrix behind "make bench".
+#
+# Measures pforkd with pforkd-bench on loopback: every compiled backend x 1
+# and 2 workers x the echo workloads (ping-pong with 100 and 1,000
+# connections of 64 bytes, connection rate with 50 loops, stream with 10
+# connections) and 10,000 idle connections; the echo workloads also against
+# bench/reference_echo, the machine's practical ceiling, in the same run;
+# and once, with one worker on the default backend, 10,000 slow poetry
+# clients; the chat's fan-out to 1,000 waiting polls for every backend and
+# worker count, and once to 10,000 polls over 2 workers.  Prints one table
+# at the end and which targets are met.
+#
+# On Linux with taskset and two processors, the server (pforkd's master
+# and workers, or the reference) is pinned to CPU 0 and pforkd-bench to
+# CPU 1, the same for both.  Each throughput figure is the best of
+# BENCH_REPEAT runs of BENCH_SECONDS each.  The reference and pforkd on the
+# default backend with one worker, the pair the targets compare, run side
+# by side and are measured in turns, so that other work on the machine
+# weighs on both alike.  Only the processes started here are stopped, on
+# exit and on interrupt.
+#
+# Environment: PFORKD, PFORKD_BENCH, REFERENCE_ECHO (the three programs),
+# POETRY_FILE (the poem), BENCH_SECONDS (3), BENCH_REPEAT (2),
+# BENCH_POETRY_SECONDS (8), BENCH_BACKENDS (default: all compiled in).
+set -u
+
+PFORKD=${PFORKD:-./pforkd}
+PFORKD_BENCH=${PFORKD_BENCH:-./pforkd-bench}
+REFERENCE_ECHO=${REFERENCE_ECHO:-./bench/reference_echo}
+POETRY_FILE=${POETRY_FILE:-poetry/ecstasy.txt}
+SECONDS_PER_RUN=${BENCH_SECONDS:-3}
+REPEAT=${BENCH_REPEAT:-2}
+POETRY_SECONDS=${BENCH_POETRY_SECONDS:-8}
+WORKLOADS="echo100 echo1000 connect50 stream10"
+IDLE_CONNECTIONS=10000
+POETRY_CLIENTS=10000
+CHAT_WAITERS=1000
+CHAT_MESSAGES=300
+CHAT_MANY_WAITERS=10000
+CHAT_MANY_MESSAGES=30
+FD_WANTED=20000
+
+pforkd_pid=
+reference_pid=
+work=
+
+# Stop pforkd, if this script started it and it runs.
+stop_pforkd() {
+	if [ -n "$pforkd_pid" ]; then
+		kill -TERM "$pforkd_pid" 2>/dev/null
+		wait "$pforkd_pid" 2>/dev/null
+		pforkd_pid=
+	fi
+}
+
+# Stop the reference server, if this script started it and it runs.
+stop_reference() {
+	if [ -n "$reference_pid" ]; then
+		kill -TERM "$reference_pid" 2>/dev/null
+		wait "$reference_pid" 2>/dev/null
+		reference_pid=
+	fi
+}
+
+# On exit or interrupt: stop what this script started, remove its files.
+clean_up() {
+	stop_pforkd
+	stop_reference
+	[ -n "$work" ] && rm -rf "$work"
+}
+trap clean_up EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# Print a message on stderr and exit 1.
+fail() {
+	echo "run_matrix: $*" >&2
+	exit 1
+}
+
+# The value of key $2 in the result line $1.
+field() {
+	printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+# Wait up to 5 s until log $1 has a line matching $2; process $3 must live.
+wait_for_log() {
+	tries=0
+	until grep -q "$2" "$1" 2>/dev/null; do
+		tries=$((tries + 1))
+		if [ $tries -gt 50 ] || ! kill -0 "$3" 2>/dev/null; then
+			cat "$1" >&2
+			fail "the server did not start"
+		fi
+		sleep 0.1
+	done
+}
+
+# Start pforkd: backend $1, workers $2, then -l arguments; sets pforkd_pid.
+start_pforkd() {
+	backend=$1
+	workers=$2
+	shift 2
+	$server_pin "$PFORKD" -d -w "$workers" -b "$backend" "$@" \
+	    2>"$work/pforkd.log" &
+	pforkd_pid=$!
+	wait_for_log "$work/pforkd.log" ' workers, backend ' "$pforkd_pid"
+}
+
+# The port pforkd logged for service $1.
+pforkd_port() {
+	sed -n "s/.*: $1: listening on 127\\.0\\.0\\.1:\\([0-9]*\\)\$/\\1/p" \
+	    "$work/pforkd.log" | head -n 1
+}
+
+# Start the reference echo server on a free port; sets reference_pid and
+# reference_port.
+start_reference() {
+	$server_pin "$REFERENCE_ECHO" 0 >"$work/reference.log" 2>&1 &
+	reference_pid=$!
+	wait_for_log "$work/reference.log" '^listening on ' "$reference_pid"
+	reference_port=$(sed -n \
+	    's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
+	    "$work/reference.log")
+}
+
+# Run pforkd-bench once; print its result line (or one saying it failed).
+bench_once() {
+	line=$($load_pin "$PFORKD_BENCH" "$@" 2>>"$work/bench.err" |
+	    grep '^result ')
+	[ -n "$line" ] || line="result errors=failed"
+	printf '%s\n' "$line"
+	printf '%s\n' "$line" >>"$work/results"
+}
+
+# The options of a workload.
+workload_options() {
+	case $1 in
+	echo100) echo "echo -c 100 -s 64" ;;
+	echo1000) echo "echo -c 1000 -s 64" ;;
+	connect50) echo "connect -c 50 -s 64" ;;
+	stream10) echo "stream -c 10 -s 65536" ;;
+	esac
+}
+
+# The key of a workload's figure in its result line.
+workload_key() {
+	case $1 in
+	stream*) echo mib_per_second ;;
+	*) echo rate ;;
+	esac
+}
+
+# Run workload $1 once against port $2 of server pid $3; keep the line in
+# $work/$1.$4 if its figure beats the one kept there.
+measure() {
+	key=$(workload_key "$1")
+	# shellcheck disable=SC2046
+	line=$(bench_once $(workload_options "$1") -p "$2" \
+	    -t "$SECONDS_PER_RUN" -P "$3")
+	value=$(field "$line" "$key")
+	kept=$(field "$(cat "$work/$1.$4" 2>/dev/null)" "$key")
+	if [ ! -s "$work/$1.$4" ] || awk -v a="${value:--1}" \
+	    -v b="${kept:--1}" 'BEGIN { exit !(a + 0 > b + 0) }'; then
+		printf '%s\n' "$line" >"$work/$1.$4"
+	fi
+}
+
+# Hold 10,000 idle connections to port $1 of pforkd; keep the line as
+# $work/idle.$2.
+measure_idle() {
+	bench_once idle -p "$1" -c "$IDLE_CONNECTIONS" -s 64 \
+	    -t "$SECONDS_PER_RUN" -P "$pforkd_pid" >"$work/idle.$2"
+}
+
+# Fan out $CHAT_MESSAGES messages to $CHAT_WAITERS polls on port $1; keep
+# the line as $work/chat.$2.
+measure_chat() {
+	bench_once chat -p "$1" -c "$CHAT_WAITERS" -n "$CHAT_MESSAGES" \
+	    -t 60 >"$work/chat.$2"
+}
+
+# The table's text for a chat result line $1.
+describe_chat() {
+	describe "$1" "$(field "$1" messages_per_second) msg/s, p50 $(field \
+	    "$1" fan_out_p50_ms) ms, p99 $(field "$1" fan_out_p99_ms) ms"
+}
+
+# A figure for the table, with the run's errors when there were any.
+describe() {
+	errors=$(field "$1" errors)
+	if [ "$errors" != 0 ]; then
+		printf '%s [errors %s]' "$2" "${errors:-?}"
+	else
+		printf '%s' "$2"
+	fi
+}
+
+# The table's text for workload $1 as kept for tag $2.
+describe_figure() {
+	line=$(cat "$work/$1.$2" 2>/dev/null)
+	value=$(field "$line" "$(workload_key "$1")")
+	case $1 in
+	echo*) text="$(printf '%.0f' "${value:-0}") rt/s, p99 $(field \
+	    "$line" p99_us) us" ;;
+	connect*) text="$(printf '%.0f' "${value:-0}") conn/s" ;;
+	stream*) text="${value:-0} MiB/s" ;;
+	esac
+	describe "$line" "$text, cpu $(field "$line" daemon_cpu)"
+}
+
+# Add a row: workload, backend, workers, figure, value, reference text,
+# reference value.
+add_row() {
+	printf '%s|%s|%s|%s|%s|%s|%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" \
+	    >>"$work/rows"
+}
+
+# The rows of pforkd with backend $1 and $2 workers.
+add_rows() {
+	for workload in $WORKLOADS; do
+		case $workload in
+		echo100) name="echo 100 x 64 B" ;;
+		echo1000) name="echo 1000 x 64 B" ;;
+		connect50) name="connect 50 loops" ;;
+		stream10) name="stream 10 x 64 KiB" ;;
+		esac
+		key=$(workload_key "$workload")
+		add_row "$name" "$1" "$2" \
+		    "$(describe_figure "$workload" "$1-$2")" \
+		    "$(field "$(cat "$work/$workload.$1-$2")" "$key")" \
+		    "$(describe_figure "$workload" reference)" \
+		    "$(field "$(cat "$work/$workload.reference")" "$key")"
+	done
+	line=$(cat "$work/chat.$1-$2")
+	add_row "chat $CHAT_WAITERS polls" "$1" "$2" "$(describe_chat \
+	    "$line")" "$(field "$line" fan_out_p99_ms)" - \
+	    "$(field "$line" messages_per_second)"
+	if [ "$1" = select ]; then
+		add_row "idle $IDLE_CONNECTIONS" "$1" "$2" \
+		    "skipped: select stops at FD_SETSIZE" - - -
+		return
+	fi
+	line=$(cat "$work/idle.$1-$2")
+	value=$(field "$line" bytes_per_connection)
+	add_row "idle $IDLE_CONNECTIONS" "$1" "$2" \
+	    "$(describe "$line" "${value:-?} B/conn")" "${value:--}" - -
+}
+
+# Raise the fd limit (root may raise the hard one); sets soft.  ulimit's
+# -n and -H are not in POSIX, but dash, bash, ksh and the BSDs' sh have them.
+# shellcheck disable=SC3045
+raise_fd_limit() {
+	hard=$(ulimit -H -n)
+	if [ "$hard" != unlimited ] && [ "$hard" -lt $FD_WANTED ]; then
+		ulimit -H -n $FD_WANTED 2>/dev/null
+		hard=$(ulimit -H -n)
+	fi
+	ulimit -n "$hard" 2>/dev/null
+	soft=$(ulimit -n)
+}
+
+# --- checks and set-up ---------------------------------------------------
+
+for program in "$PFORKD" "$PFORKD_BENCH" "$REFERENCE_ECHO"; do
+	[ -x "$program" ] || fail "$program is missing: run make bench"
+done
+[ -r "$POETRY_FILE" ] || fail "cannot read the poem $POETRY_FILE"
+case $POETRY_FILE in
+/*) ;;
+*) POETRY_FILE=$(pwd)/$POETRY_FILE ;;
+esac
+work=$(mktemp -d "${TMPDIR:-/tmp}/pforkd-bench.XXXXXX") ||
+    fail "cannot make a temporary directory"
+: >"$work/rows"
+: >"$work/results"
+
+raise_fd_limit
+if [ "$soft" != unlimited ] && [ "$soft" -lt $((IDLE_CONNECTIONS + 100)) ]
+then
+	IDLE_CONNECTIONS=$((soft - 100))
+	POETRY_CLIENTS=$IDLE_CONNECTIONS
+	echo "note: the fd limit is $soft: $IDLE_CONNECTIONS idle and" \
+	    "poetry connections instead of 10000"
+fi
+
+if [ "$(uname -s)" = Linux ] && command -v taskset >/dev/null 2>&1 &&
+    taskset -c 1 true 2>/dev/null; then
+	server_pin="taskset -c 0"
+	load_pin="taskset -c 1"
+	echo "placement: server cpu0, load cpu1 (taskset)"
+else
+	server_pin=
+	load_pin=
+	echo "placement: unpinned (no taskset)"
+fi
+
+backends=${BENCH_BACKENDS:-$("$PFORKD" -V | sed -n 's/^backends: *//p')}
+[ -n "$backends" ] || fail "cannot list the backends with $PFORKD -V"
+default=${backends%% *}
+echo "backends: $backends; $SECONDS_PER_RUN s per run, best of $REPEAT;" \
+    "load average at start: $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null)"
+started=$(date +%s)
+
+# --- the reference and pforkd -b DEFAULT -w 1, in turns --------------------
+
+echo "reference_echo and pforkd -b $default -w 1, in turns"
+start_reference
+start_pforkd "$default" 1 -l echo@127.0.0.1:0 -l chat@127.0.0.1:0
+port=$(pforkd_port echo)
+for workload in $WORKLOADS; do
+	run=0
+	while [ $run -lt "$REPEAT" ]; do
+		run=$((run + 1))
+		measure "$workload" "$reference_port" "$reference_pid" reference
+		measure "$workload" "$port" "$pforkd_pid" "$default-1"
+	done
+done
+stop_reference
+measure_idle "$port" "$default-1"
+measure_chat "$(pforkd_port chat)" "$default-1"
+stop_pforkd
+
+# --- pforkd: every other backend and worker count --------------------------
+
+for backend in $backends; do
+	for workers in 1 2; do
+		[ "$backend-$workers" = "$default-1" ] && continue
+		echo "pforkd -b $backend -w $workers"
+		start_pforkd "$backend" "$workers" -l echo@127.0.0.1:0 \
+		    -l chat@127.0.0.1:0
+		port=$(pforkd_port echo)
+		for workload in $WORKLOADS; do
+			run=0
+			while [ $run -lt "$REPEAT" ]; do
+				run=$((run + 1))
+				measure "$workload" "$port" "$pforkd_pid" \
+				    "$backend-$workers"
+			done
+		done
+		[ "$backend" = select ] ||
+		    measure_idle "$port" "$backend-$workers"
+		measure_chat "$(pforkd_port chat)" "$backend-$workers"
+		stop_pforkd
+	done
+done
+
+# --- poetry: once, one worker, the default backend -----------------------
+
+echo "pforkd -b $default -w 1: poetry, $POETRY_CLIENTS clients"
+start_pforkd "$default" 1 \
+    -l "poetry@127.0.0.1:0,bytes=10,delay=0.7,file=$POETRY_FILE"
+poetry=$(bench_once poetry -p "$(pforkd_port poetry)" \
+    -c "$POETRY_CLIENTS" -B 10 -D 0.7 -f "$POETRY_FILE" \
+    -t "$POETRY_SECONDS" -P "$pforkd_pid")
+stop_pforkd
+
+# --- chat: once, 10,000 waiting polls over 2 workers -----------------------
+
+echo "pforkd -b $default -w 2: chat, $CHAT_MANY_WAITERS waiting polls"
+start_pforkd "$default" 2 -l chat@127.0.0.1:0
+chat_many=$(bench_once chat -p "$(pforkd_port chat)" \
+    -c "$CHAT_MANY_WAITERS" -n "$CHAT_MANY_MESSAGES" -t 120)
+stop_pforkd
+
+# --- the table and the targets -------------------------------------------
+
+for backend in $backends; do
+	for workers in 1 2; do
+		add_rows "$backend" "$workers"
+	done
+done
+add_row "poetry $POETRY_CLIENTS lateness" "$default" 1 \
+    "$(describe "$poetry" "p50 $(field "$poetry" p50_ms) ms, p99 $(field \
+    "$poetry" p99_ms) ms")" "$(field "$poetry" p99_ms)" - -
+add_row "poetry $POETRY_CLIENTS memory" "$default" 1 \
+    "$(describe "$poetry" "$(field "$poetry" bytes_per_connection) B/conn")" \
+    "$(field "$poetry" bytes_per_connection)" - -
+
+add_row "chat $CHAT_MANY_WAITERS polls" "$default" 2 \
+    "$(describe_chat "$chat_many")" "$(field "$chat_many" fan_out_p99_ms)" \
+    - "$(field "$chat_many" messages_per_second)"
+
+echo
+echo "all result lines:"
+cat "$work/results"
+echo
+awk -F '|' '
+function ratio(value, reference) {
+	if ($6 == "-" || reference == "-" || reference + 0 <= 0 || value == "-")
+		return "-"
+	return sprintf("%.2f", value / reference)
+}
+BEGIN {
+	format = "%-22s | %-7s | %-7s | %-40s | %-34s | %s\n"
+	printf format, "workload", "backend", "workers", "figure", \
+	    "reference", "ratio"
+	line = sprintf(format, "", "", "", "", "", "-----")
+	gsub(/[^|\n]/, "-", line)
+	printf "%s", line
+}
+{
+	printf format, $1, $2, $3, $4, $6, ratio($5, $7)
+}' "$work/rows"
+echo "figure, reference: the best of $REPEAT runs of $SECONDS_PER_RUN s;" \
+    "the reference ran in turns with"
+echo "pforkd -b $default -w 1.  cpu: the server's processor time as a" \
+    "share of one processor"
+echo "(pforkd: master and workers); below about 0.9 per worker the load" \
+    "generator, not the"
+echo "server, set the pace."
+
+echo
+echo "targets:"
+awk -F '|' -v backend="$default" '
+function judge(name, good) {
+	printf "  %-62s %s\n", name, good ? "met" : "MISSED"
+}
+$2 == backend && $3 == 1 && $7 + 0 > 0 {
+	r = $5 / $7
+	if ($1 ~ /^echo 100 /)
+		judge(sprintf("echo 100 conns, 1 worker, %s: %.3fx >= 0.95x", \
+		    backend, r), r >= 0.95)
+	if ($1 ~ /^echo 1000 /)
+		judge(sprintf("echo 1000 conns, 1 worker, %s: %.3fx >= 0.95x", \
+		    backend, r), r >= 0.95)
+	if ($1 ~ /^connect/)
+		judge(sprintf("connect 50 loops, 1 worker, %s: %.3fx >= 1.0x", \
+		    backend, r), r >= 1.0)
+	if ($1 ~ /^stream/)
+		judge(sprintf("stream 10 conns, 1 worker, %s: %.3fx >= 0.9x", \
+		    backend, r), r >= 0.9)
+}
+$1 ~ /^chat 1000 polls/ && $2 == backend && $3 == 2 {
+	judge(sprintf("chat 1000 polls, 2 workers: p99 %s ms < 20 ms", $5), \
+	    $5 != "" && $5 + 0 < 20 && $4 !~ /errors/)
+	judge(sprintf("chat 1000 polls, 2 workers: %s msg/s >= 100", $7), \
+	    $7 != "" && $7 + 0 >= 100 && $4 !~ /errors/)
+}
+$1 ~ /^chat 10000 polls/ {
+	judge(sprintf("chat 10000 polls, 2 workers: served, p50 and p99 " \
+	    "reported"), $4 !~ /errors/ && $5 != "")
+}
+$1 ~ /lateness/ {
+	judge(sprintf("%s p99: %s ms < 50 ms", $1, $5), \
+	    $5 != "" && $5 + 0 < 50 && $4 !~ /errors/)
+}
+$1 ~ /poetry .* memory/ {
+	judge(sprintf("%s: %s B/conn < 2048", $1, $5), \
+	    $5 != "" && $5 + 0 < 2048 && $4 !~ /errors/)
+}
+$1 ~ /^idle/ && $5 != "-" {
+	judge(sprintf("%s, %s, %s worker(s): %s B/conn < 2048", $1, $2, $3, \
+	    $5), $5 != "" && $5 + 0 < 2048 && $4 !~ /errors/)
+}' "$work/rows"
+echo
+echo "finished in $(($(date +%s) - started)) s; load average at the end:" \
+    "$(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null)"
+if [ -s "$work/bench.err" ]; then
+	echo "pforkd-bench reported (first 20 lines):"
+	head -n 20 "$work/bench.err"
+fi
