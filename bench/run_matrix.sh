@@ -21,7 +21,7 @@
 # exit and on interrupt.
 #
 # Environment: PFORKD, PFORKD_BENCH, REFERENCE_ECHO (the three programs),
-# POETRY_FILE (the poem), BENCH_SECONDS (3), BENCH_REPEAT (2),
+# POETRY_FILE (the poem), BENCH_SECONDS (3), BENCH_REPEAT (3),
 # BENCH_POETRY_SECONDS (8), BENCH_BACKENDS (default: all compiled in).
 set -u
 
@@ -30,7 +30,7 @@ PFORKD_BENCH=${PFORKD_BENCH:-./pforkd-bench}
 REFERENCE_ECHO=${REFERENCE_ECHO:-./bench/reference_echo}
 POETRY_FILE=${POETRY_FILE:-poetry/ecstasy.txt}
 SECONDS_PER_RUN=${BENCH_SECONDS:-3}
-REPEAT=${BENCH_REPEAT:-2}
+REPEAT=${BENCH_REPEAT:-3}
 POETRY_SECONDS=${BENCH_POETRY_SECONDS:-8}
 WORKLOADS="echo100 echo1000 connect50 stream10"
 IDLE_CONNECTIONS=10000
