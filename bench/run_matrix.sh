@@ -16,12 +16,15 @@
 # CPU 1, the same for both.  Each throughput figure is the best of
 # BENCH_REPEAT runs of BENCH_SECONDS each.  The reference and pforkd on the
 # default backend with one worker, the pair the targets compare, run side
-# by side and are measured in turns, so that other work on the machine
-# weighs on both alike.  Only the processes started here are stopped, on
+# by side and are measured in turns, BENCH_PAIRS times, so that other work
+# on the machine weighs on both alike; their ratio is the median of the
+# ratios of each pforkd run to the reference run next to it (which of the
+# two goes first alternates), which a lucky or unlucky run cannot move.  Only the processes started here are stopped, on
 # exit and on interrupt.
 #
 # Environment: PFORKD, PFORKD_BENCH, REFERENCE_ECHO (the three programs),
-# POETRY_FILE (the poem), BENCH_SECONDS (3), BENCH_REPEAT (3),
+# POETRY_FILE (the poem), BENCH_SECONDS (3), BENCH_REPEAT (2),
+# BENCH_PAIRS (5),
 # BENCH_POETRY_SECONDS (8), BENCH_BACKENDS (default: all compiled in).
 set -u
 
@@ -30,7 +33,8 @@ PFORKD_BENCH=${PFORKD_BENCH:-./pforkd-bench}
 REFERENCE_ECHO=${REFERENCE_ECHO:-./bench/reference_echo}
 POETRY_FILE=${POETRY_FILE:-poetry/ecstasy.txt}
 SECONDS_PER_RUN=${BENCH_SECONDS:-3}
-REPEAT=${BENCH_REPEAT:-3}
+REPEAT=${BENCH_REPEAT:-2}
+PAIRS=${BENCH_PAIRS:-5}
 POETRY_SECONDS=${BENCH_POETRY_SECONDS:-8}
 WORKLOADS="echo100 echo1000 connect50 stream10"
 IDLE_CONNECTIONS=10000
@@ -161,11 +165,25 @@ measure() {
 	line=$(bench_once $(workload_options "$1") -p "$2" \
 	    -t "$SECONDS_PER_RUN" -P "$3")
 	value=$(field "$line" "$key")
+	last_value=${value:-0}
 	kept=$(field "$(cat "$work/$1.$4" 2>/dev/null)" "$key")
 	if [ ! -s "$work/$1.$4" ] || awk -v a="${value:--1}" \
 	    -v b="${kept:--1}" 'BEGIN { exit !(a + 0 > b + 0) }'; then
 		printf '%s\n' "$line" >"$work/$1.$4"
 	fi
+}
+
+# The median of the numbers in file $1, one a line; "-" when empty.
+median() {
+	sort -n "$1" 2>/dev/null | awk '{ v[NR] = $1 }
+	END {
+		if (NR == 0)
+			print "-"
+		else if (NR % 2)
+			printf "%.4f\n", v[(NR + 1) / 2]
+		else
+			printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2
+	}'
 }
 
 # Hold 10,000 idle connections to port $1 of pforkd; keep the line as
@@ -212,10 +230,10 @@ describe_figure() {
 }
 
 # Add a row: workload, backend, workers, figure, value, reference text,
-# reference value.
+# reference value, and the median paired ratio ("-": none).
 add_row() {
-	printf '%s|%s|%s|%s|%s|%s|%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" \
-	    >>"$work/rows"
+	printf '%s|%s|%s|%s|%s|%s|%s|%s\n' "$1" "$2" "$3" "$4" "$5" "$6" \
+	    "$7" "${8:--}" >>"$work/rows"
 }
 
 # The rows of pforkd with backend $1 and $2 workers.
@@ -228,11 +246,15 @@ add_rows() {
 		stream10) name="stream 10 x 64 KiB" ;;
 		esac
 		key=$(workload_key "$workload")
+		paired=-
+		[ "$1-$2" = "$default-1" ] &&
+		    paired=$(median "$work/$workload.pairs")
 		add_row "$name" "$1" "$2" \
 		    "$(describe_figure "$workload" "$1-$2")" \
 		    "$(field "$(cat "$work/$workload.$1-$2")" "$key")" \
 		    "$(describe_figure "$workload" reference)" \
-		    "$(field "$(cat "$work/$workload.reference")" "$key")"
+		    "$(field "$(cat "$work/$workload.reference")" "$key")" \
+		    "$paired"
 	done
 	line=$(cat "$work/chat.$1-$2")
 	add_row "chat $CHAT_WAITERS polls" "$1" "$2" "$(describe_chat \
@@ -312,10 +334,27 @@ start_pforkd "$default" 1 -l echo@127.0.0.1:0 -l chat@127.0.0.1:0
 port=$(pforkd_port echo)
 for workload in $WORKLOADS; do
 	run=0
-	while [ $run -lt "$REPEAT" ]; do
+	while [ $run -lt "$PAIRS" ]; do
 		run=$((run + 1))
-		measure "$workload" "$reference_port" "$reference_pid" reference
-		measure "$workload" "$port" "$pforkd_pid" "$default-1"
+		# The run just after another starts slower (the kernel is
+		# still tearing down the last run's sockets): alternate which
+		# server goes first, so neither always pays for it.
+		if [ $((run % 2)) -eq 1 ]; then
+			measure "$workload" "$reference_port" "$reference_pid" \
+			    reference
+			reference_value=$last_value
+			measure "$workload" "$port" "$pforkd_pid" "$default-1"
+			pforkd_value=$last_value
+		else
+			measure "$workload" "$port" "$pforkd_pid" "$default-1"
+			pforkd_value=$last_value
+			measure "$workload" "$reference_port" "$reference_pid" \
+			    reference
+			reference_value=$last_value
+		fi
+		awk -v a="$pforkd_value" -v b="$reference_value" \
+		    'BEGIN { if (b + 0 > 0) printf "%.4f\n", a / b }' \
+		    >>"$work/$workload.pairs"
 	done
 done
 stop_reference
@@ -402,12 +441,15 @@ BEGIN {
 	printf "%s", line
 }
 {
-	printf format, $1, $2, $3, $4, $6, ratio($5, $7)
+	printf format, $1, $2, $3, $4, $6, \
+	    $8 != "-" ? sprintf("%.2f*", $8) : ratio($5, $7)
 }' "$work/rows"
-echo "figure, reference: the best of $REPEAT runs of $SECONDS_PER_RUN s;" \
-    "the reference ran in turns with"
-echo "pforkd -b $default -w 1.  cpu: the server's processor time as a" \
-    "share of one processor"
+echo "figure: the best of $REPEAT runs of $SECONDS_PER_RUN s (of $PAIRS for" \
+    "pforkd -b $default -w 1 and the reference,"
+echo "which ran in turns).  ratio: figure / reference; * the median of the" \
+    "$PAIRS ratios of each pforkd run to"
+echo "the reference run next to it.  cpu: the server's processor time" \
+    "as a share of one processor"
 echo "(pforkd: master and workers); below about 0.9 per worker the load" \
     "generator, not the"
 echo "server, set the pace."
@@ -418,8 +460,8 @@ awk -F '|' -v backend="$default" '
 function judge(name, good) {
 	printf "  %-62s %s\n", name, good ? "met" : "MISSED"
 }
-$2 == backend && $3 == 1 && $7 + 0 > 0 {
-	r = $5 / $7
+$2 == backend && $3 == 1 && $8 != "-" {
+	r = $8
 	if ($1 ~ /^echo 100 /)
 		judge(sprintf("echo 100 conns, 1 worker, %s: %.3fx >= 0.95x", \
 		    backend, r), r >= 0.95)
