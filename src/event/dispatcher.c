@@ -350,6 +350,13 @@ timer_init(struct timer *timer, timer_callback *callback, void *arg)
 	timer->arg = arg;
 }
 
+/* When a pending timer is due (monotonic microseconds); 0 when idle. */
+uint64_t
+timer_deadline(const struct timer *timer)
+{
+	return timer->heap_index == TIMER_NOT_PENDING ? 0 : timer->deadline;
+}
+
 /* Whether the timer will fire. */
 int
 timer_is_pending(const struct timer *timer)

@@ -70,6 +70,7 @@ size_t	 dispatcher_watched_count(const struct dispatcher *);
 /* Timers. */
 void	 timer_init(struct timer *, timer_callback *, void *arg);
 int	 timer_is_pending(const struct timer *);
+uint64_t timer_deadline(const struct timer *);
 int	 dispatcher_timer_start(struct dispatcher *, struct timer *,
 	    uint64_t delay_usec, uint64_t interval_usec);
 void	 dispatcher_timer_stop(struct dispatcher *, struct timer *);

@@ -28,7 +28,12 @@
 #define READ_CHUNK		16384
 #define OUTPUT_HIGH_WATER	(256 * 1024)
 
-enum http_timer_mode { TIMER_OFF, TIMER_REQUEST, TIMER_KEEPALIVE };
+/* What the connection is doing, and so which time limit applies. */
+enum http_phase {
+	PHASE_BUSY,	/* an answer is owed or being written: no limit */
+	PHASE_REQUEST,	/* part of a request is in: request-timeout */
+	PHASE_IDLE	/* between requests: keepalive-timeout */
+};
 
 struct http_connection {
 	struct connection		*connection;
@@ -40,7 +45,8 @@ struct http_connection {
 	struct buffer			 output;
 	struct http_parser		 parser;
 	struct timer			 timer;
-	enum http_timer_mode		 timer_mode;
+	enum http_phase			 phase;
+	uint64_t			 phase_start;
 	int				 version_minor;
 	unsigned int			 awaiting:1;	/* an answer is owed */
 	unsigned int			 in_handler:1;
@@ -70,6 +76,53 @@ http_date(void)
 			    "Thu, 01 Jan 1970 00:00:00 GMT");
 	}
 	return text;
+}
+
+/* Append the decimal digits of number; 0 or -1. */
+static int
+append_number(struct buffer *out, size_t number)
+{
+	char	digits[24];
+	size_t	at = sizeof(digits);
+
+	do {
+		digits[--at] = (char)('0' + number % 10);
+		number /= 10;
+	} while (number > 0);
+	return buffer_append(out, digits + at, sizeof(digits) - at);
+}
+
+/*
+ * Append a reply's status line and headers.  Piece by piece rather than
+ * with printf: this runs once per reply, and formatting was a visible
+ * share of a long poll's cost.
+ */
+static int
+append_head(struct buffer *out, int status, const char *content_type,
+    const char *extra_headers, size_t body_length, const char *connection)
+{
+	if (buffer_append(out, "HTTP/1.1 ", 9) == -1 ||
+	    append_number(out, (size_t)status) == -1 ||
+	    buffer_append(out, " ", 1) == -1 ||
+	    buffer_append_string(out, http_status_reason(status)) == -1 ||
+	    buffer_append_string(out, "\r\nServer: pforkd\r\nDate: ") == -1 ||
+	    buffer_append_string(out, http_date()) == -1 ||
+	    buffer_append(out, "\r\n", 2) == -1)
+		return -1;
+	if (content_type != NULL && (buffer_append(out, "Content-Type: ",
+	    14) == -1 || buffer_append_string(out, content_type) == -1 ||
+	    buffer_append(out, "\r\n", 2) == -1))
+		return -1;
+	if (extra_headers != NULL &&
+	    buffer_append_string(out, extra_headers) == -1)
+		return -1;
+	if (buffer_append(out, "Content-Length: ", 16) == -1 ||
+	    append_number(out, body_length) == -1 ||
+	    buffer_append(out, "\r\n", 2) == -1 ||
+	    buffer_append_string(out, connection) == -1 ||
+	    buffer_append(out, "\r\n", 2) == -1)
+		return -1;
+	return 0;
 }
 
 /* Let the handler keep state for the request it owes an answer to. */
@@ -110,14 +163,8 @@ http_respond(struct http_connection *http, int status,
 	http->exchange = NULL;
 	if (!http->keep_alive)
 		http->closing = 1;
-	failed = buffer_printf(out, "HTTP/1.1 %d %s\r\nServer: pforkd\r\n"
-	    "Date: %s\r\n%s%s%s%sContent-Length: %zu\r\n%s\r\n", status,
-	    http_status_reason(status), http_date(),
-	    content_type != NULL ? "Content-Type: " : "",
-	    content_type != NULL ? content_type : "",
-	    content_type != NULL ? "\r\n" : "",
-	    extra_headers != NULL ? extra_headers : "", body_length,
-	    http->closing ? "Connection: close\r\n" :
+	failed = append_head(out, status, content_type, extra_headers,
+	    body_length, http->closing ? "Connection: close\r\n" :
 	    http->version_minor == 0 ? "Connection: keep-alive\r\n" : "") ==
 	    -1;
 	if (!failed && !http->head_request && body_length > 0)
@@ -188,8 +235,7 @@ static void
 http_deliver(struct http_connection *http, const struct http_request *request)
 {
 	/* The next request's clock starts with its own first byte. */
-	dispatcher_timer_stop(http->connection->dispatcher, &http->timer);
-	http->timer_mode = TIMER_OFF;
+	http->phase = PHASE_BUSY;
 	http->awaiting = 1;
 	http->exchange = NULL;
 	http->head_request = strcmp(request->method, "HEAD") == 0;
@@ -237,29 +283,50 @@ http_process(struct http_connection *http)
 	return 0;
 }
 
-/* Arm the request or keep-alive timer for the current situation. */
+/* The time limit of the connection's current phase; 0: none. */
+static uint64_t
+http_phase_limit(const struct http_connection *http)
+{
+	switch (http->phase) {
+	case PHASE_REQUEST:
+		return http->settings->request_timeout_usec;
+	case PHASE_IDLE:
+		return http->settings->keepalive_timeout_usec;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Note the phase the connection is in and make sure the timer will look
+ * at it in time.  Lazy, like the connection's idle timer: a timer already
+ * due before the new deadline is left alone and checks again when it
+ * fires, so a busy keep-alive connection costs no timer operation per
+ * request.
+ */
 static int
 http_update_timer(struct http_connection *http)
 {
 	struct dispatcher	*d = http->connection->dispatcher;
-	enum http_timer_mode	 wanted = TIMER_OFF;
-	uint64_t		 delay = 0;
+	enum http_phase		 wanted = PHASE_BUSY;
+	uint64_t		 now, limit;
 
-	if (!http->awaiting && !http->closing && http->input.length > 0) {
-		wanted = TIMER_REQUEST;
-		delay = http->settings->request_timeout_usec;
-	} else if (!http->awaiting && !http->closing &&
-	    http->output.length == 0) {
-		wanted = TIMER_KEEPALIVE;
-		delay = http->settings->keepalive_timeout_usec;
-	}
-	if (wanted == http->timer_mode)
+	if (!http->awaiting && !http->closing && http->input.length > 0)
+		wanted = PHASE_REQUEST;
+	else if (!http->awaiting && !http->closing &&
+	    http->output.length == 0)
+		wanted = PHASE_IDLE;
+	if (wanted == http->phase)
 		return 0;	/* a request's clock runs from its first byte */
-	dispatcher_timer_stop(d, &http->timer);
-	http->timer_mode = wanted;
-	if (wanted == TIMER_OFF || delay == 0)
+	now = dispatcher_now(d);
+	http->phase = wanted;
+	http->phase_start = now;
+	if ((limit = http_phase_limit(http)) == 0)
 		return 0;
-	return dispatcher_timer_start(d, &http->timer, delay, 0);
+	if (timer_is_pending(&http->timer) &&
+	    timer_deadline(&http->timer) <= now + limit)
+		return 0;
+	return dispatcher_timer_start(d, &http->timer, limit, 0);
 }
 
 /* Watch for what the connection can do next. */
@@ -352,17 +419,23 @@ http_ready(struct dispatcher *d, int fd, int events, void *arg)
 	(void)http_advance(http);
 }
 
-/* The request or keep-alive timer expired. */
+/* The timer is due: enforce the current phase's limit, or look later. */
 static void
 http_timer_expired(struct dispatcher *d, struct timer *timer, void *arg)
 {
 	struct http_connection	*http = arg;
-	enum http_timer_mode	 mode = http->timer_mode;
+	uint64_t		 limit, elapsed;
 
-	(void)d;
 	(void)timer;
-	http->timer_mode = TIMER_OFF;
-	if (mode == TIMER_KEEPALIVE) {
+	if ((limit = http_phase_limit(http)) == 0)
+		return;		/* busy: armed again when the phase changes */
+	elapsed = dispatcher_now(d) - http->phase_start;
+	if (elapsed < limit) {
+		(void)dispatcher_timer_start(d, &http->timer, limit - elapsed,
+		    0);
+		return;
+	}
+	if (http->phase == PHASE_IDLE) {
 		connection_finish(http->connection, "keep-alive timeout");
 		return;
 	}

@@ -47,6 +47,7 @@ struct chat_view {
 	int			 loaded;
 	struct buffer		*json;		/* per message */
 	struct buffer		 inbox_html;	/* every message's HTML */
+	int			 inbox_valid;
 	size_t			 reply_from;	/* index the reply starts at */
 	struct buffer		 reply;		/* {"messages": [...]} */
 	int			 reply_valid;
@@ -60,8 +61,11 @@ struct chat_service {
 	unsigned char		*loaded_assets[CHAT_ASSET_COUNT];
 	/* Per worker, after the fork. */
 	struct chat_view	 view;
-	struct chat_waiter	*waiters;
+	struct chat_waiter	*waiters;	/* oldest first */
+	struct chat_waiter	*waiters_tail;
 	unsigned int		 waiter_count;
+	struct timer		 poll_timer;	/* for the oldest waiter */
+	struct dispatcher	*dispatcher;
 	int			 wake_subscribed;
 };
 
@@ -76,6 +80,7 @@ int	chat_view_refresh(struct chat_service *);
 void	chat_view_free(struct chat_view *);
 int	chat_view_find(const struct chat_view *, const char *cursor);
 int	chat_view_answer_start(const struct chat_view *, const char *cursor);
+const struct buffer *chat_view_inbox(struct chat_view *);
 const struct buffer *chat_view_reply(struct chat_view *, size_t from);
 int	chat_wait(struct chat_service *, struct http_connection *,
 	    const char *cursor);

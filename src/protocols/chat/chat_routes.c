@@ -118,8 +118,10 @@ static void
 serve_page(struct chat_service *chat, struct http_connection *http,
     const struct http_request *request)
 {
-	char	cookie[XSRF_COOKIE_MAX], token[XSRF_TOKEN_LENGTH + 1];
-	int	have_cookie;
+	const struct buffer	*inbox;
+	char			 cookie[XSRF_COOKIE_MAX];
+	char			 token[XSRF_TOKEN_LENGTH + 1];
+	int			 have_cookie;
 
 	have_cookie = http_cookie_get(http_header_find(request, "Cookie"),
 	    "_xsrf", cookie, sizeof(cookie)) == 0 && cookie[0] != '\0';
@@ -130,12 +132,13 @@ serve_page(struct chat_service *chat, struct http_connection *http,
 		(void)http_respond_error(http, 500, "no random bytes");
 		return;
 	}
-	if (chat_view_refresh(chat) == -1 || (!have_cookie &&
+	if (chat_view_refresh(chat) == -1 ||
+	    (inbox = chat_view_inbox(&chat->view)) == NULL || (!have_cookie &&
 	    buffer_printf(&headers, "Set-Cookie: _xsrf=%s; Path=/\r\n",
 	    token) == -1) || buffer_append_string(&headers,
 	    "Cache-Control: no-cache\r\n") == -1 ||
-	    render_page(&scratch, chat_asset_find(chat, "index.html"),
-	    &chat->view.inbox_html, have_cookie ? cookie : token) == -1) {
+	    render_page(&scratch, chat_asset_find(chat, "index.html"), inbox,
+	    have_cookie ? cookie : token) == -1) {
 		(void)http_respond_error(http, 500, "out of memory");
 		return;
 	}

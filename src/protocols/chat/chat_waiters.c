@@ -7,7 +7,9 @@
  * whose cursor is the newest message waits in a list with a timer; when
  * any worker adds a message, every worker refreshes its view once and
  * answers each waiter with the messages after its own cursor.  Waiters
- * with the same cursor share one rendered reply.
+ * with the same cursor share one rendered reply.  Waiters are kept in the
+ * order they came, which is their deadline order, so one timer per
+ * worker answers those that time out.
  */
 #include "config.h"
 
@@ -27,7 +29,7 @@ struct chat_waiter {
 	struct chat_waiter	*next;
 	struct chat_service	*chat;
 	struct http_connection	*http;
-	struct timer		 timeout;
+	uint64_t		 deadline;	/* of its poll-timeout */
 	char			 cursor[CURSOR_MAX];	/* "": none, unknown */
 };
 
@@ -59,12 +61,16 @@ chat_view_free(struct chat_view *view)
 	view->loaded = 0;
 }
 
-/* Render each message of the view's snapshot; 0 or -1. */
+/*
+ * Render each message of the view's snapshot as JSON, taking over the
+ * rendering of every message the previous view (old) already had: a new
+ * message costs one rendering per worker, not one per cached message.
+ */
 static int
-view_render(struct chat_view *view)
+view_render(struct chat_view *view, struct chat_view *old)
 {
 	const struct chat_cached_message	*message;
-	size_t					 i;
+	size_t					 i, j = 0;
 
 	view->json = calloc(view->snapshot.count + 1, sizeof(*view->json));
 	if (view->json == NULL)
@@ -72,9 +78,17 @@ view_render(struct chat_view *view)
 	for (i = 0; i < view->snapshot.count; i++) {
 		message = &view->snapshot.messages[i];
 		buffer_init(&view->json[i]);
+		/* Both snapshots are in sequence order: walk them together. */
+		while (old->json != NULL && j < old->snapshot.count &&
+		    old->snapshot.messages[j].sequence < message->sequence)
+			j++;
+		if (old->json != NULL && j < old->snapshot.count &&
+		    old->snapshot.messages[j].sequence == message->sequence) {
+			view->json[i] = old->json[j];
+			buffer_init(&old->json[j]);
+			continue;
+		}
 		if (chat_message_json(&view->json[i], message->id,
-		    message->body, message->length) == -1 ||
-		    chat_message_html(&view->inbox_html, message->id,
 		    message->body, message->length) == -1)
 			return -1;
 	}
@@ -85,20 +99,45 @@ view_render(struct chat_view *view)
 int
 chat_view_refresh(struct chat_service *chat)
 {
-	struct chat_view	*view = &chat->view;
+	struct chat_view	*view = &chat->view, old;
+	int			 result = 0;
 
 	if (view->loaded && chat_cache_newest(chat->cache) ==
 	    view->snapshot.newest)
 		return 0;
-	chat_view_free(view);
-	if (chat_cache_snapshot(chat->cache, &view->snapshot) == -1)
-		return -1;
-	view->loaded = 1;
-	if (view_render(view) == -1) {
+	old = *view;
+	memset(view, 0, sizeof(*view));
+	view->reply = old.reply;	/* keep its memory */
+	buffer_init(&old.reply);
+	buffer_clear(&view->reply);
+	if (chat_cache_snapshot(chat->cache, &view->snapshot) == -1 ||
+	    view_render(view, &old) == -1) {
 		chat_view_free(view);
-		return -1;
+		result = -1;
+	} else
+		view->loaded = 1;
+	chat_view_free(&old);
+	return result;
+}
+
+/* The HTML of every message, for the page; NULL when out of memory. */
+const struct buffer *
+chat_view_inbox(struct chat_view *view)
+{
+	const struct chat_cached_message	*message;
+	size_t					 i;
+
+	if (view->inbox_valid)
+		return &view->inbox_html;
+	buffer_clear(&view->inbox_html);
+	for (i = 0; i < view->snapshot.count; i++) {
+		message = &view->snapshot.messages[i];
+		if (chat_message_html(&view->inbox_html, message->id,
+		    message->body, message->length) == -1)
+			return NULL;
 	}
-	return 0;
+	view->inbox_valid = 1;
+	return &view->inbox_html;
 }
 
 /* The index of the message with id cursor, or -1. */
@@ -156,9 +195,9 @@ chat_view_answer_start(const struct chat_view *view, const char *cursor)
 	return found + 1;
 }
 
-/* Take a waiter out of the list and free it; its HTTP answer is owed. */
+/* Take a waiter out of the list; its HTTP answer is still owed. */
 static void
-waiter_remove(struct chat_waiter *waiter)
+waiter_unlink(struct chat_waiter *waiter)
 {
 	struct chat_service	*chat = waiter->chat;
 
@@ -168,24 +207,76 @@ waiter_remove(struct chat_waiter *waiter)
 		chat->waiters = waiter->next;
 	if (waiter->next != NULL)
 		waiter->next->previous = waiter->previous;
+	else
+		chat->waiters_tail = waiter->previous;
+	waiter->previous = waiter->next = NULL;
 	chat->waiter_count--;
-	dispatcher_timer_stop(http_base(waiter->http)->dispatcher,
-	    &waiter->timeout);
+}
+
+/* Put a waiter back in deadline order (from the tail: nearly always). */
+static void
+waiter_insert(struct chat_waiter *waiter)
+{
+	struct chat_service	*chat = waiter->chat;
+	struct chat_waiter	*after = chat->waiters_tail;
+
+	while (after != NULL && after->deadline > waiter->deadline)
+		after = after->previous;
+	waiter->previous = after;
+	waiter->next = after != NULL ? after->next : chat->waiters;
+	if (waiter->next != NULL)
+		waiter->next->previous = waiter;
+	else
+		chat->waiters_tail = waiter;
+	if (after != NULL)
+		after->next = waiter;
+	else
+		chat->waiters = waiter;
+	chat->waiter_count++;
+}
+
+/* Free an unlinked waiter; its connection no longer points at it. */
+static void
+waiter_free(struct chat_waiter *waiter)
+{
 	http_set_exchange(waiter->http, NULL);
 	free(waiter);
 }
 
-/* A poll waited as long as allowed: answer {} so the client polls again. */
+/* Arm the poll timer for the oldest waiter, unless it is armed. */
 static void
-waiter_timed_out(struct dispatcher *d, struct timer *timer, void *arg)
+poll_timer_arm(struct chat_service *chat)
 {
-	struct chat_waiter	*waiter = arg;
-	struct http_connection	*http = waiter->http;
+	uint64_t	now = dispatcher_now(chat->dispatcher);
 
-	(void)d;
+	if (chat->waiters == NULL || timer_is_pending(&chat->poll_timer))
+		return;
+	(void)dispatcher_timer_start(chat->dispatcher, &chat->poll_timer,
+	    chat->waiters->deadline > now ? chat->waiters->deadline - now : 0,
+	    0);
+}
+
+/*
+ * The oldest polls waited as long as allowed: answer {} so their clients
+ * poll again.  Every poll waits the same time and joins at the tail, so
+ * the list is in deadline order and one timer serves them all.
+ */
+static void
+poll_timer_fired(struct dispatcher *d, struct timer *timer, void *arg)
+{
+	struct chat_service	*chat = arg;
+	struct chat_waiter	*waiter;
+	struct http_connection	*http;
+
 	(void)timer;
-	waiter_remove(waiter);
-	(void)http_respond(http, 200, JSON_TYPE, NULL, "{}", 2);
+	while ((waiter = chat->waiters) != NULL &&
+	    waiter->deadline <= dispatcher_now(d)) {
+		http = waiter->http;
+		waiter_unlink(waiter);
+		waiter_free(waiter);
+		(void)http_respond(http, 200, JSON_TYPE, NULL, "{}", 2);
+	}
+	poll_timer_arm(chat);
 }
 
 /* Another worker added a message. */
@@ -206,25 +297,20 @@ chat_wait(struct chat_service *chat, struct http_connection *http,
 		if (peer_wake_subscribe(chat_peer_woke, chat) == -1)
 			return -1;
 		chat->wake_subscribed = 1;
+		chat->dispatcher = http_base(http)->dispatcher;
+		timer_init(&chat->poll_timer, poll_timer_fired, chat);
 	}
 	if ((waiter = calloc(1, sizeof(*waiter))) == NULL)
 		return -1;
 	waiter->chat = chat;
 	waiter->http = http;
+	waiter->deadline = dispatcher_now(chat->dispatcher) +
+	    chat->options.poll_timeout_usec;
 	if (cursor != NULL && strlen(cursor) < sizeof(waiter->cursor))
 		(void)strcpy(waiter->cursor, cursor);
-	timer_init(&waiter->timeout, waiter_timed_out, waiter);
-	if (dispatcher_timer_start(http_base(http)->dispatcher,
-	    &waiter->timeout, chat->options.poll_timeout_usec, 0) == -1) {
-		free(waiter);
-		return -1;
-	}
-	waiter->next = chat->waiters;
-	if (chat->waiters != NULL)
-		chat->waiters->previous = waiter;
-	chat->waiters = waiter;
-	chat->waiter_count++;
+	waiter_insert(waiter);
 	http_set_exchange(http, waiter);
+	poll_timer_arm(chat);
 	return 0;
 }
 
@@ -235,12 +321,14 @@ chat_abandon(struct http_connection *http, void *arg)
 	struct chat_waiter	*waiter = http_exchange(http);
 
 	(void)arg;
-	if (waiter != NULL)
-		waiter_remove(waiter);
+	if (waiter != NULL) {
+		waiter_unlink(waiter);
+		waiter_free(waiter);
+	}
 }
 
-/* Answer every waiter that has news; 1 if one may have been missed. */
-static int
+/* Answer every waiter that has news. */
+static void
 answer_round(struct chat_service *chat)
 {
 	struct chat_waiter	*waiter, *next, *ready = NULL;
@@ -249,43 +337,34 @@ answer_round(struct chat_service *chat)
 	int			 start;
 
 	if (chat_view_refresh(chat) == -1)
-		return 0;	/* out of memory: the poll timeout answers */
+		return;		/* out of memory: the poll timeout answers */
 	/* Detach first: answering may run a pipelined request of a peer. */
 	for (waiter = chat->waiters; waiter != NULL; waiter = next) {
 		next = waiter->next;
 		if (chat_view_answer_start(&chat->view, waiter->cursor) == -1)
 			continue;
-		if (waiter->previous != NULL)
-			waiter->previous->next = waiter->next;
-		else
-			chat->waiters = waiter->next;
-		if (waiter->next != NULL)
-			waiter->next->previous = waiter->previous;
-		waiter->previous = NULL;
+		waiter_unlink(waiter);
 		waiter->next = ready;
 		ready = waiter;
 	}
 	for (waiter = ready; waiter != NULL; waiter = next) {
 		next = waiter->next;
-		/* Back in the list: removed properly, or left waiting. */
-		waiter->next = chat->waiters;
-		if (chat->waiters != NULL)
-			chat->waiters->previous = waiter;
-		chat->waiters = waiter;
+		waiter->next = NULL;
 		/* The view may have moved on while an earlier answer went. */
 		start = chat_view_answer_start(&chat->view, waiter->cursor);
-		if (start == -1)
+		if (start == -1) {
+			waiter_insert(waiter);
 			continue;
+		}
 		reply = chat_view_reply(&chat->view, (size_t)start);
 		http = waiter->http;
-		waiter_remove(waiter);
+		waiter_free(waiter);
 		if (reply == NULL)
 			(void)http_respond_error(http, 500, "out of memory");
 		else
 			(void)http_respond(http, 200, JSON_TYPE, NULL,
 			    reply->data, reply->length);
 	}
-	return 0;
 }
 
 /* The cache may have changed: answer this worker's waiters with news. */
@@ -299,7 +378,7 @@ chat_waiters_answer(struct chat_service *chat)
 	answering = 1;
 	do {
 		answer_again = 0;
-		(void)answer_round(chat);
+		answer_round(chat);
 	} while (answer_again);
 	answering = 0;
 }
