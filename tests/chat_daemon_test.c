@@ -327,6 +327,8 @@ test_waiter_cap(void **state)
 		assert_int_equal(client_read_reply(&pollers[i], &reply, 3000),
 		    0);
 		assert_int_equal(reply.status, 503);
+		assert_string_equal(reply.body, "503 Service Unavailable: too "
+		    "many waiting polls\n");
 		reply_free(&reply);
 		refused = i;
 	}

@@ -168,6 +168,7 @@ test_404_and_405(void **state)
 	expect_raw("DELETE / HTTP/1.1\r\nHost: t\r\n\r\n", 405, &reply);
 	assert_string_equal(reply_header(&reply, "Allow", allow,
 	    sizeof(allow)), "GET, HEAD");
+	assert_string_equal(reply.body, "405 Method Not Allowed\n");
 	reply_free(&reply);
 	expect_raw("GET /a/message/new HTTP/1.1\r\nHost: t\r\n\r\n", 405,
 	    &reply);

@@ -237,6 +237,8 @@ static void
 poll_updates(struct chat_service *chat, struct http_connection *http,
     const struct http_form *form)
 {
+	static const char		 too_many[] =
+	    "503 Service Unavailable: too many waiting polls\n";
 	const struct http_form_field	*cursor;
 	const struct buffer		*reply;
 	const char			*cursor_text;
@@ -260,8 +262,7 @@ poll_updates(struct chat_service *chat, struct http_connection *http,
 	}
 	if (chat->waiter_count >= chat->options.waiters_max) {
 		(void)http_respond(http, 503, "text/plain; charset=UTF-8",
-		    "Retry-After: 1\r\n", "503 Service Unavailable: too many "
-		    "waiting polls\n", 52);
+		    "Retry-After: 1\r\n", too_many, sizeof(too_many) - 1);
 		return;
 	}
 	if (chat_wait(chat, http, cursor_text) == -1)
@@ -272,12 +273,14 @@ poll_updates(struct chat_service *chat, struct http_connection *http,
 static void
 wrong_method(struct http_connection *http, const char *allowed)
 {
+	static const char	not_allowed[] = "405 Method Not Allowed\n";
+
 	buffer_clear(&headers);
 	if (buffer_printf(&headers, "Allow: %s\r\n", allowed) == -1)
 		(void)http_respond_error(http, 500, "out of memory");
 	else
 		(void)http_respond(http, 405, "text/plain; charset=UTF-8",
-		    headers.data, "405 Method Not Allowed\n", 23);
+		    headers.data, not_allowed, sizeof(not_allowed) - 1);
 }
 
 /* One of the POST routes: arguments, XSRF, then the action. */
