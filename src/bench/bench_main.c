@@ -43,16 +43,6 @@ struct command_line {
 	char		 given[128];	/* given['c'] != 0: -c was given */
 };
 
-/* Print the names of the compiled backends, best first. */
-static void
-print_backend_names(FILE *stream)
-{
-	const struct backend_ops *const *backend;
-
-	for (backend = dispatcher_backends(); *backend != NULL; backend++)
-		(void)fprintf(stream, " %s", backend_ops_name(*backend));
-}
-
 /* Print the modes with their defaults. */
 static void
 print_modes(FILE *stream)
@@ -92,7 +82,7 @@ usage(FILE *stream)
 	    "  -B bytes        poetry: bytes per chunk the service sends "
 	    "(default 10)\n"
 	    "  -b backend      the client's event backend, one of:");
-	print_backend_names(stream);
+	(void)fprintf(stream, " %s", dispatcher_backend_names());
 	(void)fprintf(stream, "\n"
 	    "  -c connections  concurrent connections or clients\n"
 	    "  -D delay        poetry: seconds between chunks (default 0.7)\n"

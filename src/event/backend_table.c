@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include "backend.h"
 #include "dispatcher.h"
@@ -28,4 +29,23 @@ const struct backend_ops *const *
 dispatcher_backends(void)
 {
 	return compiled_backends;
+}
+
+/* The names of the compiled backends, best first, separated by spaces. */
+const char *
+dispatcher_backend_names(void)
+{
+	static char			 names[64];
+	const struct backend_ops *const	*backend;
+
+	if (names[0] != '\0')
+		return names;
+	for (backend = compiled_backends; *backend != NULL; backend++) {
+		if (backend != compiled_backends)
+			(void)strncat(names, " ", sizeof(names) -
+			    strlen(names) - 1);
+		(void)strncat(names, (*backend)->name, sizeof(names) -
+		    strlen(names) - 1);
+	}
+	return names;
 }

@@ -55,6 +55,7 @@ const char		*dispatcher_backend_name(const struct dispatcher *);
 
 /* Backends compiled into this program, best first; NULL-terminated. */
 const struct backend_ops *const *dispatcher_backends(void);
+const char		*dispatcher_backend_names(void);
 const struct backend_ops *dispatcher_find_backend(const char *name);
 const char		*backend_ops_name(const struct backend_ops *);
 

@@ -81,16 +81,6 @@ parse_error(struct parser *parser, int column, const char *format, ...)
 	return -1;
 }
 
-/* Append text to the string in buffer, truncating at its size. */
-static void
-append_text(char *buffer, size_t size, const char *text)
-{
-	size_t	length = strlen(buffer);
-
-	if (length < size)
-		(void)strlcpy(buffer + length, text, size - length);
-}
-
 /* The field of the configuration that keyword sets. */
 static void *
 field_of(struct configuration *configuration,
@@ -166,17 +156,10 @@ static int
 set_backend(struct configuration *c, const struct global_keyword *keyword,
     const char *value, char *message, size_t size)
 {
-	const struct backend_ops *const *list;
-
 	if (dispatcher_find_backend(value) != NULL)
 		return set_text(c, keyword, value, message, size);
-	(void)snprintf(message, size, "unknown backend '%s' (compiled in:",
-	    value);
-	for (list = dispatcher_backends(); *list != NULL; list++) {
-		append_text(message, size, " ");
-		append_text(message, size, backend_ops_name(*list));
-	}
-	append_text(message, size, ")");
+	(void)snprintf(message, size, "unknown backend '%s' (compiled in: "
+	    "%s)", value, dispatcher_backend_names());
 	return -1;
 }
 

@@ -25,16 +25,6 @@
 
 #define EXIT_USAGE	2
 
-/* Print the names of the compiled backends, best first, to stream. */
-static void
-print_backend_names(FILE *stream)
-{
-	const struct backend_ops *const *backend;
-
-	for (backend = dispatcher_backends(); *backend != NULL; backend++)
-		(void)fprintf(stream, " %s", backend_ops_name(*backend));
-}
-
 /* Print the usage message to stream. */
 static void
 usage(FILE *stream)
@@ -44,7 +34,7 @@ usage(FILE *stream)
 	    "[-l listen]...\n"
 	    "              [-p pidfile] [-u user[:group]] [-w workers]\n"
 	    "  -b backend  event backend, one of:");
-	print_backend_names(stream);
+	(void)fprintf(stream, " %s", dispatcher_backend_names());
 	(void)fprintf(stream, " (default: the first)\n"
 	    "  -d          stay in the foreground and log to stderr\n"
 	    "  -f file     read the configuration file (see pforkd.conf(5))\n"
@@ -69,7 +59,7 @@ static void
 print_version(void)
 {
 	(void)printf("pforkd %s\nbackends:", PACKAGE_VERSION);
-	print_backend_names(stdout);
+	(void)printf(" %s", dispatcher_backend_names());
 	(void)printf("\n");
 }
 

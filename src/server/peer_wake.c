@@ -84,18 +84,6 @@ peer_wake_subscribe(peer_wake_callback *callback, void *arg)
 	return -1;
 }
 
-/* Stop running callback(arg). */
-void
-peer_wake_unsubscribe(peer_wake_callback *callback, void *arg)
-{
-	size_t	i;
-
-	for (i = 0; i < SUBSCRIBERS_MAX; i++)
-		if (subscribers[i].callback == callback &&
-		    subscribers[i].arg == arg)
-			subscribers[i].callback = NULL;
-}
-
 /* Signal every other live worker (a lone process has none). */
 void
 peer_wake_others(void)

@@ -16,7 +16,6 @@ typedef void	peer_wake_callback(void *arg);
 
 int	peer_wake_setup(struct dispatcher *, struct scoreboard *, int row);
 int	peer_wake_subscribe(peer_wake_callback *, void *arg);
-void	peer_wake_unsubscribe(peer_wake_callback *, void *arg);
 void	peer_wake_others(void);
 void	peer_wake_ignore(void);
 

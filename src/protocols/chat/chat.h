@@ -44,7 +44,6 @@ struct chat_waiter;
 /* This worker's copy of the cache, and replies rendered from it. */
 struct chat_view {
 	struct chat_snapshot	 snapshot;
-	int			 loaded;
 	struct buffer		*json;		/* per message */
 	struct buffer		 inbox_html;	/* every message's HTML */
 	int			 inbox_valid;
@@ -65,8 +64,7 @@ struct chat_service {
 	struct chat_waiter	*waiters_tail;
 	unsigned int		 waiter_count;
 	struct timer		 poll_timer;	/* for the oldest waiter */
-	struct dispatcher	*dispatcher;
-	int			 wake_subscribed;
+	struct dispatcher	*dispatcher;	/* set at the first poll */
 };
 
 extern const struct chat_asset	chat_builtin_assets[CHAT_ASSET_COUNT];
@@ -78,13 +76,11 @@ void	chat_request(struct http_connection *, const struct http_request *,
 void	chat_abandon(struct http_connection *, void *arg);
 int	chat_view_refresh(struct chat_service *);
 void	chat_view_free(struct chat_view *);
-int	chat_view_find(const struct chat_view *, const char *cursor);
 int	chat_view_answer_start(const struct chat_view *, const char *cursor);
 const struct buffer *chat_view_inbox(struct chat_view *);
 const struct buffer *chat_view_reply(struct chat_view *, size_t from);
 int	chat_wait(struct chat_service *, struct http_connection *,
 	    const char *cursor);
 void	chat_waiters_answer(struct chat_service *);
-void	chat_message_added(struct chat_service *);
 
 #endif /* PFORKD_CHAT_H */

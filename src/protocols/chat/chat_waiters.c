@@ -58,7 +58,6 @@ chat_view_free(struct chat_view *view)
 {
 	view_clear_rendering(view);
 	chat_snapshot_free(&view->snapshot);
-	view->loaded = 0;
 }
 
 /*
@@ -102,8 +101,8 @@ chat_view_refresh(struct chat_service *chat)
 	struct chat_view	*view = &chat->view, old;
 	int			 result = 0;
 
-	if (view->loaded && chat_cache_newest(chat->cache) ==
-	    view->snapshot.newest)
+	/* A view never loaded is empty, like the view of an empty cache. */
+	if (chat_cache_newest(chat->cache) == view->snapshot.newest)
 		return 0;
 	old = *view;
 	memset(view, 0, sizeof(*view));
@@ -114,8 +113,7 @@ chat_view_refresh(struct chat_service *chat)
 	    view_render(view, &old) == -1) {
 		chat_view_free(view);
 		result = -1;
-	} else
-		view->loaded = 1;
+	}
 	chat_view_free(&old);
 	return result;
 }
@@ -141,7 +139,7 @@ chat_view_inbox(struct chat_view *view)
 }
 
 /* The index of the message with id cursor, or -1. */
-int
+static int
 chat_view_find(const struct chat_view *view, const char *cursor)
 {
 	size_t	i;
@@ -293,10 +291,10 @@ chat_wait(struct chat_service *chat, struct http_connection *http,
 {
 	struct chat_waiter	*waiter;
 
-	if (!chat->wake_subscribed) {
+	if (chat->dispatcher == NULL) {
+		/* This worker's first poll: its wake-ups and its poll timer. */
 		if (peer_wake_subscribe(chat_peer_woke, chat) == -1)
 			return -1;
-		chat->wake_subscribed = 1;
 		chat->dispatcher = http_base(http)->dispatcher;
 		timer_init(&chat->poll_timer, poll_timer_fired, chat);
 	}
@@ -381,12 +379,4 @@ chat_waiters_answer(struct chat_service *chat)
 		answer_round(chat);
 	} while (answer_again);
 	answering = 0;
-}
-
-/* This worker added a message: wake the others, answer our own. */
-void
-chat_message_added(struct chat_service *chat)
-{
-	peer_wake_others();
-	chat_waiters_answer(chat);
 }
