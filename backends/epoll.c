@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "dispatcher.h"
-#include "backend.h"
+#include "event/backend.h"
+#include "event/dispatcher.h"
 
 struct epoll_state {
 	int			 epoll_fd;

@@ -22,8 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dispatcher.h"
-#include "backend.h"
+#include "event/backend.h"
+#include "event/dispatcher.h"
 
 /*
  * FreeBSD silently shortens waits beyond 24 hours (kqueue(2), BUGS); do it

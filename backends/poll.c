@@ -13,8 +13,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "dispatcher.h"
-#include "backend.h"
+#include "event/backend.h"
+#include "event/dispatcher.h"
 
 #define POLL_INITIAL_SLOTS	64
 

@@ -16,8 +16,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "dispatcher.h"
-#include "backend.h"
+#include "event/backend.h"
+#include "event/dispatcher.h"
 
 /*
  * POSIX only promises timeouts of up to 31 days.  macOS rejects a tv_sec

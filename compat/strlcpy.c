@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "compat.h"
+#include "compat/compat.h"
 
 /* Copy source into destination of size bytes; return strlen(source). */
 size_t

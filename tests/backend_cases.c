@@ -7,7 +7,7 @@
 
 #include "backend_cases.h"
 #include "daemon_harness.h"
-#include "dispatcher.h"
+#include "event/dispatcher.h"
 
 /* Add a case that runs once, not per backend. */
 void

@@ -30,7 +30,7 @@
 
 #include "backend_cases.h"
 #include "daemon_harness.h"
-#include "dispatcher.h"
+#include "event/dispatcher.h"
 
 #define LINE_BYTES	74
 

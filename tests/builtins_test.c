@@ -14,11 +14,12 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "chargen.h"
-#include "daytime.h"
-#include "protocol.h"
-#include "protocol_clock.h"
-#include "rfc868_time.h"
+#include "connection/protocol.h"
+#include "protocols/chargen.h"
+#include "protocols/daytime.h"
+#include "protocols/protocol_clock.h"
+#include "protocols/protocol_table.h"
+#include "protocols/rfc868_time.h"
 
 #define LINE_BYTES	74
 

@@ -25,7 +25,7 @@
 
 #include <cmocka.h>
 
-#include "chat_cache.h"
+#include "protocols/chat/chat_cache.h"
 
 #define TEST_TIMEOUT_SECONDS	20
 #define WRITERS			4

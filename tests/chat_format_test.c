@@ -11,8 +11,8 @@
 #include <strings.h>
 #include <cmocka.h>
 
-#include "buffer.h"
-#include "chat_format.h"
+#include "protocols/chat/chat_format.h"
+#include "util/buffer.h"
 
 #define FUZZ_ROUNDS	20000
 #define FUZZ_PIECES	24

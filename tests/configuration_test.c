@@ -26,8 +26,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "configuration.h"
-#include "protocol.h"
+#include "connection/protocol.h"
+#include "protocols/protocol_table.h"
+#include "server/configuration.h"
 
 #define SECONDS(s)	((uint64_t)((s) * 1000000.0))
 

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "daemon_harness.h"
-#include "dispatcher.h"
+#include "event/dispatcher.h"
 
 /* The pforkd binary under test: $PFORKD, else ./pforkd. */
 const char *

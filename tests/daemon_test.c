@@ -29,9 +29,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "connection/service.h"
 #include "daemon_harness.h"
-#include "dispatcher.h"
-#include "service.h"
+#include "event/dispatcher.h"
 
 #define CONNECTIONS_MAX	64
 #define WORKERS_MAX	8

@@ -29,8 +29,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "dispatcher.h"
-#include "backend.h"
+#include "event/backend.h"
+#include "event/dispatcher.h"
 #include "test_util.h"
 
 #define SLICE_USEC		100000		/* longest single loop wait */

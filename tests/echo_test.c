@@ -25,7 +25,7 @@
 
 #include "backend_cases.h"
 #include "daemon_harness.h"
-#include "dispatcher.h"
+#include "event/dispatcher.h"
 
 
 /* Start the daemon on the fixture's backend with one -l argument. */

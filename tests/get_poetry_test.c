@@ -32,7 +32,7 @@
 #include <cmocka.h>
 
 #include "daemon_harness.h"
-#include "dispatcher.h"
+#include "event/dispatcher.h"
 
 #define CASES_MAX	64
 #define NAME_MAX_LENGTH	96

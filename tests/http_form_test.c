@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "http_form.h"
+#include "http/http_form.h"
 
 #define FIELD_MAX	64
 #define FUZZ_ROUNDS	20000

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "http_request.h"
+#include "http/http_request.h"
 
 /* Text of length known at compile time, so that it may hold NUL bytes. */
 #define TEXT(literal)	.text = (literal), .length = sizeof(literal) - 1

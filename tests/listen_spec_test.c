@@ -10,8 +10,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "protocol.h"
-#include "service.h"
+#include "connection/protocol.h"
+#include "connection/service.h"
+#include "protocols/protocol_table.h"
+#include "server/service_setup.h"
 
 /* Parse spec, expecting success. */
 static void

@@ -33,7 +33,7 @@
 
 #include "backend_cases.h"
 #include "daemon_harness.h"
-#include "dispatcher.h"
+#include "event/dispatcher.h"
 #include "test_util.h"
 
 #define LISTEN_MAX		2048

@@ -19,12 +19,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench.h"
-#include "bench_result.h"
-#include "bench_run.h"
-#include "bench_socket.h"
-#include "bench_stats.h"
-#include "dispatcher.h"
+#include "bench/bench.h"
+#include "bench/bench_result.h"
+#include "bench/bench_run.h"
+#include "bench/bench_socket.h"
+#include "bench/bench_stats.h"
+#include "event/dispatcher.h"
 
 #define CHAT_XSRF		"benchxsrf"
 #define CHAT_REPLY_MAX		(1024 * 1024)

@@ -25,15 +25,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench.h"
-#include "bench_daemon.h"
-#include "bench_message.h"
-#include "bench_pattern.h"
-#include "bench_result.h"
-#include "bench_run.h"
-#include "bench_socket.h"
-#include "bench_stats.h"
-#include "dispatcher.h"
+#include "bench/bench.h"
+#include "bench/bench_daemon.h"
+#include "bench/bench_message.h"
+#include "bench/bench_pattern.h"
+#include "bench/bench_result.h"
+#include "bench/bench_run.h"
+#include "bench/bench_socket.h"
+#include "bench/bench_stats.h"
+#include "event/dispatcher.h"
 
 enum connect_phase {
 	CONNECT_IDLE,		/* no connection: stopped, or between two */

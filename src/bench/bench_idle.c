@@ -17,14 +17,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench.h"
-#include "bench_daemon.h"
-#include "bench_message.h"
-#include "bench_pattern.h"
-#include "bench_result.h"
-#include "bench_run.h"
-#include "bench_socket.h"
-#include "dispatcher.h"
+#include "bench/bench.h"
+#include "bench/bench_daemon.h"
+#include "bench/bench_message.h"
+#include "bench/bench_pattern.h"
+#include "bench/bench_result.h"
+#include "bench/bench_run.h"
+#include "bench/bench_socket.h"
+#include "event/dispatcher.h"
 
 enum idle_phase {
 	IDLE_CLOSED,		/* not started yet, or closed */

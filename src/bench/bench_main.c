@@ -20,12 +20,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench.h"
-#include "bench_daemon.h"
-#include "bench_pattern.h"
-#include "bench_socket.h"
-#include "dispatcher.h"
-#include "service.h"
+#include "bench/bench.h"
+#include "bench/bench_daemon.h"
+#include "bench/bench_pattern.h"
+#include "bench/bench_socket.h"
+#include "event/dispatcher.h"
+#include "util/parse_number.h"
 
 #define EXIT_USAGE		2
 #define COMMON_OPTIONS		"abhPpt"

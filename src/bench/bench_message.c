@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench_message.h"
-#include "bench_pattern.h"
+#include "bench/bench_message.h"
+#include "bench/bench_pattern.h"
 
 static unsigned char	receive_buffer[PATTERN_SLICE_MAX];
 

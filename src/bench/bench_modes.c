@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "bench.h"
+#include "bench/bench.h"
 
 #define SECONDS(n)	((uint64_t)(n) * 1000000)
 

@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "bench_pattern.h"
+#include "bench/bench_pattern.h"
 
 static unsigned char	pattern[PATTERN_PERIOD + PATTERN_SLICE_MAX];
 

@@ -31,13 +31,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench.h"
-#include "bench_daemon.h"
-#include "bench_result.h"
-#include "bench_run.h"
-#include "bench_socket.h"
-#include "bench_stats.h"
-#include "dispatcher.h"
+#include "bench/bench.h"
+#include "bench/bench_daemon.h"
+#include "bench/bench_result.h"
+#include "bench/bench_run.h"
+#include "bench/bench_socket.h"
+#include "bench/bench_stats.h"
+#include "event/dispatcher.h"
 
 #define POEM_MAX	(16 * 1024 * 1024)	/* as the poetry service */
 #define READ_CHUNK	(64 * 1024)

@@ -10,9 +10,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "bench.h"
-#include "bench_daemon.h"
-#include "bench_result.h"
+#include "bench/bench.h"
+#include "bench/bench_daemon.h"
+#include "bench/bench_result.h"
 
 #define ERRORS_SHOWN	10
 

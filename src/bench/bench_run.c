@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bench.h"
-#include "bench_run.h"
-#include "dispatcher.h"
+#include "bench/bench.h"
+#include "bench/bench_run.h"
+#include "event/dispatcher.h"
 
 /* SIGINT or SIGTERM: end the measurement now. */
 static void

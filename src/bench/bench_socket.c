@@ -20,9 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench.h"
-#include "bench_socket.h"
-#include "compat.h"
+#include "bench/bench.h"
+#include "bench/bench_socket.h"
+#include "compat/compat.h"
 
 /*
  * Fill target from a numeric address ("127.0.0.1", "::1" or "[::1]") and a

@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "bench_stats.h"
+#include "bench/bench_stats.h"
 
 /* The position of the highest set bit of a nonzero value. */
 static unsigned int

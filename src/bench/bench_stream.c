@@ -22,13 +22,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench.h"
-#include "bench_daemon.h"
-#include "bench_pattern.h"
-#include "bench_result.h"
-#include "bench_run.h"
-#include "bench_socket.h"
-#include "dispatcher.h"
+#include "bench/bench.h"
+#include "bench/bench_daemon.h"
+#include "bench/bench_pattern.h"
+#include "bench/bench_result.h"
+#include "bench/bench_run.h"
+#include "bench/bench_socket.h"
+#include "event/dispatcher.h"
 
 #define MEBIBYTE	1048576.0
 

@@ -22,9 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compat.h"
-#include "dispatcher.h"
-#include "service.h"
+#include "compat/compat.h"
+#include "event/dispatcher.h"
+#include "util/parse_number.h"
 
 #define EXIT_USAGE		2
 #define DEFAULT_HOST		"127.0.0.1"

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "backend.h"
-#include "dispatcher.h"
+#include "event/backend.h"
+#include "event/dispatcher.h"
 
 static const struct backend_ops *const compiled_backends[] = {
 #ifdef HAVE_EPOLL

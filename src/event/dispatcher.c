@@ -18,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "dispatcher.h"
-#include "signal_pipe.h"
-#include "timer_heap.h"
+#include "event/backend.h"
+#include "event/dispatcher.h"
+#include "event/signal_pipe.h"
+#include "event/timer_heap.h"
 
 #define FD_TABLE_MINIMUM	64
 #define FIRED_MINIMUM		64

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "signal_pipe.h"
+#include "event/signal_pipe.h"
 
 static volatile sig_atomic_t	signal_pending[SIGNAL_LIMIT];
 static volatile sig_atomic_t	signal_write_fd = -1;

@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "dispatcher.h"
-#include "timer_heap.h"
+#include "event/dispatcher.h"
+#include "event/timer_heap.h"
 
 #define TIMER_HEAP_INITIAL_CAPACITY	64
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http_form.h"
+#include "http/http_form.h"
 
 #define FORM_FIRST_CAPACITY	8
 

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "http_request.h"
+#include "http/http_request.h"
 
 #define METHOD_LENGTH_MAX	15
 

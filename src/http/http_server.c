@@ -20,10 +20,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "buffer.h"
-#include "connection.h"
-#include "dispatcher.h"
-#include "http_server.h"
+#include "connection/connection.h"
+#include "event/dispatcher.h"
+#include "http/http_server.h"
+#include "util/buffer.h"
 
 #define READ_CHUNK		16384
 #define OUTPUT_HIGH_WATER	(256 * 1024)

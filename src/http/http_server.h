@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http_request.h"
+#include "http/http_request.h"
 
 struct connection;
 struct http_connection;

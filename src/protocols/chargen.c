@@ -21,10 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chargen.h"
-#include "connection.h"
-#include "dispatcher.h"
-#include "protocol.h"
+#include "connection/connection.h"
+#include "connection/protocol.h"
+#include "event/dispatcher.h"
+#include "protocols/chargen.h"
+#include "protocols/protocol_table.h"
 
 #define CHARGEN_WRITE_CHUNK	(16 * 1024)
 #define CHARGEN_READ_CHUNK	(4 * 1024)

@@ -11,11 +11,12 @@
 #include <errno.h>
 #include <time.h>
 
-#include "connection.h"
-#include "daytime.h"
-#include "protocol.h"
-#include "protocol_clock.h"
-#include "short_reply.h"
+#include "connection/connection.h"
+#include "connection/protocol.h"
+#include "protocols/daytime.h"
+#include "protocols/protocol_clock.h"
+#include "protocols/protocol_table.h"
+#include "protocols/short_reply.h"
 
 /*
  * Write the daytime line for when into buffer (NUL-terminated); its

@@ -10,9 +10,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "connection.h"
-#include "dispatcher.h"
-#include "protocol.h"
+#include "connection/connection.h"
+#include "connection/protocol.h"
+#include "event/dispatcher.h"
+#include "protocols/protocol_table.h"
 
 #define DISCARD_READ_CHUNK	(64 * 1024)
 

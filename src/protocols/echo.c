@@ -14,9 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connection.h"
-#include "dispatcher.h"
-#include "protocol.h"
+#include "connection/connection.h"
+#include "connection/protocol.h"
+#include "event/dispatcher.h"
+#include "protocols/protocol_table.h"
 
 #define ECHO_PENDING_MAX	(64 * 1024)
 #define ECHO_READ_CHUNK		(64 * 1024)

@@ -28,11 +28,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compat.h"
-#include "connection.h"
-#include "dispatcher.h"
-#include "protocol.h"
-#include "service.h"
+#include "compat/compat.h"
+#include "connection/connection.h"
+#include "connection/protocol.h"
+#include "connection/service.h"
+#include "event/dispatcher.h"
+#include "protocols/protocol_table.h"
+#include "util/parse_number.h"
 
 #define POETRY_DEFAULT_BYTES		10
 #define POETRY_BYTES_MAX		65536

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "protocol_clock.h"
+#include "protocols/protocol_clock.h"
 
 /* Parse PFORKD_TEST_CLOCK into when; 0, or -1 when unset or invalid. */
 static int

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "protocol.h"
+#include "protocols/protocol_table.h"
 
 static const struct protocol *const builtin_protocols[] = {
 	&protocol_echo,

@@ -16,11 +16,12 @@
 
 #include <stdint.h>
 
-#include "connection.h"
-#include "protocol.h"
-#include "protocol_clock.h"
-#include "rfc868_time.h"
-#include "short_reply.h"
+#include "connection/connection.h"
+#include "connection/protocol.h"
+#include "protocols/protocol_clock.h"
+#include "protocols/protocol_table.h"
+#include "protocols/rfc868_time.h"
+#include "protocols/short_reply.h"
 
 /* The RFC 868 value for a Unix time: seconds since 1900, modulo 2^32. */
 uint32_t

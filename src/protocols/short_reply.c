@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connection.h"
-#include "dispatcher.h"
-#include "short_reply.h"
+#include "connection/connection.h"
+#include "event/dispatcher.h"
+#include "protocols/short_reply.h"
 
 #define SHORT_REPLY_DRAIN_ROUNDS	8
 

@@ -16,12 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "acceptor.h"
-#include "connection.h"
-#include "listen_socket.h"
-#include "log.h"
-#include "protocol.h"
-#include "service.h"
+#include "connection/connection.h"
+#include "connection/protocol.h"
+#include "connection/service.h"
+#include "server/acceptor.h"
+#include "server/listen_socket.h"
+#include "util/log.h"
 
 #define ACCEPTS_PER_WAKEUP	64
 #define ACCEPT_PAUSE_USEC	(100 * 1000)

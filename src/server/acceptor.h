@@ -4,7 +4,7 @@
 #ifndef PFORKD_ACCEPTOR_H
 #define PFORKD_ACCEPTOR_H
 
-#include "dispatcher.h"
+#include "event/dispatcher.h"
 
 struct service;
 

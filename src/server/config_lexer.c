@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config_lexer.h"
+#include "server/config_lexer.h"
 
 /* Record a fault at a byte offset of the current line; always -1. */
 static int

@@ -23,12 +23,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compat.h"
-#include "config_lexer.h"
-#include "configuration.h"
-#include "dispatcher.h"
-#include "log.h"
-#include "protocol.h"
+#include "compat/compat.h"
+#include "connection/protocol.h"
+#include "event/dispatcher.h"
+#include "protocols/protocol_table.h"
+#include "server/config_lexer.h"
+#include "server/configuration.h"
+#include "server/service_setup.h"
+#include "util/log.h"
+#include "util/parse_number.h"
 
 #define SECONDS_LIMIT		(365 * 24 * 3600.0)
 #define CONNECTIONS_LIMIT	1000000UL

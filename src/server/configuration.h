@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "service.h"
+#include "connection/service.h"
 
 #define CONFIGURATION_SERVICES_MAX	64
 #define CONFIGURATION_WORKERS_MAX	64

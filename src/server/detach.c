@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "detach.h"
+#include "server/detach.h"
 
 /* In the starting command: relay the daemon's verdict and exit. */
 static void

@@ -20,10 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "connection.h"
-#include "listen_socket.h"
-#include "protocol.h"
-#include "service.h"
+#include "connection/connection.h"
+#include "connection/protocol.h"
+#include "connection/service.h"
+#include "server/listen_socket.h"
 
 /* Add O_NONBLOCK to fd; 0 or -1 with errno. */
 int

@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "protocol.h"
-#include "service.h"
+#include "connection/protocol.h"
+#include "connection/service.h"
+#include "protocols/protocol_table.h"
+#include "server/service_setup.h"
 
 /* Apply one key=value option to service. */
 static int

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "connection.h"
-#include "listener_set.h"
-#include "log.h"
+#include "connection/connection.h"
+#include "server/listener_set.h"
+#include "util/log.h"
 
 /*
  * The identity of a listen address across reloads: address and port, and

@@ -10,8 +10,8 @@
 
 #include <stddef.h>
 
-#include "configuration.h"
-#include "listen_socket.h"
+#include "server/configuration.h"
+#include "server/listen_socket.h"
 
 #define LISTENER_SET_MAX	(CONFIGURATION_SERVICES_MAX * \
 				    SERVICE_LISTENS_MAX * \

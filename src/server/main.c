@@ -12,16 +12,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "configuration.h"
-#include "detach.h"
-#include "dispatcher.h"
-#include "listener_set.h"
-#include "log.h"
-#include "master.h"
-#include "pid_file.h"
-#include "protocol.h"
-#include "service.h"
-#include "settings.h"
+#include "connection/protocol.h"
+#include "connection/service.h"
+#include "event/dispatcher.h"
+#include "protocols/protocol_table.h"
+#include "server/configuration.h"
+#include "server/detach.h"
+#include "server/listener_set.h"
+#include "server/master.h"
+#include "server/pid_file.h"
+#include "server/settings.h"
+#include "util/log.h"
 
 #define EXIT_USAGE	2
 

@@ -25,17 +25,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "detach.h"
-#include "dispatcher.h"
-#include "log.h"
-#include "master.h"
-#include "peer_wake.h"
-#include "pid_file.h"
-#include "protocol.h"
-#include "service.h"
-#include "privileges.h"
-#include "scoreboard.h"
-#include "worker.h"
+#include "connection/peer_wake.h"
+#include "connection/protocol.h"
+#include "connection/service.h"
+#include "event/dispatcher.h"
+#include "server/detach.h"
+#include "server/master.h"
+#include "server/pid_file.h"
+#include "server/privileges.h"
+#include "server/scoreboard.h"
+#include "server/worker.h"
+#include "util/log.h"
 
 #define YOUNG_DEATH_USEC	(1000 * 1000)
 #define RESPAWN_BACKOFF_USEC	(100 * 1000)

@@ -6,9 +6,9 @@
 #ifndef PFORKD_MASTER_H
 #define PFORKD_MASTER_H
 
-#include "configuration.h"
-#include "listener_set.h"
-#include "settings.h"
+#include "server/configuration.h"
+#include "server/listener_set.h"
+#include "server/settings.h"
 
 int	master_run(const struct settings *, struct configuration *,
 	    struct listener_set *, int report_fd);

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compat.h"
-#include "pid_file.h"
+#include "compat/compat.h"
+#include "server/pid_file.h"
 
 static int	pid_file_fd = -1;
 static char	pid_file_path[1024];

@@ -18,8 +18,8 @@
 #include <sys/prctl.h>
 #endif
 
-#include "compat.h"
-#include "privileges.h"
+#include "compat/compat.h"
+#include "server/privileges.h"
 
 /* Look up user (and group, or the user's own) for the workers; 0 or -1. */
 int

@@ -18,8 +18,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "scoreboard.h"
-#include "service.h"
+#include "connection/service.h"
+#include "server/scoreboard.h"
 
 /* macOS and older BSDs spell the anonymous mapping flag MAP_ANON only. */
 #if !defined(MAP_ANONYMOUS) && defined(MAP_ANON)
@@ -227,6 +227,24 @@ pid_t
 scoreboard_row_pid(const struct scoreboard *board, int row)
 {
 	return LOAD(board->rows[row].pid);
+}
+
+/* Up to max pids of live workers in rows other than row; the count. */
+size_t
+scoreboard_other_pids(const struct scoreboard *board, int row, pid_t *pids,
+    size_t max)
+{
+	size_t	count = 0;
+	pid_t	pid;
+	int	other;
+
+	for (other = 0; other < SCOREBOARD_ROWS && count < max; other++) {
+		if (other == row)
+			continue;
+		if ((pid = scoreboard_row_pid(board, other)) > 0)
+			pids[count++] = pid;
+	}
+	return count;
 }
 
 /* Count one more connection from key in the caller's own row; 0 or -1. */

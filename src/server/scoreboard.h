@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <stdint.h>
 
-#include "configuration.h"
+#include "server/configuration.h"
 
 #define SCOREBOARD_ROWS		(3 * CONFIGURATION_WORKERS_MAX)
 #define SOURCE_KEY_SIZE		17	/* family byte + up to 16 bytes */
@@ -45,6 +45,8 @@ void	 scoreboard_leave(struct scoreboard *, int row,
 uint32_t scoreboard_total(const struct scoreboard *);
 uint32_t scoreboard_row_total(const struct scoreboard *, int row);
 pid_t	 scoreboard_row_pid(const struct scoreboard *, int row);
+size_t	 scoreboard_other_pids(const struct scoreboard *, int row,
+	    pid_t *pids, size_t max);
 void	 source_key_make(const struct sockaddr *, unsigned int ipv6_prefix,
 	    unsigned char key[SOURCE_KEY_SIZE]);
 

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compat.h"
-#include "configuration.h"
-#include "settings.h"
+#include "compat/compat.h"
+#include "server/configuration.h"
+#include "server/settings.h"
 
 /* Apply the flags that override the file's global settings. */
 static void

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "configuration.h"
+#include "server/configuration.h"
 
 #define SETTINGS_LISTENS_MAX	CONFIGURATION_SERVICES_MAX
 

@@ -19,14 +19,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "acceptor.h"
-#include "connection.h"
-#include "dispatcher.h"
-#include "log.h"
-#include "peer_wake.h"
-#include "worker.h"
+#include "connection/connection.h"
+#include "connection/peer_wake.h"
+#include "event/dispatcher.h"
+#include "server/acceptor.h"
+#include "server/worker.h"
+#include "util/log.h"
 
 #define DRAIN_CHECK_USEC	(20 * 1000)
+
+static int	worker_admit(void *, const struct service *,
+		    const struct sockaddr *, void *, const char **);
+static void	worker_leave(void *, void *);
+static size_t	worker_peer_pids(void *, pid_t *, size_t);
 
 struct worker {
 	const struct worker_setup	*setup;
@@ -36,6 +41,7 @@ struct worker {
 	int				 draining;
 	uint64_t			 drain_deadline;
 	struct timer			 drain_timer;
+	struct connection_admission	 admission;
 };
 
 /* Stop accepting and close this process's copies of the listeners. */
@@ -135,7 +141,7 @@ worker_start(struct worker *worker)
 		    worker_signal, worker) == -1)
 			return -1;
 	(void)dispatcher_signal_ignore(worker->dispatcher, SIGHUP);
-	if (peer_wake_setup(worker->dispatcher, setup->board, setup->row) ==
+	if (peer_wake_setup(worker->dispatcher, worker_peer_pids, worker) ==
 	    -1)
 		return -1;
 	if (dispatcher_watch(worker->dispatcher, setup->lifeline_fd,
@@ -156,6 +162,36 @@ worker_start(struct worker *worker)
 	return 0;
 }
 
+/* Count a new connection in this worker's scoreboard row, or refuse it. */
+static int
+worker_admit(void *context, const struct service *service,
+    const struct sockaddr *peer, void *record, const char **refusal)
+{
+	const struct worker_setup	*setup = ((struct worker *)context)->setup;
+
+	return scoreboard_admit(setup->board, setup->row, setup->configuration,
+	    (int)(service - setup->configuration->services), peer, record,
+	    refusal);
+}
+
+/* Count a connection out of this worker's scoreboard row. */
+static void
+worker_leave(void *context, void *record)
+{
+	const struct worker_setup	*setup = ((struct worker *)context)->setup;
+
+	scoreboard_leave(setup->board, setup->row, record);
+}
+
+/* The pids of the other live workers, for peer wake-ups. */
+static size_t
+worker_peer_pids(void *context, pid_t *pids, size_t max)
+{
+	const struct worker_setup	*setup = ((struct worker *)context)->setup;
+
+	return scoreboard_other_pids(setup->board, setup->row, pids, max);
+}
+
 /* Run a worker; returns the process's exit status. */
 int
 worker_main(const struct worker_setup *setup)
@@ -165,6 +201,10 @@ worker_main(const struct worker_setup *setup)
 
 	memset(&worker, 0, sizeof(worker));
 	worker.setup = setup;
+	worker.admission.record_size = sizeof(struct admission);
+	worker.admission.admit = worker_admit;
+	worker.admission.leave = worker_leave;
+	worker.admission.context = &worker;
 	if (identity_assume(setup->identity) == -1) {
 		log_errno(LOG_LEVEL_ERROR, "cannot become user %s",
 		    setup->identity->name);
@@ -177,8 +217,7 @@ worker_main(const struct worker_setup *setup)
 		log_errno(LOG_LEVEL_ERROR, "worker cannot start");
 		return WORKER_EXIT_FATAL;
 	}
-	connection_use_scoreboard(setup->board, setup->row,
-	    setup->configuration);
+	connection_use_admission(&worker.admission);
 	log_message(LOG_LEVEL_DEBUG, "worker serving with %s",
 	    dispatcher_backend_name(worker.dispatcher));
 	if (dispatcher_run(worker.dispatcher) == -1) {

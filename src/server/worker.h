@@ -4,10 +4,10 @@
 #ifndef PFORKD_WORKER_H
 #define PFORKD_WORKER_H
 
-#include "configuration.h"
-#include "listener_set.h"
-#include "privileges.h"
-#include "scoreboard.h"
+#include "server/configuration.h"
+#include "server/listener_set.h"
+#include "server/privileges.h"
+#include "server/scoreboard.h"
 
 /* Exit status of a worker that must not be respawned (nginx's idea). */
 #define WORKER_EXIT_FATAL	2

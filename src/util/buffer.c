@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buffer.h"
+#include "util/buffer.h"
 
 #define BUFFER_FIRST_CAPACITY	256
 

@@ -14,10 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buffer.h"
-#include "chat_cache.h"
-#include "dispatcher.h"
-#include "http_server.h"
+#include "event/dispatcher.h"
+#include "http/http_server.h"
+#include "protocols/chat/chat_cache.h"
+#include "util/buffer.h"
 
 struct chat_asset {
 	const char		*name;		/* "index.html", "chat.js"... */

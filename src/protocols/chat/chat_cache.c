@@ -30,8 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "chat_cache.h"
-#include "random_bytes.h"
+#include "protocols/chat/chat_cache.h"
+#include "util/random_bytes.h"
 
 #ifndef MAP_ANON
 #define MAP_ANON	MAP_ANONYMOUS

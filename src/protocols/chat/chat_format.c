@@ -14,8 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "buffer.h"
-#include "chat_format.h"
+#include "protocols/chat/chat_format.h"
+#include "util/buffer.h"
 
 /* Put the buffer back to length after a failed append; returns -1. */
 static int

@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include "buffer.h"
+#include "util/buffer.h"
 
 int	chat_html_escape(struct buffer *, const char *, size_t);
 int	chat_linkify(struct buffer *, const char *, size_t);

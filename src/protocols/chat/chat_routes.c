@@ -16,11 +16,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "chat.h"
-#include "chat_format.h"
-#include "http_form.h"
-#include "peer_wake.h"
-#include "random_bytes.h"
+#include "connection/peer_wake.h"
+#include "http/http_form.h"
+#include "protocols/chat/chat.h"
+#include "protocols/chat/chat_format.h"
+#include "util/random_bytes.h"
 
 #define FIELDS_MAX		64
 #define XSRF_COOKIE_MAX		256

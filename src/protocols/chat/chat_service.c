@@ -19,10 +19,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "chat.h"
-#include "connection.h"
-#include "protocol.h"
-#include "service.h"
+#include "connection/connection.h"
+#include "connection/protocol.h"
+#include "connection/service.h"
+#include "protocols/chat/chat.h"
+#include "protocols/protocol_table.h"
+#include "util/parse_number.h"
 
 #define CHAT_DEFAULT_CAPACITY		200
 #define CHAT_CAPACITY_MAX		100000

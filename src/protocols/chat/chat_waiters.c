@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chat.h"
-#include "chat_format.h"
-#include "connection.h"
-#include "peer_wake.h"
+#include "connection/connection.h"
+#include "connection/peer_wake.h"
+#include "protocols/chat/chat.h"
+#include "protocols/chat/chat_format.h"
 
 #define CURSOR_MAX	64
 #define JSON_TYPE	"application/json; charset=UTF-8"

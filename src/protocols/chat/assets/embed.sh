@@ -15,7 +15,7 @@ emit_array() {
 }
 
 printf '/* Generated from %s by embed.sh: do not edit. */\n' "$directory"
-printf '#include "config.h"\n\n#include "chat.h"\n\n'
+printf '#include "config.h"\n\n#include "protocols/chat/chat.h"\n\n'
 emit_array "$directory/index.html" index_html
 emit_array "$directory/chat.js" chat_js
 emit_array "$directory/chat.css" chat_css

@@ -42,15 +42,4 @@ struct protocol {
 	void		(*worker_died)(struct service *, pid_t);
 };
 
-const struct protocol	*protocol_find(const char *name);
-const char		*protocol_names(void);
-
-extern const struct protocol protocol_echo;
-extern const struct protocol protocol_discard;
-extern const struct protocol protocol_chargen;
-extern const struct protocol protocol_daytime;
-extern const struct protocol protocol_time;
-extern const struct protocol protocol_poetry;
-extern const struct protocol protocol_chat;
-
 #endif /* PFORKD_PROTOCOL_H */

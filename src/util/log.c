@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "compat.h"
-#include "log.h"
+#include "compat/compat.h"
+#include "util/log.h"
 
 enum log_kind { LOG_TO_STDERR, LOG_TO_SYSLOG, LOG_TO_FILE };
 

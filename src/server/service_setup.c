@@ -1,5 +1,5 @@
 /*
- * service.c: a service's options and listen addresses, shared by the
+ * service_setup.c: a service's options and listen addresses, shared by the
  * configuration file and the -l command-line form.
  */
 #include "config.h"
@@ -12,47 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compat.h"
-#include "protocol.h"
-#include "service.h"
+#include "compat/compat.h"
+#include "connection/protocol.h"
+#include "connection/service.h"
+#include "protocols/protocol_table.h"
+#include "util/parse_number.h"
 
 #define SECONDS_MAX		(365 * 24 * 3600.0)
 #define CONNECTIONS_MAX		1000000UL
-
-int	service_check_only;
-
-/* Parse seconds (fractions allowed, 0 to limit) into microseconds; 0/-1. */
-int
-parse_seconds(const char *text, double limit, uint64_t *usec)
-{
-	char	*end;
-	double	 seconds;
-
-	errno = 0;
-	seconds = strtod(text, &end);
-	if (text[0] == '\0' || *end != '\0' || errno != 0 ||
-	    !isfinite(seconds) || seconds < 0 || seconds > limit)
-		return -1;
-	*usec = (uint64_t)(seconds * 1000000.0 + 0.5);
-	return 0;
-}
-
-/* Parse a decimal count from 0 to limit; 0 or -1. */
-int
-parse_count(const char *text, unsigned long limit, unsigned int *count)
-{
-	char		*end;
-	unsigned long	 value;
-
-	if (text[0] < '0' || text[0] > '9')
-		return -1;
-	errno = 0;
-	value = strtoul(text, &end, 10);
-	if (*end != '\0' || errno != 0 || value > limit)
-		return -1;
-	*count = (unsigned int)value;
-	return 0;
-}
 
 /* An empty service called name, with the built-in defaults. */
 void

@@ -2,9 +2,10 @@
  * service.h: one configured service: a protocol, where it listens, and
  * the limits that apply to its connections.
  *
- * The same option keys serve the configuration file (as "key value" lines
- * in a service block) and -l (as ",key=value"): service_set_option() is
- * the one place that knows them.
+ * This is the description every layer above the dispatcher shares: the
+ * connection reads its timeouts, a protocol keeps its own options in
+ * protocol_data, and the server fills it in from the configuration file
+ * and -l (see server/service_setup.h).
  */
 #ifndef PFORKD_SERVICE_H
 #define PFORKD_SERVICE_H
@@ -48,18 +49,5 @@ struct service {
 
 /* Set by pforkd -n: prepare() checks, but opens nothing exclusive. */
 extern int	service_check_only;
-
-void	service_init(struct service *, const char *name);
-int	service_set_option(struct service *, const char *key,
-	    const char *value, char *error, size_t error_size);
-int	service_add_listen(struct service *, const char *endpoint,
-	    char *error, size_t error_size);
-int	service_parse_listen(struct service *, const char *spec,
-	    char *error, size_t error_size);
-int	service_prepare(struct service *, char *error, size_t error_size);
-void	service_discard(struct service *);
-int	parse_seconds(const char *text, double limit, uint64_t *usec);
-int	parse_count(const char *text, unsigned long limit,
-	    unsigned int *count);
 
 #endif /* PFORKD_SERVICE_H */

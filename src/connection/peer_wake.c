@@ -4,8 +4,9 @@
  * The design notes suggest one pipe per worker; with workers respawned
  * into slots and whole generations started on reload, every worker would
  * need every other's pipe, made before any fork.  A signal needs no fd:
- * the sender finds the live workers' pids in the shared scoreboard (the
- * master clears a row as soon as it reaps its worker) and the receiver's
+ * the sender asks the server for the live workers' pids (it reads them
+ * from the shared scoreboard, where the master clears a row as soon as
+ * it reaps its worker) and the receiver's
  * dispatcher turns the signal into a callback through its self-pipe, so
  * many wake-ups coalesce into one, as a full pipe would.
  *
@@ -19,19 +20,19 @@
 #include <stddef.h>
 #include <unistd.h>
 
-#include "dispatcher.h"
-#include "peer_wake.h"
-#include "scoreboard.h"
+#include "connection/peer_wake.h"
+#include "event/dispatcher.h"
 
 #define SUBSCRIBERS_MAX	16
+#define PEERS_MAX	256	/* above any worker count pforkd allows */
 
 struct subscriber {
 	peer_wake_callback	*callback;
 	void			*arg;
 };
 
-static struct scoreboard	*wake_board;
-static int			 wake_row = -1;
+static peer_wake_lister		*wake_lister;
+static void			*wake_context;
 static struct subscriber	 subscribers[SUBSCRIBERS_MAX];
 
 /* SIGUSR2 arrived: run every subscriber. */
@@ -57,10 +58,11 @@ peer_wake_ignore(void)
 
 /* In a worker: receive wake-ups and know whom to wake; 0 or -1. */
 int
-peer_wake_setup(struct dispatcher *d, struct scoreboard *board, int row)
+peer_wake_setup(struct dispatcher *d, peer_wake_lister *lister,
+    void *context)
 {
-	wake_board = board;
-	wake_row = row;
+	wake_lister = lister;
+	wake_context = context;
 	return dispatcher_signal(d, SIGUSR2, peer_wake_arrived, NULL);
 }
 
@@ -88,16 +90,13 @@ peer_wake_subscribe(peer_wake_callback *callback, void *arg)
 void
 peer_wake_others(void)
 {
-	pid_t	pid, self = getpid();
-	int	row;
+	pid_t	pids[PEERS_MAX], self = getpid();
+	size_t	count, i;
 
-	if (wake_board == NULL)
+	if (wake_lister == NULL)
 		return;
-	for (row = 0; row < SCOREBOARD_ROWS; row++) {
-		if (row == wake_row)
-			continue;
-		pid = scoreboard_row_pid(wake_board, row);
-		if (pid > 0 && pid != self)
-			(void)kill(pid, SIGUSR2);
-	}
+	count = wake_lister(wake_context, pids, PEERS_MAX);
+	for (i = 0; i < count; i++)
+		if (pids[i] > 0 && pids[i] != self)
+			(void)kill(pids[i], SIGUSR2);
 }

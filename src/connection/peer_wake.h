@@ -9,12 +9,16 @@
 #ifndef PFORKD_PEER_WAKE_H
 #define PFORKD_PEER_WAKE_H
 
+#include <sys/types.h>
+#include <stddef.h>
+
 struct dispatcher;
-struct scoreboard;
 
 typedef void	peer_wake_callback(void *arg);
+/* Fill pids with up to max pids of the other live workers; the count. */
+typedef size_t	peer_wake_lister(void *context, pid_t *pids, size_t max);
 
-int	peer_wake_setup(struct dispatcher *, struct scoreboard *, int row);
+int	peer_wake_setup(struct dispatcher *, peer_wake_lister *, void *);
 int	peer_wake_subscribe(peer_wake_callback *, void *arg);
 void	peer_wake_others(void);
 void	peer_wake_ignore(void);

@@ -13,10 +13,8 @@
 #include <sys/socket.h>
 #include <stdint.h>
 
-#include "dispatcher.h"
-#include "scoreboard.h"
+#include "event/dispatcher.h"
 
-struct configuration;
 struct service;
 
 #define CONNECTION_PEER_MAX	56	/* "[IPv6]:port" */
@@ -31,15 +29,27 @@ struct connection {
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
 	void			*protocol_state;
-	struct admission	 admission;	/* counted in the scoreboard */
-	int			 admitted;
+	void			*admission;	/* the server's; opaque here */
 	struct connection	*previous;
 	struct connection	*next;
 	char			 peer[CONNECTION_PEER_MAX];
 };
 
-void	 connection_use_scoreboard(struct scoreboard *, int row,
-	    const struct configuration *);
+/*
+ * How the server counts connections in and out (its scoreboard).  A
+ * connection keeps record_size bytes for it, opaque to protocols; admit()
+ * fills them in or refuses with a reason, leave() undoes what it counted.
+ */
+struct connection_admission {
+	size_t	  record_size;
+	int	(*admit)(void *context, const struct service *,
+		    const struct sockaddr *peer, void *record,
+		    const char **refusal);
+	void	(*leave)(void *context, void *record);
+	void	 *context;
+};
+
+void	 connection_use_admission(const struct connection_admission *);
 int	 connection_start(struct dispatcher *, const struct service *, int fd,
 	    const struct sockaddr *, socklen_t);
 void	 connection_finish(struct connection *, const char *reason);

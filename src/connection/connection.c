@@ -15,10 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "connection.h"
-#include "log.h"
-#include "protocol.h"
-#include "service.h"
+#include "connection/connection.h"
+#include "connection/protocol.h"
+#include "connection/service.h"
+#include "util/log.h"
 
 /*
  * Linux and FreeBSD suppress SIGPIPE per call with MSG_NOSIGNAL; macOS has
@@ -33,19 +33,16 @@
 static struct connection	*connection_list;
 static size_t			 connection_total;
 
-/* Where this worker counts its connections; unset in a lone process. */
-static struct scoreboard		*admission_board;
-static int				 admission_row;
-static const struct configuration	*admission_configuration;
+int	service_check_only;
 
-/* Count this process's connections in row of the shared scoreboard. */
+/* How this worker counts its connections; NULL in a lone process. */
+static const struct connection_admission	*admission;
+
+/* Count every new connection in and out through gate (NULL: none). */
 void
-connection_use_scoreboard(struct scoreboard *board, int row,
-    const struct configuration *configuration)
+connection_use_admission(const struct connection_admission *gate)
 {
-	admission_board = board;
-	admission_row = row;
-	admission_configuration = configuration;
+	admission = gate;
 }
 
 /* Write "ADDR:PORT" or "[ADDR]:PORT" for a socket address into text. */
@@ -144,17 +141,17 @@ connection_start(struct dispatcher *d, const struct service *service, int fd,
 	const char		*reason = NULL;
 	uint64_t		 left;
 
-	if ((connection = calloc(1, sizeof(*connection))) == NULL) {
+	/* One allocation: the connection, then the server's record. */
+	if ((connection = calloc(1, sizeof(*connection) + (admission != NULL ?
+	    admission->record_size : 0))) == NULL) {
 		log_errno(LOG_LEVEL_WARNING, "%s: connection refused",
 		    service->name);
 		(void)close(fd);
 		return -1;
 	}
-	if (admission_board != NULL) {
-		if (scoreboard_admit(admission_board, admission_row,
-		    admission_configuration, (int)(service -
-		    admission_configuration->services), peer,
-		    &connection->admission, &reason) == -1) {
+	if (admission != NULL) {
+		if (admission->admit(admission->context, service, peer,
+		    connection + 1, &reason) == -1) {
 			format_socket_address(peer, peer_length,
 			    connection->peer, sizeof(connection->peer));
 			log_message(LOG_LEVEL_INFO, "%s: %s refused: %s",
@@ -163,7 +160,7 @@ connection_start(struct dispatcher *d, const struct service *service, int fd,
 			(void)close(fd);
 			return -1;
 		}
-		connection->admitted = 1;
+		connection->admission = connection + 1;
 	}
 	connection->dispatcher = d;
 	connection->service = service;
@@ -214,9 +211,8 @@ connection_finish(struct connection *connection, const char *reason)
 	connection->service->protocol->release(connection);
 	dispatcher_timer_stop(connection->dispatcher, &connection->idle_timer);
 	(void)dispatcher_close(connection->dispatcher, connection->fd);
-	if (connection->admitted)
-		scoreboard_leave(admission_board, admission_row,
-		    &connection->admission);
+	if (connection->admission != NULL)
+		admission->leave(admission->context, connection->admission);
 	if (connection->previous != NULL)
 		connection->previous->next = connection->next;
 	else
