@@ -21,6 +21,7 @@
 
 #include "event/backend.h"
 #include "event/dispatcher.h"
+#include "util/array.h"
 
 struct epoll_state {
 	int			 epoll_fd;
@@ -139,32 +140,14 @@ static int
 reserve_events(struct epoll_state *epoll_state, int capacity)
 {
 	struct epoll_event	*events;
+	size_t			 allocated = (size_t)epoll_state->events_allocated;
 
-	if (capacity <= epoll_state->events_allocated)
-		return 0;
-	if ((size_t)capacity > SIZE_MAX / sizeof(*events)) {
-		errno = ENOMEM;
-		return -1;
-	}
-	events = realloc(epoll_state->events,
-	    (size_t)capacity * sizeof(*events));
-	if (events == NULL)
+	if ((events = array_grow(epoll_state->events, &allocated,
+	    (size_t)capacity, sizeof(*events), 1, INT_MAX)) == NULL)
 		return -1;
 	epoll_state->events = events;
-	epoll_state->events_allocated = capacity;
+	epoll_state->events_allocated = (int)allocated;
 	return 0;
-}
-
-/* Round a wait in microseconds up to epoll's milliseconds (-1: forever). */
-static int
-usec_to_msec(int64_t timeout_usec)
-{
-	int64_t	 msec;
-
-	if (timeout_usec < 0)
-		return -1;
-	msec = timeout_usec / 1000 + (timeout_usec % 1000 != 0);
-	return msec > INT_MAX ? INT_MAX : (int)msec;
 }
 
 /* Map returned epoll bits to EVENT_* within the registered interest. */
@@ -204,7 +187,7 @@ epoll_poll(void *state, struct fired_event *fired, int capacity,
 	if (reserve_events(epoll_state, capacity) == -1)
 		return -1;
 	ready = epoll_wait(epoll_state->epoll_fd, epoll_state->events,
-	    capacity, usec_to_msec(timeout_usec));
+	    capacity, backend_timeout_msec(timeout_usec));
 	if (ready == -1)
 		return errno == EINTR ? 0 : -1;
 
@@ -233,7 +216,8 @@ const struct backend_ops backend_epoll = {
 	epoll_destroy_state,
 	epoll_modify,
 	epoll_poll,
-	1
+	1,	/* close_drops_interest */
+	0	/* any fd */
 };
 
 #else /* !HAVE_EPOLL */

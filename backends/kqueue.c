@@ -24,6 +24,8 @@
 
 #include "event/backend.h"
 #include "event/dispatcher.h"
+#include "util/array.h"
+#include "util/descriptor.h"
 
 /*
  * FreeBSD silently shortens waits beyond 24 hours (kqueue(2), BUGS); do it
@@ -64,15 +66,14 @@ static int
 kqueue_backend_create(void **state)
 {
 	struct kqueue_backend	*kb;
-	int			 flags, saved_errno;
+	int			 saved_errno;
 
 	if ((kb = calloc(1, sizeof(*kb))) == NULL)
 		return -1;
 	/* kqueue1(O_CLOEXEC) is not everywhere (macOS, older FreeBSD). */
 	if ((kb->kq = kqueue()) == -1)
 		goto fail;
-	if ((flags = fcntl(kb->kq, F_GETFD)) == -1 ||
-	    fcntl(kb->kq, F_SETFD, flags | FD_CLOEXEC) == -1)
+	if (descriptor_set_cloexec(kb->kq) == -1)
 		goto fail;
 	if (kqueue_backend_probe(kb->kq) == -1)
 		goto fail;
@@ -113,18 +114,14 @@ static void *
 kqueue_backend_grow(void *array, int *capacity, int needed, size_t size)
 {
 	char	*grown;
-	int	 wanted;
+	size_t	 wanted = (size_t)*capacity;
 
-	if (needed <= *capacity)
-		return array;
-	wanted = *capacity > 0 ? *capacity : 64;
-	while (wanted < needed)
-		wanted = wanted <= INT_MAX / 2 ? wanted * 2 : INT_MAX;
-	if ((grown = realloc(array, size * (size_t)wanted)) == NULL)
+	if ((grown = array_grow(array, &wanted, (size_t)needed, size, 64,
+	    INT_MAX)) == NULL)
 		return NULL;
 	memset(grown + size * (size_t)*capacity, 0,
-	    size * (size_t)(wanted - *capacity));
-	*capacity = wanted;
+	    size * (wanted - (size_t)*capacity));
+	*capacity = (int)wanted;
 	return grown;
 }
 
@@ -318,7 +315,8 @@ const struct backend_ops backend_kqueue = {
 	kqueue_backend_destroy,
 	kqueue_backend_modify,
 	kqueue_backend_poll,
-	0	/* pending changes may name the fd */
+	0,	/* pending changes may name the fd */
+	0	/* any fd */
 };
 
 #endif /* HAVE_KQUEUE || TEST_KQUEUE_EMULATION */

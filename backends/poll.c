@@ -15,6 +15,7 @@
 
 #include "event/backend.h"
 #include "event/dispatcher.h"
+#include "util/array.h"
 
 #define POLL_INITIAL_SLOTS	64
 
@@ -45,35 +46,6 @@ poll_destroy(void *state)
 	free(poll_state);
 }
 
-/* Grow array to at least needed elements; NULL with errno leaves it be. */
-static void *
-grow_array(void *array, size_t *allocated, size_t needed, size_t element_size)
-{
-	size_t	 new_allocated;
-	void	*new_array;
-
-	if (needed <= *allocated)
-		return array;
-	new_allocated = *allocated < POLL_INITIAL_SLOTS ?
-	    POLL_INITIAL_SLOTS : *allocated;
-	while (new_allocated < needed) {
-		if (new_allocated > SIZE_MAX / 2) {
-			new_allocated = needed;
-			break;
-		}
-		new_allocated *= 2;
-	}
-	if (new_allocated > SIZE_MAX / element_size) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	new_array = realloc(array, new_allocated * element_size);
-	if (new_array == NULL)
-		return NULL;
-	*allocated = new_allocated;
-	return new_array;
-}
-
 /* Make the fd -> index map cover fd, marking new slots as unused. */
 static int
 reserve_index(struct poll_state *poll_state, int fd)
@@ -81,8 +53,9 @@ reserve_index(struct poll_state *poll_state, int fd)
 	size_t	 old_allocated = poll_state->index_allocated, slot;
 	int	*index_of_fd;
 
-	index_of_fd = grow_array(poll_state->index_of_fd,
-	    &poll_state->index_allocated, (size_t)fd + 1, sizeof(int));
+	index_of_fd = array_grow(poll_state->index_of_fd,
+	    &poll_state->index_allocated, (size_t)fd + 1, sizeof(int),
+	    POLL_INITIAL_SLOTS, SIZE_MAX);
 	if (index_of_fd == NULL)
 		return -1;
 	for (slot = old_allocated; slot < poll_state->index_allocated; slot++)
@@ -112,8 +85,9 @@ add_entry(struct poll_state *poll_state, int fd, int events)
 	}
 	if (reserve_index(poll_state, fd) == -1)
 		return -1;
-	pollfds = grow_array(poll_state->pollfds, &poll_state->pollfd_allocated,
-	    poll_state->pollfd_count + 1, sizeof(*pollfds));
+	pollfds = array_grow(poll_state->pollfds, &poll_state->pollfd_allocated,
+	    poll_state->pollfd_count + 1, sizeof(*pollfds), POLL_INITIAL_SLOTS,
+	    SIZE_MAX);
 	if (pollfds == NULL)
 		return -1;
 	poll_state->pollfds = pollfds;
@@ -166,18 +140,6 @@ poll_modify(void *state, int fd, int old_events, int new_events)
 	return 0;
 }
 
-/* Round a wait in microseconds up to poll's milliseconds (-1: forever). */
-static int
-usec_to_msec(int64_t timeout_usec)
-{
-	int64_t	 msec;
-
-	if (timeout_usec < 0)
-		return -1;
-	msec = timeout_usec / 1000 + (timeout_usec % 1000 != 0);
-	return msec > INT_MAX ? INT_MAX : (int)msec;
-}
-
 /* Map an entry's returned bits to the EVENT_* interest it reports. */
 static int
 revents_to_events(const struct pollfd *pollfd)
@@ -218,7 +180,7 @@ poll_poll(void *state, struct fired_event *fired, int capacity,
 		return -1;
 	}
 	ready = poll(poll_state->pollfds, (nfds_t)poll_state->pollfd_count,
-	    usec_to_msec(timeout_usec));
+	    backend_timeout_msec(timeout_usec));
 	if (ready == -1)
 		return errno == EINTR ? 0 : -1;
 
@@ -243,5 +205,6 @@ const struct backend_ops backend_poll = {
 	poll_destroy,
 	poll_modify,
 	poll_poll,
-	0	/* the fd array must be told */
+	0,	/* the fd array must be told */
+	0	/* any fd */
 };

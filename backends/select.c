@@ -173,5 +173,6 @@ const struct backend_ops backend_select = {
 	select_destroy,
 	select_modify,
 	select_poll,
-	0	/* the fd sets must be told */
+	0,		/* the fd sets must be told */
+	FD_SETSIZE	/* FD_SET past it writes outside the fd_set */
 };

@@ -11,7 +11,8 @@ top=${1:-${top_srcdir:-.}}
 # The layers each folder may include, besides itself, compat/ and config.h.
 allowed() {
 	case $1 in
-	src/event | backends) echo "event" ;;
+	src/event) echo "util" ;;
+	backends) echo "event util" ;;
 	src/util) echo "" ;;
 	src/connection) echo "event util" ;;
 	src/http) echo "connection event util" ;;

@@ -654,12 +654,15 @@ static long	fd_limit;
 static int
 case_runs(CMUnitTestFunction function, const char *backend)
 {
+	int	limit;
+
 	if (function != test_crowd)
 		return 1;
 	/* select(2) cannot watch fds at or above FD_SETSIZE (1024). */
-	if (strcmp(backend, "select") == 0) {
-		(void)printf("# skipped %s: 1,000 concurrent clients: select "
-		    "stops at FD_SETSIZE\n", backend);
+	limit = backend_ops_fd_limit(dispatcher_find_backend(backend));
+	if (limit != 0 && limit < CROWD_FDS_NEEDED) {
+		(void)printf("# skipped %s: 1,000 concurrent clients: the "
+		    "backend stops at fd %d\n", backend, limit);
 		return 0;
 	}
 	if (fd_limit < CROWD_FDS_NEEDED) {

@@ -273,6 +273,7 @@ check_run(const struct bench_options *options)
 {
 	struct daemon_usage	 usage;
 	const char		*backend = options->backend;
+	int			 limit;
 
 	if (strcmp(options->mode->name, "poetry") == 0 &&
 	    options->poem_path == NULL)
@@ -280,11 +281,11 @@ check_run(const struct bench_options *options)
 		    NULL);
 	if (backend == NULL)
 		backend = backend_ops_name(dispatcher_backends()[0]);
-	if (strcmp(backend, "select") == 0 &&
-	    options->connections + FD_SPARE > FD_SETSIZE) {
-		(void)fprintf(stderr, "pforkd-bench: select cannot watch fds "
-		    "past FD_SETSIZE (%d): use at most %d connections or "
-		    "another backend\n", FD_SETSIZE, FD_SETSIZE - FD_SPARE);
+	limit = backend_ops_fd_limit(dispatcher_find_backend(backend));
+	if (limit != 0 && options->connections + FD_SPARE > (unsigned)limit) {
+		(void)fprintf(stderr, "pforkd-bench: %s cannot watch fds past "
+		    "%d: use at most %d connections or another backend\n",
+		    backend, limit, limit - FD_SPARE);
 		exit(EXIT_USAGE);
 	}
 	if (options->daemon_pid != 0 && daemon_usage(options->daemon_pid,

@@ -23,6 +23,7 @@
 #include "bench/bench.h"
 #include "bench/bench_socket.h"
 #include "compat/compat.h"
+#include "util/descriptor.h"
 
 /*
  * Fill target from a numeric address ("127.0.0.1", "::1" or "[::1]") and a
@@ -83,13 +84,12 @@ not_loopback:
 int
 bench_socket_connect(const struct bench_target *target)
 {
-	int	fd, flags;
+	int	fd, saved_errno;
 
 	if ((fd = socket(target->address.ss_family, SOCK_STREAM, 0)) == -1)
 		return -1;
-	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
-	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+	if (descriptor_set_nonblocking(fd) == -1 ||
+	    descriptor_set_cloexec(fd) == -1)
 		goto failed;
 	if (connect(fd, (const struct sockaddr *)&target->address,
 	    target->address_length) == -1 && errno != EINPROGRESS &&
@@ -97,9 +97,9 @@ bench_socket_connect(const struct bench_target *target)
 		goto failed;
 	return fd;
 failed:
-	flags = errno;
+	saved_errno = errno;
 	(void)close(fd);
-	errno = flags;
+	errno = saved_errno;
 	return -1;
 }
 

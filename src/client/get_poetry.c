@@ -24,6 +24,7 @@
 
 #include "compat/compat.h"
 #include "event/dispatcher.h"
+#include "util/descriptor.h"
 #include "util/parse_number.h"
 
 #define EXIT_USAGE		2
@@ -424,14 +425,11 @@ failed:
 static int
 task_socket(struct task *task)
 {
-	int	flags;
-
 	task->fd = socket(task->address.ss_family, SOCK_STREAM, 0);
 	if (task->fd == -1)
 		return -1;
-	if ((flags = fcntl(task->fd, F_GETFL)) == -1 ||
-	    fcntl(task->fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
-	    fcntl(task->fd, F_SETFD, FD_CLOEXEC) == -1) {
+	if (descriptor_set_nonblocking(task->fd) == -1 ||
+	    descriptor_set_cloexec(task->fd) == -1) {
 		(void)close(task->fd);
 		task->fd = -1;
 		return -1;

@@ -42,7 +42,16 @@ struct backend_ops {
 	 * an fd closed right after it is unwatched needs no modify() call.
 	 */
 	int		close_drops_interest;
+	/*
+	 * The first fd number the backend cannot watch (select: FD_SETSIZE),
+	 * or 0 when any fd will do.  Callers ask for the capability, never
+	 * for a backend's name (nginx's event modules carry flags likewise).
+	 */
+	int		fd_limit;
 };
+
+/* A wait in microseconds rounded up to milliseconds (-1: forever). */
+int	backend_timeout_msec(int64_t timeout_usec);
 
 /* Defined in backends/: present only when configure found the API. */
 extern const struct backend_ops backend_select;

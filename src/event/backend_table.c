@@ -6,7 +6,9 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "event/backend.h"
@@ -48,4 +50,16 @@ dispatcher_backend_names(void)
 		    strlen(names) - 1);
 	}
 	return names;
+}
+
+/* Round a wait in microseconds up to milliseconds (-1: forever). */
+int
+backend_timeout_msec(int64_t timeout_usec)
+{
+	int64_t	 msec;
+
+	if (timeout_usec < 0)
+		return -1;
+	msec = timeout_usec / 1000 + (timeout_usec % 1000 != 0);
+	return msec > INT_MAX ? INT_MAX : (int)msec;
 }

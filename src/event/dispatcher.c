@@ -22,6 +22,7 @@
 #include "event/dispatcher.h"
 #include "event/signal_pipe.h"
 #include "event/timer_heap.h"
+#include "util/array.h"
 
 #define FD_TABLE_MINIMUM	64
 #define FIRED_MINIMUM		64
@@ -73,6 +74,13 @@ const char *
 backend_ops_name(const struct backend_ops *ops)
 {
 	return ops->name;
+}
+
+/* The first fd the backend cannot watch, or 0 when any fd will do. */
+int
+backend_ops_fd_limit(const struct backend_ops *ops)
+{
+	return ops->fd_limit;
 }
 
 /* Find a compiled backend by name, or NULL with errno ENOENT. */
@@ -174,18 +182,12 @@ static int
 fd_table_reserve(struct dispatcher *d, int fd)
 {
 	struct fd_slot	*fds;
-	size_t		 size;
+	size_t		 size = (size_t)d->fd_table_size;
 
 	if (fd < d->fd_table_size)
 		return 0;
-	size = d->fd_table_size ? (size_t)d->fd_table_size : FD_TABLE_MINIMUM;
-	while (size <= (size_t)fd)
-		size *= 2;
-	if (size > INT32_MAX || size > SIZE_MAX / sizeof(*fds)) {
-		errno = ENOMEM;
-		return -1;
-	}
-	if ((fds = realloc(d->fds, size * sizeof(*fds))) == NULL)
+	if ((fds = array_grow(d->fds, &size, (size_t)fd + 1, sizeof(*fds),
+	    FD_TABLE_MINIMUM, INT32_MAX)) == NULL)
 		return -1;
 	memset(fds + d->fd_table_size, 0,
 	    (size - (size_t)d->fd_table_size) * sizeof(*fds));
@@ -199,19 +201,13 @@ static int
 fired_reserve(struct dispatcher *d)
 {
 	struct fired_event	*fired;
-	size_t			 capacity;
+	size_t			 capacity = (size_t)d->fired_capacity;
 
 	if (d->watched_count + 1 <= d->fired_capacity)
 		return 0;
-	capacity = d->fired_capacity ? (size_t)d->fired_capacity :
-	    FIRED_MINIMUM;
-	while (capacity < (size_t)d->watched_count + 1)
-		capacity *= 2;
-	if (capacity > INT32_MAX || capacity > SIZE_MAX / sizeof(*fired)) {
-		errno = ENOMEM;
-		return -1;
-	}
-	if ((fired = realloc(d->fired, capacity * sizeof(*fired))) == NULL)
+	if ((fired = array_grow(d->fired, &capacity,
+	    (size_t)d->watched_count + 1, sizeof(*fired), FIRED_MINIMUM,
+	    INT32_MAX)) == NULL)
 		return -1;
 	d->fired = fired;
 	d->fired_capacity = (int)capacity;

@@ -58,6 +58,7 @@ const struct backend_ops *const *dispatcher_backends(void);
 const char		*dispatcher_backend_names(void);
 const struct backend_ops *dispatcher_find_backend(const char *name);
 const char		*backend_ops_name(const struct backend_ops *);
+int			 backend_ops_fd_limit(const struct backend_ops *);
 
 /* fd readiness. */
 int	 dispatcher_watch(struct dispatcher *, int fd, int events,

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "event/signal_pipe.h"
+#include "util/descriptor.h"
 
 static volatile sig_atomic_t	signal_pending[SIGNAL_LIMIT];
 static volatile sig_atomic_t	signal_write_fd = -1;
@@ -35,21 +36,6 @@ signal_pipe_handler(int signal_number)
 			continue;
 	}
 	errno = saved_errno;
-}
-
-/* Set O_NONBLOCK and FD_CLOEXEC on fd; 0 or -1 with errno. */
-static int
-set_nonblocking_cloexec(int fd)
-{
-	int	flags;
-
-	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
-		return -1;
-	if ((flags = fcntl(fd, F_GETFD)) == -1 ||
-	    fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == -1)
-		return -1;
-	return 0;
 }
 
 /* Close a pipe inherited from the parent so this process gets its own. */
@@ -76,8 +62,10 @@ signal_pipe_open(void)
 		return signal_read_fd;
 	if (pipe(fds) == -1)
 		return -1;
-	if (set_nonblocking_cloexec(fds[0]) == -1 ||
-	    set_nonblocking_cloexec(fds[1]) == -1) {
+	if (descriptor_set_nonblocking(fds[0]) == -1 ||
+	    descriptor_set_cloexec(fds[0]) == -1 ||
+	    descriptor_set_nonblocking(fds[1]) == -1 ||
+	    descriptor_set_cloexec(fds[1]) == -1) {
 		(void)close(fds[0]);
 		(void)close(fds[1]);
 		return -1;

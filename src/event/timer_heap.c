@@ -9,6 +9,7 @@
 
 #include "event/dispatcher.h"
 #include "event/timer_heap.h"
+#include "util/array.h"
 
 #define TIMER_HEAP_INITIAL_CAPACITY	64
 
@@ -86,21 +87,11 @@ static int
 heap_reserve(struct timer_heap *heap)
 {
 	struct timer	**slots;
-	size_t		  capacity;
 
-	if (heap->count < heap->capacity)
-		return 0;
-	capacity = heap->capacity ? heap->capacity * 2 :
-	    TIMER_HEAP_INITIAL_CAPACITY;
-	if (capacity > SIZE_MAX / sizeof(*slots)) {
-		errno = ENOMEM;
-		return -1;
-	}
-	slots = realloc(heap->slots, capacity * sizeof(*slots));
-	if (slots == NULL)
+	if ((slots = array_grow(heap->slots, &heap->capacity, heap->count + 1,
+	    sizeof(*slots), TIMER_HEAP_INITIAL_CAPACITY, SIZE_MAX)) == NULL)
 		return -1;
 	heap->slots = slots;
-	heap->capacity = capacity;
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "connection/service.h"
 #include "server/acceptor.h"
 #include "server/listen_socket.h"
+#include "util/descriptor.h"
 #include "util/log.h"
 
 #define ACCEPTS_PER_WAKEUP	64
@@ -50,7 +51,7 @@ accept_nonblocking(int listen_fd, struct sockaddr *peer, socklen_t *length)
 #endif
 	if ((fd = accept(listen_fd, peer, length)) == -1)
 		return -1;
-	if (socket_set_nonblocking(fd) == -1 || socket_set_cloexec(fd) == -1) {
+	if (descriptor_set_nonblocking(fd) == -1 || descriptor_set_cloexec(fd) == -1) {
 		(void)close(fd);
 		return -1;
 	}

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "server/detach.h"
+#include "util/descriptor.h"
 
 /* In the starting command: relay the daemon's verdict and exit. */
 static void
@@ -89,7 +90,7 @@ detach_begin(void)
 		detach_report(report[1], strerror(errno));
 		_exit(1);
 	}
-	(void)fcntl(report[1], F_SETFD, FD_CLOEXEC);
+	(void)descriptor_set_cloexec(report[1]);
 	return report[1];
 }
 

@@ -24,28 +24,7 @@
 #include "connection/protocol.h"
 #include "connection/service.h"
 #include "server/listen_socket.h"
-
-/* Add O_NONBLOCK to fd; 0 or -1 with errno. */
-int
-socket_set_nonblocking(int fd)
-{
-	int	flags;
-
-	if ((flags = fcntl(fd, F_GETFL)) == -1)
-		return -1;
-	return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
-
-/* Add FD_CLOEXEC to fd; 0 or -1 with errno. */
-int
-socket_set_cloexec(int fd)
-{
-	int	flags;
-
-	if ((flags = fcntl(fd, F_GETFD)) == -1)
-		return -1;
-	return fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-}
+#include "util/descriptor.h"
 
 /* Describe the local address of a bound socket, "ADDR:PORT". */
 void
@@ -71,7 +50,7 @@ listen_on(const struct addrinfo *address)
 	if ((fd = socket(address->ai_family, address->ai_socktype,
 	    address->ai_protocol)) == -1)
 		return -1;
-	if (socket_set_cloexec(fd) == -1 || socket_set_nonblocking(fd) == -1)
+	if (descriptor_set_cloexec(fd) == -1 || descriptor_set_nonblocking(fd) == -1)
 		goto fail;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		goto fail;

@@ -15,8 +15,6 @@ struct service;
 int	listen_socket_open(const struct service *,
 	    const struct listen_address *, int *fds, size_t *count,
 	    char *error, size_t error_size);
-int	socket_set_nonblocking(int fd);
-int	socket_set_cloexec(int fd);
 void	listen_socket_describe(int fd, char *text, size_t text_size);
 
 #endif /* PFORKD_LISTEN_SOCKET_H */

@@ -18,13 +18,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "compat/compat.h"
 #include "connection/service.h"
 #include "server/scoreboard.h"
-
-/* macOS and older BSDs spell the anonymous mapping flag MAP_ANON only. */
-#if !defined(MAP_ANONYMOUS) && defined(MAP_ANON)
-#define MAP_ANONYMOUS	MAP_ANON
-#endif
 
 #define SOURCE_SLOTS	1024	/* a power of two */
 

@@ -4,11 +4,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/array.h"
 #include "util/buffer.h"
 
 #define BUFFER_FIRST_CAPACITY	256
@@ -41,24 +43,17 @@ buffer_clear(struct buffer *buffer)
 int
 buffer_reserve(struct buffer *buffer, size_t more)
 {
-	size_t	 needed, capacity;
 	char	*data;
 
-	if (more > (size_t)-1 / 2 - buffer->length - 1) {
+	if (more > SIZE_MAX / 2 - buffer->length - 1) {
 		errno = ENOMEM;
 		return -1;
 	}
-	needed = buffer->length + more + 1;
-	if (needed <= buffer->capacity)
-		return 0;
-	capacity = buffer->capacity == 0 ? BUFFER_FIRST_CAPACITY :
-	    buffer->capacity;
-	while (capacity < needed)
-		capacity *= 2;
-	if ((data = realloc(buffer->data, capacity)) == NULL)
+	if ((data = array_grow(buffer->data, &buffer->capacity,
+	    buffer->length + more + 1, 1, BUFFER_FIRST_CAPACITY,
+	    SIZE_MAX / 2)) == NULL)
 		return -1;
 	buffer->data = data;
-	buffer->capacity = capacity;
 	return 0;
 }
 

@@ -30,12 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat/compat.h"
 #include "protocols/chat/chat_cache.h"
 #include "util/random_bytes.h"
-
-#ifndef MAP_ANON
-#define MAP_ANON	MAP_ANONYMOUS
-#endif
 
 #define CACHE_MAGIC		"PFKDCHAT"
 #define CACHE_BYTE_ORDER	0x01020304u
@@ -601,7 +598,7 @@ chat_cache_open(const struct chat_cache_settings *settings, char *error,
 	    (size_t)settings->capacity * cache->slot_size;
 	if (settings->path == NULL) {
 		mapping = mmap(NULL, cache->mapping_size,
-		    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANON, -1, 0);
+		    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		if (mapping == MAP_FAILED) {
 			(void)snprintf(error, error_size, "cannot map the chat "
 			    "cache: %s", strerror(errno));
