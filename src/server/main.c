@@ -22,6 +22,7 @@
 #include "server/master.h"
 #include "server/pid_file.h"
 #include "server/settings.h"
+#include "util/descriptor.h"
 #include "util/log.h"
 
 #define EXIT_USAGE	2
@@ -167,9 +168,29 @@ open_log(const struct settings *settings,
 		target = settings->foreground ? "stderr" : "syslog";
 	if (log_open(target, settings->verbosity) == -1) {
 		(void)fprintf(stderr, "pforkd: cannot open log %s: %s\n",
-		    target, strerror(errno));
+		    target, descriptor_open_error(errno));
 		exit(1);
 	}
+}
+
+/*
+ * Close what whoever started pforkd left open, before anything of ours is
+ * opened, so that no worker or child inherits it.  Sockets systemd passes
+ * (LISTEN_FDS from fd 3, when LISTEN_PID is this process) stay.
+ */
+static void
+close_inherited_descriptors(void)
+{
+	const char	*listen_pid = getenv("LISTEN_PID");
+	const char	*listen_fds = getenv("LISTEN_FDS");
+	long		 count = 0;
+
+	if (listen_pid != NULL && listen_fds != NULL &&
+	    strtol(listen_pid, NULL, 10) == (long)getpid())
+		count = strtol(listen_fds, NULL, 10);
+	if (count < 0 || count > 4096)
+		count = 0;
+	descriptor_close_inherited(3, (int)count);
 }
 
 int
@@ -181,6 +202,7 @@ main(int argc, char **argv)
 	char			 error[512];
 	int			 check_only = 0, report_fd = -1, status = 1;
 
+	close_inherited_descriptors();
 	(void)signal(SIGPIPE, SIG_IGN);
 	parse_command_line(argc, argv, &settings, &check_only);
 	service_check_only = check_only;

@@ -35,6 +35,7 @@
 #include "server/privileges.h"
 #include "server/scoreboard.h"
 #include "server/worker.h"
+#include "util/descriptor.h"
 #include "util/log.h"
 
 #define YOUNG_DEATH_USEC	(1000 * 1000)
@@ -398,6 +399,23 @@ refuse:
 	free(listeners);
 }
 
+/*
+ * Give a log file to the workers' user, so that workers running as that
+ * user (-u) can reopen it after rotation as nginx's do: the master, still
+ * root, creates the new file, then hands it over before it signals them.
+ */
+static void
+log_hand_to_workers(const struct master *master)
+{
+	int	fd = log_file_descriptor();
+
+	if (fd == -1 || !master->identity.change)
+		return;
+	if (fchown(fd, master->identity.uid, master->identity.gid) == -1)
+		log_errno(LOG_LEVEL_WARNING, "cannot give the log to user %s",
+		    master->identity.name);
+}
+
 /* Every signal the master handles. */
 static void
 master_signal(struct dispatcher *d, int signal_number, void *arg)
@@ -416,6 +434,7 @@ master_signal(struct dispatcher *d, int signal_number, void *arg)
 	case SIGUSR1:
 		if (log_reopen() == -1)
 			log_errno(LOG_LEVEL_ERROR, "cannot reopen the log");
+		log_hand_to_workers(master);
 		signal_workers(master, SIGUSR1, 0);
 		break;
 	case SIGQUIT:
@@ -440,6 +459,7 @@ master_prepare(struct master *master, char *error, size_t error_size)
 	if (identity_resolve(&master->identity, master->configuration->user,
 	    master->configuration->group, error, error_size) == -1)
 		return -1;
+	log_hand_to_workers(master);
 	if ((master->board = scoreboard_create()) == NULL ||
 	    (master->dispatcher = dispatcher_create(NULL)) == NULL ||
 	    pipe(master->lifeline) == -1)

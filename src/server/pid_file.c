@@ -14,6 +14,7 @@
 
 #include "compat/compat.h"
 #include "server/pid_file.h"
+#include "util/descriptor.h"
 
 static int	pid_file_fd = -1;
 static char	pid_file_path[1024];
@@ -44,9 +45,10 @@ pid_file_create(const char *path, char *error, size_t error_size)
 		(void)snprintf(error, error_size, "pid file path too long");
 		return -1;
 	}
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1) {
+	if ((fd = descriptor_open_regular(path, O_RDWR | O_CREAT, 0644)) ==
+	    -1) {
 		(void)snprintf(error, error_size, "pid file %s: %s", path,
-		    strerror(errno));
+		    descriptor_open_error(errno));
 		return -1;
 	}
 	if (lock_file(fd) == -1) {

@@ -1,10 +1,18 @@
 /*
- * descriptor.h: the flags pforkd sets on the descriptors it opens.
+ * descriptor.h: the flags pforkd sets on the descriptors it opens, safe
+ * opening of files in places others may write, and closing what a
+ * process inherited.
  */
 #ifndef PFORKD_DESCRIPTOR_H
 #define PFORKD_DESCRIPTOR_H
 
-int	descriptor_set_nonblocking(int fd);
-int	descriptor_set_cloexec(int fd);
+#include <sys/types.h>
+
+int		 descriptor_set_nonblocking(int fd);
+int		 descriptor_set_cloexec(int fd);
+int		 descriptor_open_regular(const char *path, int flags,
+		    mode_t mode);
+const char	*descriptor_open_error(int errnum);
+void		 descriptor_close_inherited(int keep_first, int keep_count);
 
 #endif /* PFORKD_DESCRIPTOR_H */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "compat/compat.h"
+#include "util/descriptor.h"
 #include "util/log.h"
 
 enum log_kind { LOG_TO_STDERR, LOG_TO_SYSLOG, LOG_TO_FILE };
@@ -71,7 +72,8 @@ log_open_file(void)
 {
 	int	fd;
 
-	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	fd = descriptor_open_regular(log_path, O_WRONLY | O_APPEND | O_CREAT,
+	    0640);
 	if (fd == -1)
 		return -1;
 	if (log_fd != STDERR_FILENO && log_fd != -1)
@@ -104,6 +106,13 @@ log_open(const char *target, int verbosity)
 		return -1;
 	log_kind = LOG_TO_FILE;
 	return 0;
+}
+
+/* The descriptor of a file target, or -1 for other targets. */
+int
+log_file_descriptor(void)
+{
+	return log_kind == LOG_TO_FILE ? log_fd : -1;
 }
 
 /* Reopen a file target after rotation; other targets need nothing. */

@@ -17,6 +17,7 @@ enum log_level {
 
 int	log_open(const char *target, int verbosity);
 int	log_reopen(void);
+int	log_file_descriptor(void);
 void	log_close(void);
 int	log_verbosity(void);
 void	log_message(enum log_level, const char *format, ...)

@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -32,6 +33,7 @@
 
 #include "compat/compat.h"
 #include "protocols/chat/chat_cache.h"
+#include "util/descriptor.h"
 #include "util/random_bytes.h"
 
 #define CACHE_MAGIC		"PFKDCHAT"
@@ -72,7 +74,8 @@ struct chat_cache {
 	struct cache_header	*header;
 	unsigned char		*slots;
 	size_t			 mapping_size;
-	int			 fd;		/* -1: anonymous */
+	int			 fd;		/* the lock; -1: anonymous */
+	pid_t			 opener;	/* the process that opened it */
 	unsigned int		 capacity;
 	size_t			 message_max;
 	size_t			 slot_size;
@@ -454,53 +457,64 @@ all_zero(const void *bytes, size_t length)
 	return 1;
 }
 
-/* Lock, size, map and check the cache file; 0 or -1 with a message. */
+/*
+ * Take the cache file's lock: a read-only descriptor, locked with flock(2)
+ * so the lock belongs to the open file that every worker inherits.  It
+ * lasts until the last process holding it exits, so workers orphaned by a
+ * killed master keep a new daemon out until they are gone: two daemons
+ * never write one file.  (fcntl(2) locks would die with the master.)  The
+ * workers keep only this read-only descriptor: they cannot truncate the
+ * file.  flock is not POSIX, but Linux, the BSDs and macOS all have it.
+ */
 static int
-cache_map_file(struct chat_cache *cache, char *error, size_t error_size)
+cache_lock_file(struct chat_cache *cache, char *error, size_t error_size)
 {
-	struct flock	 lock;
-	struct stat	 status;
-	void		*mapping;
-	int		 fresh;
+	cache->fd = descriptor_open_regular(cache->path, O_RDONLY | O_CREAT,
+	    0600);
+	if (cache->fd == -1) {
+		(void)snprintf(error, error_size, "%s",
+		    descriptor_open_error(errno));
+		return -1;
+	}
+	if (flock(cache->fd, LOCK_EX | LOCK_NB) == -1) {
+		(void)snprintf(error, error_size, "in use by another process "
+		    "(a running pforkd, or workers of one whose master was "
+		    "killed, which exit once their connections are done): %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
-	cache->fd = open(cache->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (cache->fd == -1 || fstat(cache->fd, &status) == -1) {
-		(void)snprintf(error, error_size, "%s", strerror(errno));
-		return -1;
-	}
-	memset(&lock, 0, sizeof(lock));
-	lock.l_type = F_WRLCK;
-	lock.l_whence = SEEK_SET;
-	if (fcntl(cache->fd, F_SETLK, &lock) == -1) {
-		(void)snprintf(error, error_size,
-		    "in use by another process (%s)", strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(status.st_mode)) {
-		(void)snprintf(error, error_size, "not a regular file");
-		return -1;
-	}
-	fresh = status.st_size == 0;
-	if (fresh && ftruncate(cache->fd, (off_t)cache->mapping_size) == -1) {
+/* Size (if new), map and check the open cache file; 0 or -1. */
+static int
+cache_map_open_file(struct chat_cache *cache, int fd,
+    const struct stat *status, char *error, size_t error_size)
+{
+	void	*mapping;
+	int	 fresh;
+
+	fresh = status->st_size == 0;
+	if (fresh && ftruncate(fd, (off_t)cache->mapping_size) == -1) {
 		(void)snprintf(error, error_size, "cannot size it: %s",
 		    strerror(errno));
 		return -1;
 	}
-	if (!fresh && (uintmax_t)status.st_size != cache->mapping_size) {
+	if (!fresh && (uintmax_t)status->st_size != cache->mapping_size) {
 		mapping = mmap(NULL, sizeof(struct cache_header), PROT_READ,
-		    MAP_SHARED, cache->fd, 0);
+		    MAP_SHARED, fd, 0);
 		if (mapping == MAP_FAILED) {
 			(void)snprintf(error, error_size, "not a pforkd chat "
 			    "cache");
 			return -1;
 		}
-		(void)header_check(cache, mapping, (size_t)status.st_size,
+		(void)header_check(cache, mapping, (size_t)status->st_size,
 		    error, error_size);
 		(void)munmap(mapping, sizeof(struct cache_header));
 		return -1;
 	}
 	mapping = mmap(NULL, cache->mapping_size, PROT_READ | PROT_WRITE,
-	    MAP_SHARED, cache->fd, 0);
+	    MAP_SHARED, fd, 0);
 	if (mapping == MAP_FAILED) {
 		(void)snprintf(error, error_size, "cannot map it: %s",
 		    strerror(errno));
@@ -520,6 +534,37 @@ cache_map_file(struct chat_cache *cache, char *error, size_t error_size)
 	/* Slots left half-written by a daemon killed mid-write are dropped. */
 	cache_repair(cache);
 	return 0;
+}
+
+/*
+ * Open the locked file for writing, check it is the same file, size it if
+ * new, and map it; the writable descriptor is closed before returning.
+ */
+static int
+cache_map_file(struct chat_cache *cache, char *error, size_t error_size)
+{
+	struct stat	 locked, status;
+	int		 fd, result = -1;
+
+	if (cache_lock_file(cache, error, error_size) == -1)
+		return -1;
+	if ((fd = descriptor_open_regular(cache->path, O_RDWR, 0)) == -1) {
+		(void)snprintf(error, error_size, "%s",
+		    descriptor_open_error(errno));
+		return -1;
+	}
+	if (fstat(cache->fd, &locked) == -1 || fstat(fd, &status) == -1) {
+		(void)snprintf(error, error_size, "%s", strerror(errno));
+		goto done;
+	}
+	if (locked.st_dev != status.st_dev || locked.st_ino != status.st_ino) {
+		(void)snprintf(error, error_size, "replaced while opening it");
+		goto done;
+	}
+	result = cache_map_open_file(cache, fd, &status, error, error_size);
+done:
+	(void)close(fd);
+	return result;
 }
 
 /*
@@ -544,11 +589,11 @@ chat_cache_check_file(const struct chat_cache_settings *settings,
 	    7) & ~(size_t)7;
 	cache.mapping_size = CACHE_HEADER_SIZE +
 	    (size_t)settings->capacity * cache.slot_size;
-	if ((fd = open(settings->path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if ((fd = descriptor_open_regular(settings->path, O_RDONLY, 0)) == -1) {
 		if (errno == ENOENT)
 			return 0;	/* made at start-up */
 		(void)snprintf(error, error_size, "cache-file %s: %s",
-		    settings->path, strerror(errno));
+		    settings->path, descriptor_open_error(errno));
 		return -1;
 	}
 	if (fstat(fd, &status) == -1 || status.st_size == 0) {
@@ -590,6 +635,7 @@ chat_cache_open(const struct chat_cache_settings *settings, char *error,
 		return NULL;
 	}
 	cache->fd = -1;
+	cache->opener = getpid();
 	cache->capacity = settings->capacity;
 	cache->message_max = settings->message_max;
 	cache->slot_size = (sizeof(struct cache_slot) + settings->message_max +
@@ -651,7 +697,8 @@ chat_cache_close(struct chat_cache *cache)
 		return;
 	if (cache->header != NULL)
 		(void)munmap(cache->header, cache->mapping_size);
-	if (cache->fd != -1)
+	/* A worker's copy of the lock is left to its exit. */
+	if (cache->fd != -1 && cache->opener == getpid())
 		(void)close(cache->fd);
 	free(cache->path);
 	free(cache);
