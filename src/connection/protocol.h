@@ -7,13 +7,17 @@
  * the dispatcher and the connection, never a backend or a listener.
  *
  * A protocol with options of its own (poetry's file, bytes and delay)
- * provides the three optional hooks: set_option() takes the keys it owns,
- * in the configuration file and in -l alike; prepare() checks them and
- * loads what every connection will share (once at start-up and on each
- * reload, in the master, before the workers fork); discard() frees it.
- * Their state lives in service->protocol_data.  A protocol that keeps
- * state in shared memory may provide worker_died(), which the master calls
- * after reaping a worker, to undo what that worker left half done.
+ * declares them in an option table (util/option_table.h) whose base is
+ * service->protocol_data.  The server allocates that block (the table's
+ * base_size bytes, zeroed) at the first of its keywords or at prepare(),
+ * gives it the keywords' defaults, sets the keys of the configuration file
+ * and of -l through the table alike, and frees it after discard().
+ * prepare() checks the options and loads what every connection will share
+ * (once at start-up and on each reload, in the master, before the workers
+ * fork); discard() frees what prepare() hung from protocol_data.  A
+ * protocol that keeps state in shared memory may provide worker_died(),
+ * which the master calls after reaping a worker, to undo what that worker
+ * left half done.
  */
 #ifndef PFORKD_PROTOCOL_H
 #define PFORKD_PROTOCOL_H
@@ -22,6 +26,7 @@
 #include <stddef.h>
 
 struct connection;
+struct option_table;
 struct service;
 
 struct protocol {
@@ -30,13 +35,12 @@ struct protocol {
 	int		(*open)(struct connection *);
 	/* Free protocol state; called once, from connection_finish(). */
 	void		(*release)(struct connection *);
-	/* Take an option: 1 taken, 0 not this protocol's key, -1 bad value. */
-	int		(*set_option)(struct service *, const char *key,
-			    const char *value, char *error, size_t error_size);
+	/* The keywords of its options in protocol_data, or NULL. */
+	const struct option_table *options;
 	/* Check the options and load shared data; 0 or -1 with a message. */
 	int		(*prepare)(struct service *, char *error,
 			    size_t error_size);
-	/* Free what set_option() and prepare() allocated. */
+	/* Free what prepare() hung from protocol_data (not the block). */
 	void		(*discard)(struct service *);
 	/* In the master: a worker with this pid has died. */
 	void		(*worker_died)(struct service *, pid_t);

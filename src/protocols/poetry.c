@@ -34,12 +34,12 @@
 #include "connection/service.h"
 #include "event/dispatcher.h"
 #include "protocols/protocol_table.h"
-#include "util/parse_number.h"
+#include "util/option_table.h"
 
 #define POETRY_DEFAULT_BYTES		10
 #define POETRY_BYTES_MAX		65536
 #define POETRY_DEFAULT_DELAY_USEC	700000
-#define POETRY_DELAY_MAX		3600.0		/* seconds */
+#define POETRY_DELAY_MAX		3600		/* seconds */
 #define POETRY_FILE_MAX			(16 * 1024 * 1024)
 #define POETRY_PATH_MAX			1024
 #define POETRY_READ_CHUNK		4096
@@ -47,7 +47,7 @@
 
 /* A poetry service's options and its poem: service->protocol_data. */
 struct poetry_options {
-	char		*file;		/* as configured */
+	char		 file[POETRY_PATH_MAX];	/* as configured */
 	unsigned int	 bytes;		/* per chunk */
 	uint64_t	 delay_usec;	/* between chunks; 0 = all at once */
 	char		*poem;		/* the file's bytes, once prepared */
@@ -74,81 +74,23 @@ static const char *const poetry_folders[] = {
 
 static char	poetry_input[POETRY_READ_CHUNK];
 
-/* The service's poetry options, made with the defaults on first use. */
-static struct poetry_options *
-poetry_options(struct service *service)
-{
-	struct poetry_options	*options = service->protocol_data;
+#define POETRY(member)	OPTION_FIELD(struct poetry_options, member)
 
-	if (options != NULL)
-		return options;
-	if ((options = calloc(1, sizeof(*options))) == NULL)
-		return NULL;
-	options->bytes = POETRY_DEFAULT_BYTES;
-	options->delay_usec = POETRY_DEFAULT_DELAY_USEC;
-	service->protocol_data = options;
-	return options;
-}
+/* poetry's keywords: the poem, and how fast it goes out. */
+static const struct option_keyword poetry_keywords[] = {
+	{ .name = "file", .type = OPTION_TEXT, POETRY(file), .low = 1 },
+	{ .name = "bytes", .type = OPTION_COUNT, POETRY(bytes), .low = 1,
+	    .high = POETRY_BYTES_MAX, .initial = POETRY_DEFAULT_BYTES },
+	{ .name = "delay", .type = OPTION_SECONDS, POETRY(delay_usec),
+	    .high = POETRY_DELAY_MAX, .initial = POETRY_DEFAULT_DELAY_USEC },
+	{ .name = NULL }
+};
 
-/* Record file=PATH; 0, or -1 with a message. */
-static int
-poetry_set_file(struct poetry_options *options, const char *value,
-    char *error, size_t error_size)
-{
-	char	*file;
-
-	if (value[0] == '\0' || strlen(value) >= POETRY_PATH_MAX) {
-		(void)snprintf(error, error_size, "file: expected the path of "
-		    "a poem (1 to %d bytes)", POETRY_PATH_MAX - 1);
-		return -1;
-	}
-	if ((file = strdup(value)) == NULL) {
-		(void)snprintf(error, error_size, "%s", strerror(errno));
-		return -1;
-	}
-	free(options->file);
-	options->file = file;
-	return 0;
-}
-
-/* Take file=, bytes= and delay=: 1 taken, 0 not ours, -1 bad value. */
-static int
-poetry_set_option(struct service *service, const char *key,
-    const char *value, char *error, size_t error_size)
-{
-	struct poetry_options	*options;
-	unsigned int		 bytes;
-	uint64_t		 delay_usec;
-
-	if (strcmp(key, "file") != 0 && strcmp(key, "bytes") != 0 &&
-	    strcmp(key, "delay") != 0)
-		return 0;
-	if ((options = poetry_options(service)) == NULL) {
-		(void)snprintf(error, error_size, "%s", strerror(errno));
-		return -1;
-	}
-	if (strcmp(key, "file") == 0)
-		return poetry_set_file(options, value, error, error_size) ==
-		    -1 ? -1 : 1;
-	if (strcmp(key, "bytes") == 0) {
-		if (parse_count(value, POETRY_BYTES_MAX, &bytes) == -1 ||
-		    bytes == 0) {
-			(void)snprintf(error, error_size, "bytes: '%s' is not "
-			    "a whole number from 1 to %d", value,
-			    POETRY_BYTES_MAX);
-			return -1;
-		}
-		options->bytes = bytes;
-		return 1;
-	}
-	if (parse_seconds(value, POETRY_DELAY_MAX, &delay_usec) == -1) {
-		(void)snprintf(error, error_size, "delay: '%s' is not a number "
-		    "of seconds from 0 to %.0f", value, POETRY_DELAY_MAX);
-		return -1;
-	}
-	options->delay_usec = delay_usec;
-	return 1;
-}
+/* Its options are service->protocol_data, a struct poetry_options. */
+static const struct option_table poetry_option_table = {
+	.keywords = poetry_keywords,
+	.base_size = sizeof(struct poetry_options),
+};
 
 /*
  * Open path for reading if it exists; the fd, or -1 with errno.  A FIFO
@@ -287,7 +229,7 @@ poetry_prepare(struct service *service, char *error, size_t error_size)
 	size_t			 length;
 	int			 fd, result;
 
-	if (options == NULL || options->file == NULL) {
+	if (options->file[0] == '\0') {
 		(void)snprintf(error, error_size, "the poetry protocol needs "
 		    "the file option, the poem to serve");
 		return -1;
@@ -305,7 +247,7 @@ poetry_prepare(struct service *service, char *error, size_t error_size)
 	return 0;
 }
 
-/* Free the options and the poem. */
+/* Free the poem. */
 static void
 poetry_discard(struct service *service)
 {
@@ -313,10 +255,8 @@ poetry_discard(struct service *service)
 
 	if (options == NULL)
 		return;
-	free(options->file);
 	free(options->poem);
-	free(options);
-	service->protocol_data = NULL;
+	options->poem = NULL;
 }
 
 /* The options of the connection's service. */
@@ -487,7 +427,7 @@ const struct protocol protocol_poetry = {
 	.name = "poetry",
 	.open = poetry_open,
 	.release = poetry_release,
-	.set_option = poetry_set_option,
+	.options = &poetry_option_table,
 	.prepare = poetry_prepare,
 	.discard = poetry_discard,
 };

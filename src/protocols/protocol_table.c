@@ -32,6 +32,16 @@ protocol_find(const char *name)
 	return NULL;
 }
 
+/* The built-in protocol at index, or NULL past the last. */
+const struct protocol *
+protocol_at(size_t index)
+{
+	size_t	count;
+
+	count = sizeof(builtin_protocols) / sizeof(builtin_protocols[0]) - 1;
+	return index < count ? builtin_protocols[index] : NULL;
+}
+
 /* The names of the built-in protocols, for messages and --help. */
 const char *
 protocol_names(void)

@@ -7,9 +7,12 @@
 #ifndef PFORKD_PROTOCOL_TABLE_H
 #define PFORKD_PROTOCOL_TABLE_H
 
+#include <stddef.h>
+
 #include "connection/protocol.h"
 
 const struct protocol	*protocol_find(const char *name);
+const struct protocol	*protocol_at(size_t index);
 const char		*protocol_names(void);
 
 extern const struct protocol protocol_echo;

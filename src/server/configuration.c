@@ -31,10 +31,7 @@
 #include "server/configuration.h"
 #include "server/service_setup.h"
 #include "util/log.h"
-#include "util/parse_number.h"
-
-#define SECONDS_LIMIT		(365 * 24 * 3600.0)
-#define CONNECTIONS_LIMIT	1000000UL
+#include "util/option_table.h"
 
 struct parser {
 	struct configuration	*configuration;
@@ -46,23 +43,6 @@ struct parser {
 	int			 depth;		/* of includes */
 	char			*error;
 	size_t			 error_size;
-};
-
-struct global_keyword;
-
-/* Check and store a global keyword's value; 0, or -1 with a message. */
-typedef int global_setter(struct configuration *,
-    const struct global_keyword *, const char *value, char *message,
-    size_t message_size);
-
-/* A global keyword: how its value is checked, and where it is kept. */
-struct global_keyword {
-	const char	*name;
-	global_setter	*set;
-	size_t		 offset;	/* of its field in the configuration */
-	size_t		 size;		/* of that field */
-	unsigned long	 low, high;	/* the range of a count */
-	int		 in_services;	/* also a service keyword */
 };
 
 /* Report an error at a column of the current line; always -1. */
@@ -84,180 +64,125 @@ parse_error(struct parser *parser, int column, const char *format, ...)
 	return -1;
 }
 
-/* The field of the configuration that keyword sets. */
-static void *
-field_of(struct configuration *configuration,
-    const struct global_keyword *keyword)
-{
-	return (char *)configuration + keyword->offset;
-}
-
-/* Text that fits its field. */
-static int
-set_text(struct configuration *c, const struct global_keyword *keyword,
-    const char *value, char *message, size_t size)
-{
-	if (strlen(value) >= keyword->size) {
-		(void)snprintf(message, size, "%s: the value is longer than "
-		    "%zu bytes", keyword->name, keyword->size - 1);
-		return -1;
-	}
-	(void)strlcpy(field_of(c, keyword), value, keyword->size);
-	return 0;
-}
-
-/* A whole number from low to high. */
-static int
-set_count(struct configuration *c, const struct global_keyword *keyword,
-    const char *value, char *message, size_t size)
-{
-	unsigned int	count;
-
-	if (parse_count(value, keyword->high, &count) == -1 ||
-	    count < keyword->low) {
-		(void)snprintf(message, size, "%s: '%s' is not a whole number "
-		    "from %lu to %lu", keyword->name, value, keyword->low,
-		    keyword->high);
-		return -1;
-	}
-	*(unsigned int *)field_of(c, keyword) = count;
-	return 0;
-}
-
-/* A number of seconds, fractions allowed, kept in microseconds. */
-static int
-set_seconds(struct configuration *c, const struct global_keyword *keyword,
-    const char *value, char *message, size_t size)
-{
-	if (parse_seconds(value, SECONDS_LIMIT, field_of(c, keyword)) == -1) {
-		(void)snprintf(message, size, "%s: '%s' is not a number of "
-		    "seconds from 0 to %.0f", keyword->name, value,
-		    SECONDS_LIMIT);
-		return -1;
-	}
-	return 0;
-}
-
 /* workers: auto (0, one per processor) or a count. */
 static int
-set_workers(struct configuration *c, const struct global_keyword *keyword,
-    const char *value, char *message, size_t size)
+set_workers(void *base, const struct option_keyword *keyword,
+    const char *value, char *error, size_t error_size)
 {
 	if (strcmp(value, "auto") == 0) {
-		c->workers = 0;
+		*(unsigned int *)option_field(base, keyword) = 0;
 		return 0;
 	}
-	if (set_count(c, keyword, value, message, size) == 0)
+	if (option_store(base, keyword, value, error, error_size) == 0)
 		return 0;
-	(void)snprintf(message, size, "%s: '%s' is not auto or a number from "
-	    "%lu to %lu", keyword->name, value, keyword->low, keyword->high);
+	(void)snprintf(error, error_size, "%s: '%s' is not auto or a number "
+	    "from %lu to %lu", keyword->name, value, keyword->low,
+	    keyword->high);
 	return -1;
 }
 
 /* backend: one of those compiled in, which an error lists. */
 static int
-set_backend(struct configuration *c, const struct global_keyword *keyword,
-    const char *value, char *message, size_t size)
+set_backend(void *base, const struct option_keyword *keyword,
+    const char *value, char *error, size_t error_size)
 {
 	if (dispatcher_find_backend(value) != NULL)
-		return set_text(c, keyword, value, message, size);
-	(void)snprintf(message, size, "unknown backend '%s' (compiled in: "
+		return option_store(base, keyword, value, error, error_size);
+	(void)snprintf(error, error_size, "unknown backend '%s' (compiled in: "
 	    "%s)", value, dispatcher_backend_names());
 	return -1;
 }
 
 /* group: a group the system knows. */
 static int
-set_group(struct configuration *c, const struct global_keyword *keyword,
-    const char *value, char *message, size_t size)
+set_group(void *base, const struct option_keyword *keyword,
+    const char *value, char *error, size_t error_size)
 {
 	if (value[0] == '\0' || getgrnam(value) == NULL) {
-		(void)snprintf(message, size, "unknown group '%s'", value);
+		(void)snprintf(error, error_size, "unknown group '%s'", value);
 		return -1;
 	}
-	return set_text(c, keyword, value, message, size);
+	return option_store(base, keyword, value, error, error_size);
 }
-
-static const struct global_keyword *find_global(const char *);
 
 /* user: NAME or NAME:GROUP, both known to the system. */
 static int
-set_user(struct configuration *c, const struct global_keyword *keyword,
-    const char *value, char *message, size_t size)
+set_user(void *base, const struct option_keyword *keyword,
+    const char *value, char *error, size_t error_size)
 {
-	char		 name[sizeof(c->user)];
+	char		 name[sizeof(((struct configuration *)NULL)->user)];
 	const char	*colon = strchr(value, ':');
 	size_t		 length;
 
 	length = colon != NULL ? (size_t)(colon - value) : strlen(value);
 	if (length >= sizeof(name)) {
-		(void)snprintf(message, size, "%s: the name is longer than %zu "
-		    "bytes", keyword->name, sizeof(name) - 1);
+		(void)snprintf(error, error_size, "%s: the name is longer than "
+		    "%zu bytes", keyword->name, sizeof(name) - 1);
 		return -1;
 	}
 	memcpy(name, value, length);
 	name[length] = '\0';
 	if (name[0] == '\0' || getpwnam(name) == NULL) {
-		(void)snprintf(message, size, "unknown user '%s'", name);
+		(void)snprintf(error, error_size, "unknown user '%s'", name);
 		return -1;
 	}
-	if (colon != NULL && set_group(c, find_global("group"), colon + 1,
-	    message, size) == -1)
+	if (colon != NULL && option_table_set(&configuration_option_table, base,
+	    "group", colon + 1, error, error_size) == -1)
 		return -1;
-	return set_text(c, keyword, name, message, size);
+	return option_store(base, keyword, name, error, error_size);
 }
 
 /* log: stderr, syslog[:FACILITY] or file:PATH. */
 static int
-set_log(struct configuration *c, const struct global_keyword *keyword,
-    const char *value, char *message, size_t size)
+set_log(void *base, const struct option_keyword *keyword,
+    const char *value, char *error, size_t error_size)
 {
 	if (!log_target_valid(value)) {
-		(void)snprintf(message, size, "%s: '%s' is not stderr, "
+		(void)snprintf(error, error_size, "%s: '%s' is not stderr, "
 		    "syslog[:FACILITY] or file:PATH", keyword->name, value);
 		return -1;
 	}
-	return set_text(c, keyword, value, message, size);
+	return option_store(base, keyword, value, error, error_size);
 }
 
-#define FIELD(member)	.offset = offsetof(struct configuration, member), \
-			.size = sizeof(((struct configuration *)NULL)->member)
+#define GLOBAL(member)	OPTION_FIELD(struct configuration, member)
 
-static const struct global_keyword global_keywords[] = {
-	{ .name = "workers", .set = set_workers, FIELD(workers),
-	    .low = 1, .high = CONFIGURATION_WORKERS_MAX },
-	{ .name = "backend", .set = set_backend, FIELD(backend) },
-	{ .name = "user", .set = set_user, FIELD(user) },
-	{ .name = "group", .set = set_group, FIELD(group) },
-	{ .name = "log", .set = set_log, FIELD(log_target) },
-	{ .name = "pid-file", .set = set_text, FIELD(pid_file) },
-	{ .name = "max-connections", .set = set_count,
-	    FIELD(max_connections), .high = CONNECTIONS_LIMIT,
-	    .in_services = 1 },
-	{ .name = "per-source-max", .set = set_count, FIELD(per_source_max),
-	    .high = CONNECTIONS_LIMIT, .in_services = 1 },
-	{ .name = "ipv6-prefix", .set = set_count, FIELD(ipv6_prefix),
-	    .low = 1, .high = 128 },
-	{ .name = "idle", .set = set_seconds, FIELD(idle_timeout_usec),
-	    .in_services = 1 },
-	{ .name = "lifetime", .set = set_seconds, FIELD(lifetime_usec),
-	    .in_services = 1 },
-	{ .name = "graceful-timeout", .set = set_seconds,
-	    FIELD(graceful_timeout_usec) },
+/* The global keywords, outside service blocks. */
+static const struct option_keyword global_keywords[] = {
+	{ .name = "workers", .type = OPTION_COUNT, GLOBAL(workers),
+	    .low = 1, .high = CONFIGURATION_WORKERS_MAX, .set = set_workers },
+	{ .name = "backend", .type = OPTION_TEXT, GLOBAL(backend),
+	    .set = set_backend },
+	{ .name = "user", .type = OPTION_TEXT, GLOBAL(user),
+	    .set = set_user },
+	{ .name = "group", .type = OPTION_TEXT, GLOBAL(group),
+	    .set = set_group },
+	{ .name = "log", .type = OPTION_TEXT, GLOBAL(log_target),
+	    .set = set_log },
+	{ .name = "pid-file", .type = OPTION_TEXT, GLOBAL(pid_file) },
+	{ .name = "max-connections", .type = OPTION_COUNT,
+	    GLOBAL(max_connections), .high = SERVICE_CONNECTIONS_MAX },
+	{ .name = "per-source-max", .type = OPTION_COUNT,
+	    GLOBAL(per_source_max), .high = SERVICE_CONNECTIONS_MAX },
+	{ .name = "ipv6-prefix", .type = OPTION_COUNT, GLOBAL(ipv6_prefix),
+	    .low = 1, .high = 128,
+	    .initial = CONFIGURATION_DEFAULT_IPV6_PREFIX },
+	{ .name = "idle", .type = OPTION_SECONDS, GLOBAL(idle_timeout_usec),
+	    .high = SERVICE_SECONDS_MAX,
+	    .initial = SERVICE_DEFAULT_IDLE_USEC },
+	{ .name = "lifetime", .type = OPTION_SECONDS, GLOBAL(lifetime_usec),
+	    .high = SERVICE_SECONDS_MAX },
+	{ .name = "graceful-timeout", .type = OPTION_SECONDS,
+	    GLOBAL(graceful_timeout_usec), .high = SERVICE_SECONDS_MAX,
+	    .initial = CONFIGURATION_DEFAULT_GRACEFUL_USEC },
+	{ .name = NULL }
 };
 
-/* The global keyword called name, or NULL. */
-static const struct global_keyword *
-find_global(const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < sizeof(global_keywords) / sizeof(global_keywords[0]);
-	    i++)
-		if (strcmp(global_keywords[i].name, name) == 0)
-			return &global_keywords[i];
-	return NULL;
-}
+/* They set the fields of a struct configuration. */
+const struct option_table configuration_option_table = {
+	.keywords = global_keywords,
+	.base_size = sizeof(struct configuration),
+};
 
 /* Check that the statement has exactly one value; 0 or -1. */
 static int
@@ -331,12 +256,10 @@ static int
 parse_global(struct parser *parser)
 {
 	const struct config_token	*t = parser->lexer->tokens;
-	const struct global_keyword	*keyword;
 	char				 message[400];
 
-	if ((keyword = find_global(t[0].text)) == NULL) {
-		if (strcmp(t[0].text, "listen") == 0 ||
-		    strcmp(t[0].text, "protocol") == 0)
+	if (option_find(&configuration_option_table, t[0].text) == NULL) {
+		if (service_block_keyword(t[0].text))
 			return parse_error(parser, t[0].column, "'%s' belongs "
 			    "in a service block", t[0].text);
 		return parse_error(parser, t[0].column, "unknown keyword '%s'",
@@ -344,8 +267,8 @@ parse_global(struct parser *parser)
 	}
 	if (check_value(parser) == -1)
 		return -1;
-	if (keyword->set(parser->configuration, keyword, t[1].text, message,
-	    sizeof(message)) == -1)
+	if (option_table_set(&configuration_option_table, parser->configuration,
+	    t[0].text, t[1].text, message, sizeof(message)) == -1)
 		return parse_error(parser, t[1].column, "%s", message);
 	return 0;
 }
@@ -355,13 +278,13 @@ static int
 parse_service_option(struct parser *parser)
 {
 	const struct config_token	*t = parser->lexer->tokens;
-	const struct global_keyword	*keyword = find_global(t[0].text);
 	char				 message[400];
 
 	if (strcmp(t[0].text, "include") == 0)
 		return parse_error(parser, t[0].column, "include is allowed "
 		    "only outside service blocks");
-	if (keyword != NULL && !keyword->in_services)
+	if (!service_has_option(parser->service, t[0].text) &&
+	    option_find(&configuration_option_table, t[0].text) != NULL)
 		return parse_error(parser, t[0].column, "'%s' is a global "
 		    "keyword: move it out of service '%s'", t[0].text,
 		    parser->service->name);
@@ -371,8 +294,8 @@ parse_service_option(struct parser *parser)
 	    message, sizeof(message)) == 0)
 		return 0;
 	/* An unknown key is the keyword's fault, a bad value the value's. */
-	return parse_error(parser, strncmp(message, "unknown option", 14) ==
-	    0 ? t[0].column : t[1].column, "%s", message);
+	return parse_error(parser, service_has_option(parser->service,
+	    t[0].text) ? t[1].column : t[0].column, "%s", message);
 }
 
 /* The service called name, or NULL. */
@@ -512,10 +435,7 @@ void
 configuration_init(struct configuration *configuration)
 {
 	memset(configuration, 0, sizeof(*configuration));
-	configuration->ipv6_prefix = CONFIGURATION_DEFAULT_IPV6_PREFIX;
-	configuration->idle_timeout_usec = SERVICE_DEFAULT_IDLE_USEC;
-	configuration->graceful_timeout_usec =
-	    CONFIGURATION_DEFAULT_GRACEFUL_USEC;
+	option_table_defaults(&configuration_option_table, configuration);
 }
 
 /* Read a configuration file and its includes; 0 or -1 with a message. */

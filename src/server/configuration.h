@@ -39,6 +39,11 @@ struct configuration {
 #define CONFIGURATION_DEFAULT_GRACEFUL_USEC	(30 * (uint64_t)1000000)
 #define CONFIGURATION_DEFAULT_IPV6_PREFIX	64
 
+struct option_table;
+
+/* The global keywords: workers, backend, user, log, idle... */
+extern const struct option_table	configuration_option_table;
+
 /* Built-in defaults, no services. */
 void	configuration_init(struct configuration *);
 

@@ -3,7 +3,8 @@
  *
  * ADDR is a numeric IPv4 address, a bracketed numeric IPv6 address, or
  * empty for every address of both families.  The keys are the same as the
- * configuration file's service keywords (service_set_option()).
+ * configuration file's service keywords (service_set_option()), but for
+ * listen and protocol, which the argument gives in its own way.
  */
 #include "config.h"
 
@@ -30,7 +31,7 @@ parse_option(struct service *service, char *option, char *error,
 		return -1;
 	}
 	*value++ = '\0';
-	if (strcmp(option, "listen") == 0 || strcmp(option, "protocol") == 0) {
+	if (service_block_keyword(option)) {
 		(void)snprintf(error, error_size, "'%s' is not an option of "
 		    "-l", option);
 		return -1;

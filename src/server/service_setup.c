@@ -6,8 +6,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <math.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +16,79 @@
 #include "connection/protocol.h"
 #include "connection/service.h"
 #include "protocols/protocol_table.h"
+#include "server/service_setup.h"
+#include "util/option_table.h"
 #include "util/parse_number.h"
 
-#define SECONDS_MAX		(365 * 24 * 3600.0)
-#define CONNECTIONS_MAX		1000000UL
+/* listen: add "[ADDR]:PORT", "ADDR:PORT" or ":PORT"; 0 or -1. */
+static int
+set_listen(void *base, const struct option_keyword *keyword,
+    const char *value, char *error, size_t error_size)
+{
+	(void)keyword;
+	return service_add_listen(base, value, error, error_size);
+}
+
+/* protocol: a built-in one, named before its own options; 0 or -1. */
+static int
+set_protocol(void *base, const struct option_keyword *keyword,
+    const char *value, char *error, size_t error_size)
+{
+	struct service		*service = base;
+	const struct protocol	*protocol;
+
+	(void)keyword;
+	if (service->protocol_data != NULL) {
+		(void)snprintf(error, error_size, "'protocol' must come before "
+		    "the protocol's own options");
+		return -1;
+	}
+	if ((protocol = protocol_find(value)) == NULL) {
+		(void)snprintf(error, error_size, "unknown protocol '%s' "
+		    "(built in: %s)", value, protocol_names());
+		return -1;
+	}
+	service->protocol = protocol;
+	return 0;
+}
+
+#define SERVICE(member)	OPTION_FIELD(struct service, member)
+
+/* Keywords of a service block that -l writes in its own way. */
+static const struct option_keyword service_block_keywords[] = {
+	{ .name = "listen", .type = OPTION_CUSTOM, .set = set_listen },
+	{ .name = "protocol", .type = OPTION_CUSTOM, .set = set_protocol },
+	{ .name = NULL }
+};
+
+/* They fill in a struct service. */
+const struct option_table service_block_option_table = {
+	.keywords = service_block_keywords,
+	.base_size = sizeof(struct service),
+};
+
+/* The limits of every service, in its block or after -l. */
+static const struct option_keyword service_keywords[] = {
+	{ .name = "idle", .type = OPTION_SECONDS, SERVICE(idle_timeout_usec),
+	    .high = SERVICE_SECONDS_MAX, .initial = SERVICE_DEFAULT_IDLE_USEC,
+	    .flag = SERVICE_SET_IDLE },
+	{ .name = "lifetime", .type = OPTION_SECONDS, SERVICE(lifetime_usec),
+	    .high = SERVICE_SECONDS_MAX, .flag = SERVICE_SET_LIFETIME },
+	{ .name = "max-connections", .type = OPTION_COUNT,
+	    SERVICE(max_connections), .high = SERVICE_CONNECTIONS_MAX,
+	    .flag = SERVICE_SET_MAX_CONNECTIONS },
+	{ .name = "per-source-max", .type = OPTION_COUNT,
+	    SERVICE(per_source_max), .high = SERVICE_CONNECTIONS_MAX,
+	    .flag = SERVICE_SET_PER_SOURCE_MAX },
+	{ .name = NULL }
+};
+
+/* They fill in a struct service and mark service->explicit. */
+const struct option_table service_option_table = {
+	.keywords = service_keywords,
+	.base_size = sizeof(struct service),
+	.mask_offset = offsetof(struct service, explicit),
+};
 
 /* An empty service called name, with the built-in defaults. */
 void
@@ -28,7 +97,7 @@ service_init(struct service *service, const char *name)
 	memset(service, 0, sizeof(*service));
 	(void)strlcpy(service->name, name, sizeof(service->name));
 	service->protocol = protocol_find(name);
-	service->idle_timeout_usec = SERVICE_DEFAULT_IDLE_USEC;
+	option_table_defaults(&service_option_table, service);
 }
 
 /* Whether text is a numeric address of the given family. */
@@ -96,41 +165,87 @@ service_add_listen(struct service *service, const char *endpoint,
 	return 0;
 }
 
+/* The protocol's options, made with their defaults on first use. */
+static void *
+protocol_options(struct service *service, char *error, size_t error_size)
+{
+	const struct option_table	*table = service->protocol->options;
+
+	if (service->protocol_data != NULL)
+		return service->protocol_data;
+	if ((service->protocol_data = calloc(1, table->base_size)) == NULL) {
+		(void)snprintf(error, error_size, "%s", strerror(errno));
+		return NULL;
+	}
+	option_table_defaults(table, service->protocol_data);
+	return service->protocol_data;
+}
+
+/* Whether the service's protocol has a keyword called key. */
+static int
+is_protocol_keyword(const struct service *service, const char *key)
+{
+	return service->protocol != NULL && service->protocol->options !=
+	    NULL && option_find(service->protocol->options, key) != NULL;
+}
+
 /* Offer an option to the service's protocol; 0, or -1 with a message. */
 static int
 protocol_option(struct service *service, const char *key, const char *value,
     char *error, size_t error_size)
 {
-	const struct protocol	*protocol = service->protocol;
-	int			 taken = 0;
-
-	if (protocol != NULL && protocol->set_option != NULL)
-		taken = protocol->set_option(service, key, value, error,
-		    error_size);
-	if (taken == 1)
-		return 0;
-	if (taken == 0)
+	if (!is_protocol_keyword(service, key)) {
 		(void)snprintf(error, error_size, "unknown option '%s'%s", key,
-		    protocol == NULL ? " (name the protocol first)" : "");
-	return -1;
+		    service->protocol == NULL ? " (name the protocol first)" :
+		    "");
+		return -1;
+	}
+	if (protocol_options(service, error, error_size) == NULL)
+		return -1;
+	return option_table_set(service->protocol->options,
+	    service->protocol_data, key, value, error, error_size) == 1 ? 0 :
+	    -1;
 }
 
 /* Let the protocol check its options and load shared data; 0 or -1. */
 int
 service_prepare(struct service *service, char *error, size_t error_size)
 {
-	if (service->protocol == NULL || service->protocol->prepare == NULL)
+	if (service->protocol == NULL)
+		return 0;
+	if (service->protocol->options != NULL &&
+	    protocol_options(service, error, error_size) == NULL)
+		return -1;
+	if (service->protocol->prepare == NULL)
 		return 0;
 	return service->protocol->prepare(service, error, error_size);
 }
 
-/* Free what the protocol allocated for this service. */
+/* Free what the protocol allocated, and its options. */
 void
 service_discard(struct service *service)
 {
 	if (service->protocol != NULL && service->protocol->discard != NULL)
 		service->protocol->discard(service);
+	if (service->protocol != NULL && service->protocol->options != NULL)
+		free(service->protocol_data);
 	service->protocol_data = NULL;
+}
+
+/* Whether key is listen or protocol, which only a service block has. */
+int
+service_block_keyword(const char *key)
+{
+	return option_find(&service_block_option_table, key) != NULL;
+}
+
+/* Whether key is a keyword of this service: its own or its protocol's. */
+int
+service_has_option(const struct service *service, const char *key)
+{
+	return service_block_keyword(key) ||
+	    option_find(&service_option_table, key) != NULL ||
+	    is_protocol_keyword(service, key);
 }
 
 /* Set one option of a service by its key; 0, or -1 with a message. */
@@ -138,48 +253,14 @@ int
 service_set_option(struct service *service, const char *key,
     const char *value, char *error, size_t error_size)
 {
-	if (strcmp(key, "idle") == 0) {
-		if (parse_seconds(value, SECONDS_MAX,
-		    &service->idle_timeout_usec) == -1)
-			goto bad_seconds;
-		service->explicit |= SERVICE_SET_IDLE;
-	} else if (strcmp(key, "lifetime") == 0) {
-		if (parse_seconds(value, SECONDS_MAX,
-		    &service->lifetime_usec) == -1)
-			goto bad_seconds;
-		service->explicit |= SERVICE_SET_LIFETIME;
-	} else if (strcmp(key, "max-connections") == 0) {
-		if (parse_count(value, CONNECTIONS_MAX,
-		    &service->max_connections) == -1)
-			goto bad_count;
-		service->explicit |= SERVICE_SET_MAX_CONNECTIONS;
-	} else if (strcmp(key, "per-source-max") == 0) {
-		if (parse_count(value, CONNECTIONS_MAX,
-		    &service->per_source_max) == -1)
-			goto bad_count;
-		service->explicit |= SERVICE_SET_PER_SOURCE_MAX;
-	} else if (strcmp(key, "listen") == 0) {
-		return service_add_listen(service, value, error, error_size);
-	} else if (strcmp(key, "protocol") == 0) {
-		if (service->protocol_data != NULL) {
-			(void)snprintf(error, error_size, "'protocol' must come "
-			    "before the protocol's own options");
-			return -1;
-		}
-		if ((service->protocol = protocol_find(value)) == NULL) {
-			(void)snprintf(error, error_size, "unknown protocol "
-			    "'%s' (built in: %s)", value, protocol_names());
-			return -1;
-		}
-	} else
+	int	taken;
+
+	taken = option_table_set(&service_block_option_table, service, key,
+	    value, error, error_size);
+	if (taken == 0)
+		taken = option_table_set(&service_option_table, service, key,
+		    value, error, error_size);
+	if (taken == 0)
 		return protocol_option(service, key, value, error, error_size);
-	return 0;
-bad_seconds:
-	(void)snprintf(error, error_size, "%s: '%s' is not a number of "
-	    "seconds from 0 to %.0f", key, value, SECONDS_MAX);
-	return -1;
-bad_count:
-	(void)snprintf(error, error_size, "%s: '%s' is not a whole number "
-	    "from 0 to %lu", key, value, CONNECTIONS_MAX);
-	return -1;
+	return taken == 1 ? 0 : -1;
 }

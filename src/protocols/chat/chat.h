@@ -28,11 +28,13 @@ struct chat_asset {
 
 #define CHAT_ASSET_COUNT	3
 
+#define CHAT_PATH_MAX	1024	/* cache-file and assets, with the NUL */
+
 struct chat_options {
 	unsigned int	 capacity;		/* cache */
-	size_t		 message_max;		/* message-size */
-	char		*cache_file;		/* cache-file */
-	char		*assets_directory;	/* assets */
+	unsigned int	 message_max;		/* message-size */
+	char		 cache_file[CHAT_PATH_MAX];	/* "" = none */
+	char		 assets_directory[CHAT_PATH_MAX]; /* "" = built in */
 	uint64_t	 poll_timeout_usec;	/* poll-timeout */
 	unsigned int	 waiters_max;		/* max-waiters, per worker */
 	uint64_t	 request_timeout_usec;	/* request-timeout */

@@ -203,7 +203,7 @@ new_message(struct chat_service *chat, struct http_connection *http,
 	}
 	if (body->value_length > chat->options.message_max) {
 		buffer_clear(&scratch);
-		(void)buffer_printf(&scratch, "messages are limited to %zu "
+		(void)buffer_printf(&scratch, "messages are limited to %u "
 		    "bytes", chat->options.message_max);
 		(void)http_respond_error(http, 413, scratch.data != NULL ?
 		    scratch.data : "message too long");

@@ -24,7 +24,7 @@
 #include "connection/service.h"
 #include "protocols/chat/chat.h"
 #include "protocols/protocol_table.h"
-#include "util/parse_number.h"
+#include "util/option_table.h"
 
 #define CHAT_DEFAULT_CAPACITY		200
 #define CHAT_CAPACITY_MAX		100000
@@ -35,7 +35,7 @@
 #define CHAT_WAITERS_MAX		1000000
 #define CHAT_DEFAULT_REQUEST_TIMEOUT	(10 * (uint64_t)1000000)
 #define CHAT_DEFAULT_KEEPALIVE		(30 * (uint64_t)1000000)
-#define CHAT_SECONDS_MAX		3600.0
+#define CHAT_SECONDS_MAX		3600
 #define CHAT_HEAD_MAX			8192
 #define CHAT_HEADERS_MAX		64
 #define CHAT_ASSET_MAX			(4 * 1024 * 1024)
@@ -50,129 +50,44 @@ struct registry_entry {
 
 static struct registry_entry	registry[REGISTRY_MAX];
 
-/* The chat service's state, made on first use with the defaults. */
-static struct chat_service *
-chat_service_of(struct service *service)
+#define CHAT(member)	OPTION_FIELD(struct chat_service, options.member)
+
+/* chat's keywords: the cache, the limits and timeouts, the assets. */
+static const struct option_keyword chat_keywords[] = {
+	{ .name = "cache", .type = OPTION_COUNT, CHAT(capacity), .low = 1,
+	    .high = CHAT_CAPACITY_MAX, .initial = CHAT_DEFAULT_CAPACITY },
+	{ .name = "cache-file", .type = OPTION_PATH, CHAT(cache_file) },
+	{ .name = "message-size", .type = OPTION_COUNT, CHAT(message_max),
+	    .low = 1, .high = CHAT_MESSAGE_MAX,
+	    .initial = CHAT_DEFAULT_MESSAGE_MAX },
+	{ .name = "poll-timeout", .type = OPTION_SECONDS_ABOVE_ZERO,
+	    CHAT(poll_timeout_usec), .high = CHAT_SECONDS_MAX,
+	    .initial = CHAT_DEFAULT_POLL_TIMEOUT },
+	{ .name = "max-waiters", .type = OPTION_COUNT, CHAT(waiters_max),
+	    .low = 1, .high = CHAT_WAITERS_MAX,
+	    .initial = CHAT_DEFAULT_WAITERS_MAX },
+	{ .name = "request-timeout", .type = OPTION_SECONDS_ABOVE_ZERO,
+	    CHAT(request_timeout_usec), .high = CHAT_SECONDS_MAX,
+	    .initial = CHAT_DEFAULT_REQUEST_TIMEOUT },
+	{ .name = "keepalive-timeout", .type = OPTION_SECONDS_ABOVE_ZERO,
+	    CHAT(keepalive_timeout_usec), .high = CHAT_SECONDS_MAX,
+	    .initial = CHAT_DEFAULT_KEEPALIVE },
+	{ .name = "assets", .type = OPTION_PATH, CHAT(assets_directory) },
+	{ .name = NULL }
+};
+
+/* Its options are in service->protocol_data, a struct chat_service. */
+static const struct option_table chat_option_table = {
+	.keywords = chat_keywords,
+	.base_size = sizeof(struct chat_service),
+};
+
+/* The cache file, or NULL for anonymous shared memory. */
+static const char *
+cache_path(const struct chat_service *chat)
 {
-	struct chat_service	*chat = service->protocol_data;
-
-	if (chat != NULL)
-		return chat;
-	if ((chat = calloc(1, sizeof(*chat))) == NULL)
-		return NULL;
-	chat->options.capacity = CHAT_DEFAULT_CAPACITY;
-	chat->options.message_max = CHAT_DEFAULT_MESSAGE_MAX;
-	chat->options.poll_timeout_usec = CHAT_DEFAULT_POLL_TIMEOUT;
-	chat->options.waiters_max = CHAT_DEFAULT_WAITERS_MAX;
-	chat->options.request_timeout_usec = CHAT_DEFAULT_REQUEST_TIMEOUT;
-	chat->options.keepalive_timeout_usec = CHAT_DEFAULT_KEEPALIVE;
-	service->protocol_data = chat;
-	return chat;
-}
-
-/* Replace a string option; 0 or -1. */
-static int
-set_string(char **field, const char *value)
-{
-	char	*copy;
-
-	if ((copy = strdup(value)) == NULL)
-		return -1;
-	free(*field);
-	*field = copy;
-	return 0;
-}
-
-/* Take a count option within [1, limit]; 1, or -1 with a message. */
-static int
-set_count(const char *key, const char *value, unsigned long limit,
-    unsigned int *field, char *error, size_t error_size)
-{
-	unsigned int	count;
-
-	if (parse_count(value, limit, &count) == -1 || count == 0) {
-		(void)snprintf(error, error_size, "%s: '%s' is not a whole "
-		    "number from 1 to %lu", key, value, limit);
-		return -1;
-	}
-	*field = count;
-	return 1;
-}
-
-/* Take a duration option, more than 0; 1, or -1 with a message. */
-static int
-set_duration(const char *key, const char *value, uint64_t *field,
-    char *error, size_t error_size)
-{
-	uint64_t	usec;
-
-	if (parse_seconds(value, CHAT_SECONDS_MAX, &usec) == -1 || usec == 0) {
-		(void)snprintf(error, error_size, "%s: '%s' is not a number of "
-		    "seconds above 0 and up to %.0f", key, value,
-		    CHAT_SECONDS_MAX);
-		return -1;
-	}
-	*field = usec;
-	return 1;
-}
-
-/* Take one of chat's option keys: 1 taken, 0 not chat's, -1 bad value. */
-static int
-chat_set_option(struct service *service, const char *key, const char *value,
-    char *error, size_t error_size)
-{
-	static const char *const keys[] = { "cache", "cache-file",
-	    "message-size", "poll-timeout", "max-waiters", "request-timeout",
-	    "keepalive-timeout", "assets" };
-	struct chat_options	*options;
-	struct chat_service	*chat;
-	unsigned int		 size;
-	size_t			 i;
-
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strcmp(key, keys[i]) == 0)
-			break;
-	if (i == sizeof(keys) / sizeof(keys[0]))
-		return 0;
-	if ((chat = chat_service_of(service)) == NULL) {
-		(void)snprintf(error, error_size, "%s", strerror(errno));
-		return -1;
-	}
-	options = &chat->options;
-	if (strcmp(key, "cache") == 0)
-		return set_count(key, value, CHAT_CAPACITY_MAX,
-		    &options->capacity, error, error_size);
-	if (strcmp(key, "message-size") == 0) {
-		if (set_count(key, value, CHAT_MESSAGE_MAX, &size, error,
-		    error_size) == -1)
-			return -1;
-		options->message_max = size;
-		return 1;
-	}
-	if (strcmp(key, "max-waiters") == 0)
-		return set_count(key, value, CHAT_WAITERS_MAX,
-		    &options->waiters_max, error, error_size);
-	if (strcmp(key, "poll-timeout") == 0)
-		return set_duration(key, value, &options->poll_timeout_usec,
-		    error, error_size);
-	if (strcmp(key, "request-timeout") == 0)
-		return set_duration(key, value, &options->request_timeout_usec,
-		    error, error_size);
-	if (strcmp(key, "keepalive-timeout") == 0)
-		return set_duration(key, value,
-		    &options->keepalive_timeout_usec, error, error_size);
-	if (value[0] != '/') {
-		/* Detached, pforkd runs in /: a relative path would move. */
-		(void)snprintf(error, error_size, "%s: '%s' is not an absolute "
-		    "path", key, value);
-		return -1;
-	}
-	if (set_string(strcmp(key, "cache-file") == 0 ? &options->cache_file :
-	    &options->assets_directory, value) == -1) {
-		(void)snprintf(error, error_size, "%s", strerror(errno));
-		return -1;
-	}
-	return 1;
+	return chat->options.cache_file[0] != '\0' ?
+	    chat->options.cache_file : NULL;
 }
 
 /* Read one asset file from the assets directory; 0 or -1 with a message. */
@@ -183,13 +98,18 @@ load_asset(struct chat_service *chat, size_t index, char *error,
 	const struct chat_asset	*builtin = &chat_builtin_assets[index];
 	struct stat		 status;
 	unsigned char		*data = NULL;
-	char			 path[1024];
+	char			 path[CHAT_PATH_MAX + 32];
 	ssize_t			 got;
 	size_t			 length = 0;
-	int			 fd;
+	int			 fd, written;
 
-	(void)snprintf(path, sizeof(path), "%s/%s",
+	written = snprintf(path, sizeof(path), "%s/%s",
 	    chat->options.assets_directory, builtin->name);
+	if (written < 0 || (size_t)written >= sizeof(path)) {
+		(void)snprintf(error, error_size, "assets: the path of %s is "
+		    "too long", builtin->name);
+		return -1;
+	}
 	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &status) == -1)
 		goto system_error;
@@ -234,7 +154,7 @@ attach_cache(struct chat_service *chat, char *error, size_t error_size)
 
 	settings.capacity = chat->options.capacity;
 	settings.message_max = chat->options.message_max;
-	settings.path = chat->options.cache_file;
+	settings.path = cache_path(chat);
 	for (i = 0; i < REGISTRY_MAX; i++) {
 		if (registry[i].cache == NULL) {
 			if (free_entry == NULL)
@@ -290,11 +210,11 @@ check_cache_file(const struct chat_service *chat, char *error,
 {
 	struct chat_cache_settings	settings;
 
-	if (chat->options.cache_file == NULL)
+	if (cache_path(chat) == NULL)
 		return 0;
 	settings.capacity = chat->options.capacity;
 	settings.message_max = chat->options.message_max;
-	settings.path = chat->options.cache_file;
+	settings.path = cache_path(chat);
 	return chat_cache_check_file(&settings, error, error_size);
 }
 
@@ -302,13 +222,9 @@ check_cache_file(const struct chat_service *chat, char *error,
 static int
 chat_prepare(struct service *service, char *error, size_t error_size)
 {
-	struct chat_service	*chat;
+	struct chat_service	*chat = service->protocol_data;
 	size_t			 i;
 
-	if ((chat = chat_service_of(service)) == NULL) {
-		(void)snprintf(error, error_size, "%s", strerror(errno));
-		return -1;
-	}
 	if (service->idle_timeout_usec != 0 &&
 	    service->idle_timeout_usec <= chat->options.poll_timeout_usec) {
 		(void)snprintf(error, error_size, "poll-timeout must be "
@@ -318,7 +234,7 @@ chat_prepare(struct service *service, char *error, size_t error_size)
 	if ((uint64_t)chat->options.capacity * chat->options.message_max >
 	    CHAT_CACHE_BYTES_MAX) {
 		(void)snprintf(error, error_size, "cache %u times message-size "
-		    "%zu is over 1 GiB of shared memory", chat->options.capacity,
+		    "%u is over 1 GiB of shared memory", chat->options.capacity,
 		    chat->options.message_max);
 		return -1;
 	}
@@ -331,7 +247,7 @@ chat_prepare(struct service *service, char *error, size_t error_size)
 	    chat->options.keepalive_timeout_usec;
 	for (i = 0; i < CHAT_ASSET_COUNT; i++) {
 		chat->assets[i] = chat_builtin_assets[i];
-		if (chat->options.assets_directory != NULL &&
+		if (chat->options.assets_directory[0] != '\0' &&
 		    load_asset(chat, i, error, error_size) == -1)
 			return -1;
 	}
@@ -340,7 +256,7 @@ chat_prepare(struct service *service, char *error, size_t error_size)
 	return attach_cache(chat, error, error_size);
 }
 
-/* Free the options, the loaded assets, and this use of the cache. */
+/* Free the loaded assets, the view, and this use of the cache. */
 static void
 chat_discard(struct service *service)
 {
@@ -353,10 +269,6 @@ chat_discard(struct service *service)
 	for (i = 0; i < CHAT_ASSET_COUNT; i++)
 		free(chat->loaded_assets[i]);
 	chat_view_free(&chat->view);
-	free(chat->options.cache_file);
-	free(chat->options.assets_directory);
-	free(chat);
-	service->protocol_data = NULL;
 }
 
 /* In the master: a worker died; free the cache lock if it held it. */
@@ -405,7 +317,7 @@ const struct protocol protocol_chat = {
 	.name = "chat",
 	.open = chat_open,
 	.release = chat_release,
-	.set_option = chat_set_option,
+	.options = &chat_option_table,
 	.prepare = chat_prepare,
 	.discard = chat_discard,
 	.worker_died = chat_worker_died,
