@@ -206,9 +206,16 @@ epoll_poll(void *state, struct fired_event *fired, int capacity,
 
 /* epoll_create is taken by libc, hence the _state suffixes. */
 /*
- * Linux drops an fd from the epoll set when its last descriptor closes:
- * an fd closed at once needs no EPOLL_CTL_DEL (and a later ADD of the
- * reused number falls over to MOD if a dup kept it, see epoll_modify).
+ * close_drops_interest: Linux removes a registration once the open file
+ * description it was made on is closed everywhere, so dispatcher_close()
+ * skips EPOLL_CTL_DEL.  The registration belongs to the open file, not to
+ * the fd number: while a dup, or a child that inherited the fd, keeps the
+ * file open, it stays in the set and goes on firing with the old number
+ * and interest in its data, and no DEL by that number reaches it any more.
+ * If the number is reused meanwhile, ADD registers the new file beside the
+ * stale one (no EEXIST, so nothing falls over to MOD), and the stale
+ * file's events are reported as the new fd's.  Only an fd whose file
+ * nothing else shares may be closed without DEL; see dispatcher.h.
  */
 const struct backend_ops backend_epoll = {
 	"epoll",

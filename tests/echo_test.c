@@ -284,7 +284,16 @@ test_port_in_use(void **state)
 	stop_echo(fixture);
 }
 
-/* The command line: -V lists backends; bad flags exit 2. */
+/* A usage error: the synopsis and a pointer to -h, not the whole help. */
+static void
+expect_short_usage(const char *output)
+{
+	assert_non_null(strstr(output, "usage: pforkd "));
+	assert_non_null(strstr(output, "pforkd -h"));
+	assert_null(strstr(output, "  -w workers"));
+}
+
+/* The command line: -V lists backends; bad flags exit 2, -h helps. */
 static void
 test_command_line(void **state)
 {
@@ -293,6 +302,8 @@ test_command_line(void **state)
 	const char	*bad_backend[] = { "-b", "nosuch", NULL };
 	const char	*bad_listen[] = { "-d", "-l", "echo@nowhere", NULL };
 	const char	*bad_flag[] = { "-Z", NULL };
+	const char	*no_argument[] = { "-w", NULL };
+	const char	*help[] = { "-h", NULL };
 
 	(void)state;
 	assert_int_equal(harness_run(version, output, sizeof(output), 5000),
@@ -308,7 +319,13 @@ test_command_line(void **state)
 	assert_non_null(strstr(output, "expected ADDRESS:PORT"));
 	assert_int_equal(harness_run(bad_flag, output, sizeof(output),
 	    5000), 2);
-	assert_non_null(strstr(output, "usage:"));
+	expect_short_usage(output);
+	assert_int_equal(harness_run(no_argument, output, sizeof(output),
+	    5000), 2);
+	expect_short_usage(output);
+	assert_int_equal(harness_run(help, output, sizeof(output), 5000), 0);
+	assert_non_null(strstr(output, "usage: pforkd "));
+	assert_non_null(strstr(output, "  -w workers"));
 }
 
 

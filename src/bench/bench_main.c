@@ -64,17 +64,25 @@ print_modes(FILE *stream)
 	}
 }
 
-/* Print the usage message to stream. */
+/*
+ * Print the synopsis to stream: on stdout (-h) the modes and options
+ * follow, on stderr (a usage error) only a pointer to -h.
+ */
 static void
 usage(FILE *stream)
 {
 	(void)fprintf(stream,
-	    "usage: pforkd-bench mode [-h] [-a address] [-b backend] "
-	    "[-c connections]\n"
-	    "                    [-n count] [-P pid] [-p port] [-s size] "
-	    "[-t seconds]\n"
-	    "                    [-B bytes] [-D delay] [-f file]\n"
-	    "modes:\n");
+	    "usage: pforkd-bench mode [-h] [-a address] [-B bytes] "
+	    "[-b backend]\n"
+	    "                    [-c connections] [-D delay] [-f file] "
+	    "[-n count] [-P pid]\n"
+	    "                    [-p port] [-s size] [-t seconds]\n");
+	if (stream != stdout) {
+		(void)fprintf(stream,
+		    "pforkd-bench -h lists the modes and options\n");
+		return;
+	}
+	(void)fprintf(stream, "modes:\n");
 	print_modes(stream);
 	(void)fprintf(stream, "options:\n"
 	    "  -a address      loopback address of the server: 127.0.0.1 "

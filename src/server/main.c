@@ -27,17 +27,28 @@
 
 #define EXIT_USAGE	2
 
-/* Print the usage message to stream. */
+/* The manual's SYNOPSIS, for a usage error and for -h. */
+#define SYNOPSIS \
+	"usage: pforkd [-dhnVv] [-b backend] [-f file] [-L log] [-l listen]\n" \
+	"              [-p pidfile] [-u user[:group]] [-w workers]\n"
+
+/* Print the synopsis and a pointer to -h on stderr; exit 2. */
 static void
-usage(FILE *stream)
+usage(void)
 {
-	(void)fprintf(stream,
-	    "usage: pforkd [-dhnVv] [-b backend] [-f file] [-L log] "
-	    "[-l listen]...\n"
-	    "              [-p pidfile] [-u user[:group]] [-w workers]\n"
-	    "  -b backend  event backend, one of:");
-	(void)fprintf(stream, " %s", dispatcher_backend_names());
-	(void)fprintf(stream, " (default: the first)\n"
+	(void)fputs(SYNOPSIS, stderr);
+	(void)fputs("pforkd -h describes the options\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+/* Print the synopsis and every option on stdout, for -h. */
+static void
+help(void)
+{
+	(void)fputs(SYNOPSIS, stdout);
+	(void)printf("  -b backend  event backend, one of:");
+	(void)printf(" %s", dispatcher_backend_names());
+	(void)printf(" (default: the first)\n"
 	    "  -d          stay in the foreground and log to stderr\n"
 	    "  -f file     read the configuration file (see pforkd.conf(5))\n"
 	    "  -h          print this help and exit\n"
@@ -48,7 +59,8 @@ usage(FILE *stream)
 	    "  -p pidfile  write the master's pid to pidfile, locked\n"
 	    "  -u user     run the workers as user[:group]\n"
 	    "  -V          print the version and the compiled backends\n"
-	    "  -v          more verbose (-v: one line per connection)\n"
+	    "  -v          more verbose (-v: one line per connection, "
+	    "-vv: debug)\n"
 	    "  -w workers  number of worker processes (default: online CPUs)\n"
 	    "Without -f or -l: the bundled defaults on 127.0.0.1 (echo 7007, "
 	    "discard 7009,\ndaytime 7013, chargen 7019, time 7037, poetry "
@@ -124,8 +136,7 @@ take_option(int option, struct settings *settings)
 		settings->workers = (unsigned int)workers;
 		break;
 	default:
-		usage(stderr);
-		exit(EXIT_USAGE);
+		usage();
 	}
 	return 0;
 }
@@ -139,7 +150,7 @@ parse_command_line(int argc, char **argv, struct settings *settings,
 
 	while ((option = getopt(argc, argv, "b:df:hL:l:np:u:Vvw:")) != -1) {
 		if (option == 'h') {
-			usage(stdout);
+			help();
 			exit(0);
 		}
 		if (option == 'V') {
@@ -152,8 +163,7 @@ parse_command_line(int argc, char **argv, struct settings *settings,
 	if (optind != argc) {
 		(void)fprintf(stderr, "pforkd: unexpected argument '%s'\n",
 		    argv[optind]);
-		usage(stderr);
-		exit(EXIT_USAGE);
+		usage();
 	}
 }
 
