@@ -376,6 +376,97 @@ test_orphans_keep_cache_file(void **state)
 	assert_int_equal(harness_stop(&scratch->second, SIGTERM, WAIT_MS), 0);
 }
 
+/* The pid in the pid file at path, or 0 (waits up to WAIT_MS for it). */
+static pid_t
+read_pid_file(const char *path)
+{
+	uint64_t	 deadline = monotonic_usec() + WAIT_MS * 1000;
+	char		 text[32];
+	FILE		*file;
+
+	while ((file = fopen(path, "r")) == NULL &&
+	    monotonic_usec() < deadline)
+		(void)usleep(10000);
+	if (file == NULL)
+		return 0;
+	text[0] = '\0';
+	(void)fgets(text, sizeof(text), file);
+	(void)fclose(file);
+	return (pid_t)atol(text);
+}
+
+/* Stop the detached daemon pid with SIGTERM, SIGKILL after WAIT_MS. */
+static void
+stop_detached(pid_t pid)
+{
+	uint64_t	deadline = monotonic_usec() + WAIT_MS * 1000;
+
+	(void)kill(pid, SIGTERM);
+	while (process_alive(pid) && monotonic_usec() < deadline)
+		(void)usleep(10000);
+	if (process_alive(pid)) {
+		(void)kill(pid, SIGKILL);
+		fail_msg("detached pforkd %ld did not stop", (long)pid);
+	}
+}
+
+/*
+ * Relative paths mean the directory pforkd was started in, before and
+ * after it detaches: -f, -p, -L file:, and a service's file, cache-file
+ * and assets, at start-up and on reload.
+ */
+static void
+test_relative_paths_detached(void **state)
+{
+	struct scratch	*scratch = *state;
+	char		 here[PATH_MAX], configuration[1024], output[4096];
+	char		 poem[16];
+	const char	*arguments[] = { "-f", "rel.conf", "-p", "rel.pid",
+			    "-L", "file:rel.log", "-v", NULL };
+	int		 echo_port = free_port(), poetry_port = free_port();
+	int		 chat_port = free_port(), fd;
+	pid_t		 pid;
+
+	assert_int_equal(mkdir(scratch_path(scratch, "assets"), 0755), 0);
+	write_text(scratch_path(scratch, "assets/index.html"), "<p>@XSRF@ "
+	    "@MESSAGES@</p>\n");
+	write_text(scratch_path(scratch, "assets/chat.js"), "\n");
+	write_text(scratch_path(scratch, "assets/chat.css"), "\n");
+	write_text(scratch_path(scratch, "poem.txt"), "relative verse\n");
+	(void)snprintf(configuration, sizeof(configuration), "workers 1\n"
+	    "service echo {\n listen 127.0.0.1:%d\n}\n"
+	    "service poetry {\n listen 127.0.0.1:%d\n file poem.txt\n"
+	    " delay 0\n}\n"
+	    "service chat {\n listen 127.0.0.1:%d\n cache-file chat.cache\n"
+	    " assets assets\n}\n", echo_port, poetry_port, chat_port);
+	write_text(scratch_path(scratch, "rel.conf"), configuration);
+
+	assert_non_null(getcwd(here, sizeof(here)));
+	assert_int_equal(chdir(scratch->directory), 0);
+	if (harness_run(arguments, output, sizeof(output), WAIT_MS) != 0) {
+		assert_int_equal(chdir(here), 0);
+		fail_msg("pforkd did not start: %s", output);
+	}
+	assert_int_equal(chdir(here), 0);
+	pid = read_pid_file(scratch_path(scratch, "rel.pid"));
+	assert_true(pid > 1);
+	assert_int_equal(access(scratch_path(scratch, "chat.cache"), F_OK), 0);
+	assert_int_equal(kill(pid, SIGHUP), 0);
+	if (wait_file_contains(scratch_path(scratch, "rel.log"), "reloaded",
+	    WAIT_MS) == -1)
+		fail_msg("the reload did not happen");
+	assert_false(file_contains(scratch->path, "reload refused"));
+	echo_once(echo_port);
+	fd = harness_connect("127.0.0.1", poetry_port);
+	assert_true(fd >= 0);
+	assert_int_equal(harness_read_exact(fd, poem, 15, WAIT_MS), 0);
+	assert_memory_equal(poem, "relative verse\n", 15);
+	(void)close(fd);
+	stop_detached(pid);
+	assert_int_not_equal(access(scratch_path(scratch, "rel.pid"), F_OK),
+	    0);
+}
+
 /* A scratch directory for the case. */
 static int
 setup(void **state)
@@ -414,6 +505,10 @@ teardown(void **state)
 				    entry->d_name));
 		(void)closedir(listing);
 	}
+	(void)unlink(scratch_path(scratch, "assets/index.html"));
+	(void)unlink(scratch_path(scratch, "assets/chat.js"));
+	(void)unlink(scratch_path(scratch, "assets/chat.css"));
+	(void)rmdir(scratch_path(scratch, "assets"));
 	(void)rmdir(scratch->directory);
 	free(scratch);
 	return 0;
@@ -427,7 +522,7 @@ teardown(void **state)
 int
 main(void)
 {
-	struct CMUnitTest	tests[4];
+	struct CMUnitTest	tests[5];
 	size_t			count = 0;
 
 	(void)signal(SIGPIPE, SIG_IGN);
@@ -435,6 +530,8 @@ main(void)
 	    test_symbolic_links_refused, setup, teardown);
 	tests[count++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(
 	    test_orphans_keep_cache_file, setup, teardown);
+	tests[count++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(
+	    test_relative_paths_detached, setup, teardown);
 	/* Linux /proc lists a process's descriptors. */
 	if (access("/proc/self/fdinfo", R_OK) == 0)
 		tests[count++] = (struct CMUnitTest)

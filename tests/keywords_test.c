@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +30,7 @@
 #include "server/configuration.h"
 #include "server/service_setup.h"
 #include "util/option_table.h"
+#include "util/path.h"
 
 #define PAGE_PATH		"man/pforkd.conf.5"
 #define PAGE_ENTRIES_MAX	256
@@ -538,8 +540,8 @@ test_option_table(void **state)
 	    "than 7 bytes");
 	expect_taken(&sample, "name", "seven c");
 	assert_string_equal(sample.name, "seven c");
-	expect_refused(&sample, "path", "relative", "path: 'relative' is not "
-	    "an absolute path");
+	expect_refused(&sample, "path", "a/relative/path/longer/than/15",
+	    "path: the value is longer than 15 bytes");
 	expect_refused(&sample, "path", "/sixteen/bytes/x", "path: the value "
 	    "is longer than 15 bytes");
 	expect_taken(&sample, "path", "/tmp");
@@ -552,6 +554,33 @@ test_option_table(void **state)
 	assert_int_equal(sample.given, SAMPLE_COUNT | SAMPLE_CUSTOM);
 }
 
+/*
+ * Relative paths resolve against the directory remembered at start-up,
+ * not the one the process is in later (a detached daemon is in /).
+ */
+static void
+test_relative_paths_resolved(void **state)
+{
+	char	resolved[64], here[1024];
+
+	(void)state;
+	assert_non_null(getcwd(here, sizeof(here)));
+	assert_int_equal(chdir("/tmp"), 0);
+	assert_int_equal(path_remember_start(), 0);
+	assert_int_equal(chdir("/"), 0);
+	assert_int_equal(path_resolve("poems/a.txt", resolved,
+	    sizeof(resolved)), 0);
+	assert_string_equal(resolved, "/tmp/poems/a.txt");
+	assert_int_equal(path_resolve("/etc/x", resolved, sizeof(resolved)),
+	    0);
+	assert_string_equal(resolved, "/etc/x");
+	assert_int_equal(path_resolve("a-name-long-enough-to-overflow-the-sixty-four-byte-"
+	    "buffer-it-is-given", resolved, sizeof(resolved)), -1);
+	assert_int_equal(errno, ENAMETOOLONG);
+	assert_int_equal(path_resolve("", resolved, sizeof(resolved)), -1);
+	assert_int_equal(chdir(here), 0);
+}
+
 int
 main(void)
 {
@@ -562,6 +591,7 @@ main(void)
 		cmocka_unit_test(test_tables_are_sound),
 		cmocka_unit_test(test_protocols_shadow_nothing),
 		cmocka_unit_test(test_option_table),
+		cmocka_unit_test(test_relative_paths_resolved),
 	};
 
 	return cmocka_run_group_tests_name("keywords", tests, NULL, NULL);

@@ -35,6 +35,7 @@
 #include "event/dispatcher.h"
 #include "protocols/protocol_table.h"
 #include "util/option_table.h"
+#include "util/path.h"
 
 #define POETRY_DEFAULT_BYTES		10
 #define POETRY_BYTES_MAX		65536
@@ -121,7 +122,9 @@ poetry_not_found(const char *file, char *error, size_t error_size)
 	(void)snprintf(error, error_size, "file: '%s' not found", file);
 	if (file[0] == '/')
 		return;
-	append_message(error, error_size, " (looked in the current directory");
+	append_message(error, error_size, " (looked in ");
+	append_message(error, error_size, path_start_directory()[0] != '\0' ?
+	    path_start_directory() : "the current directory");
 	for (i = 0; poetry_folders[i] != NULL; i++) {
 		append_message(error, error_size, ", ");
 		append_message(error, error_size, poetry_folders[i]);
@@ -140,7 +143,9 @@ poetry_find(const char *file, char *path, size_t path_size, char *error,
 	size_t	i = 0;
 	int	fd, length;
 
-	(void)strlcpy(path, file, path_size);
+	/* Relative: the directory pforkd started in, not / once detached. */
+	if (path_resolve(file, path, path_size) == -1)
+		(void)strlcpy(path, file, path_size);
 	fd = poetry_open_file(path);
 	while (fd == -1 && errno == ENOENT && file[0] != '/' &&
 	    poetry_folders[i] != NULL) {

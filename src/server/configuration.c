@@ -137,12 +137,19 @@ static int
 set_log(void *base, const struct option_keyword *keyword,
     const char *value, char *error, size_t error_size)
 {
+	char	target[sizeof(((struct configuration *)0)->log_target)];
+
 	if (!log_target_valid(value)) {
 		(void)snprintf(error, error_size, "%s: '%s' is not stderr, "
 		    "syslog[:FACILITY] or file:PATH", keyword->name, value);
 		return -1;
 	}
-	return option_store(base, keyword, value, error, error_size);
+	if (log_target_resolve(value, target, sizeof(target)) == -1) {
+		(void)snprintf(error, error_size, "%s: '%s' makes too long a "
+		    "path", keyword->name, value);
+		return -1;
+	}
+	return option_store(base, keyword, target, error, error_size);
 }
 
 #define GLOBAL(member)	OPTION_FIELD(struct configuration, member)
@@ -159,7 +166,7 @@ static const struct option_keyword global_keywords[] = {
 	    .set = set_group },
 	{ .name = "log", .type = OPTION_TEXT, GLOBAL(log_target),
 	    .set = set_log },
-	{ .name = "pid-file", .type = OPTION_TEXT, GLOBAL(pid_file) },
+	{ .name = "pid-file", .type = OPTION_PATH, GLOBAL(pid_file) },
 	{ .name = "max-connections", .type = OPTION_COUNT,
 	    GLOBAL(max_connections), .high = SERVICE_CONNECTIONS_MAX },
 	{ .name = "per-source-max", .type = OPTION_COUNT,

@@ -24,6 +24,7 @@
 #include "server/settings.h"
 #include "util/descriptor.h"
 #include "util/log.h"
+#include "util/path.h"
 
 #define EXIT_USAGE	2
 
@@ -102,13 +103,19 @@ take_option(int option, struct settings *settings)
 		settings->foreground = 1;
 		break;
 	case 'f':
-		settings->file = optarg;
+		if (path_resolve(optarg, settings->file_path,
+		    sizeof(settings->file_path)) == -1)
+			bad_argument("-f: too long a path:", optarg);
+		settings->file = settings->file_path;
 		break;
 	case 'L':
 		if (!log_target_valid(optarg))
 			bad_argument("-L takes stderr, syslog[:facility] or "
 			    "file:PATH, not", optarg);
-		settings->log_target = optarg;
+		if (log_target_resolve(optarg, settings->log_path,
+		    sizeof(settings->log_path)) == -1)
+			bad_argument("-L: too long a path:", optarg);
+		settings->log_target = settings->log_path;
 		break;
 	case 'l':
 		if (settings->listen_count == SETTINGS_LISTENS_MAX)
@@ -118,7 +125,10 @@ take_option(int option, struct settings *settings)
 	case 'n':
 		return 1;
 	case 'p':
-		settings->pid_file = optarg;
+		if (path_resolve(optarg, settings->pid_path,
+		    sizeof(settings->pid_path)) == -1)
+			bad_argument("-p: too long a path:", optarg);
+		settings->pid_file = settings->pid_path;
 		break;
 	case 'u':
 		settings->user = optarg;
@@ -213,6 +223,11 @@ main(int argc, char **argv)
 	int			 check_only = 0, report_fd = -1, status = 1;
 
 	close_inherited_descriptors();
+	/* Relative paths mean the same file after detaching to /. */
+	if (path_remember_start() == -1)
+		(void)fprintf(stderr, "pforkd: cannot tell the current "
+		    "directory (%s): relative paths stay relative\n",
+		    strerror(errno));
 	(void)signal(SIGPIPE, SIG_IGN);
 	parse_command_line(argc, argv, &settings, &check_only);
 	service_check_only = check_only;

@@ -12,6 +12,11 @@
 
 #define SETTINGS_LISTENS_MAX	CONFIGURATION_SERVICES_MAX
 
+/*
+ * Paths given on the command line are kept made absolute against the
+ * directory pforkd started in (it runs in / once detached, and reloads
+ * read them again).
+ */
 struct settings {
 	const char	*file;			/* -f, or NULL */
 	const char	*listens[SETTINGS_LISTENS_MAX];	/* -l */
@@ -23,6 +28,9 @@ struct settings {
 	unsigned int	 workers;		/* -w, 0 = unset */
 	int		 foreground;		/* -d */
 	int		 verbosity;		/* -v count */
+	char		 file_path[CONFIGURATION_PATH_MAX];
+	char		 log_path[CONFIGURATION_PATH_MAX];
+	char		 pid_path[CONFIGURATION_PATH_MAX];
 };
 
 int	settings_build(const struct settings *, struct configuration *,

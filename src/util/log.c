@@ -21,6 +21,7 @@
 #include "compat/compat.h"
 #include "util/descriptor.h"
 #include "util/log.h"
+#include "util/path.h"
 
 enum log_kind { LOG_TO_STDERR, LOG_TO_SYSLOG, LOG_TO_FILE };
 
@@ -106,6 +107,24 @@ log_open(const char *target, int verbosity)
 		return -1;
 	log_kind = LOG_TO_FILE;
 	return 0;
+}
+
+/*
+ * Copy target into resolved, a file:PATH with its path made absolute
+ * against the directory pforkd started in; 0, or -1 when too long.
+ */
+int
+log_target_resolve(const char *target, char *resolved, size_t size)
+{
+	size_t	prefix = strlen("file:");
+
+	if (strncmp(target, "file:", prefix) != 0 || size <= prefix) {
+		if (strlcpy(resolved, target, size) >= size)
+			return -1;
+		return 0;
+	}
+	memcpy(resolved, "file:", prefix);
+	return path_resolve(target + prefix, resolved + prefix, size - prefix);
 }
 
 /* The descriptor of a file target, or -1 for other targets. */

@@ -6,6 +6,7 @@
 #define PFORKD_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LEVEL_ERROR = -1,
@@ -25,5 +26,7 @@ void	log_message(enum log_level, const char *format, ...)
 void	log_errno(enum log_level, const char *format, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	log_target_valid(const char *target);
+int	log_target_resolve(const char *target, char *resolved,
+	    size_t size);
 
 #endif /* PFORKD_LOG_H */

@@ -10,6 +10,9 @@
 #include "compat/compat.h"
 #include "util/option_table.h"
 #include "util/parse_number.h"
+#include "util/path.h"
+
+#define PATH_RESOLVED_MAX	4096
 
 /* The field of the base that keyword fills. */
 void *
@@ -87,18 +90,24 @@ store_text(void *base, const struct option_keyword *keyword,
 	return 0;
 }
 
-/* An absolute path that fits its array; 0 or -1. */
+/*
+ * A path, made absolute against the directory pforkd started in (a
+ * detached daemon runs in /), that fits its array; 0 or -1.
+ */
 static int
 store_path(void *base, const struct option_keyword *keyword,
     const char *value, char *error, size_t error_size)
 {
-	if (value[0] != '/') {
-		/* Detached, pforkd runs in /: a relative path would move. */
-		(void)snprintf(error, error_size, "%s: '%s' is not an absolute "
+	char	resolved[PATH_RESOLVED_MAX];
+
+	if (value[0] == '\0')
+		return store_text(base, keyword, value, error, error_size);
+	if (path_resolve(value, resolved, sizeof(resolved)) == -1) {
+		(void)snprintf(error, error_size, "%s: '%s' makes too long a "
 		    "path", keyword->name, value);
 		return -1;
 	}
-	return store_text(base, keyword, value, error, error_size);
+	return store_text(base, keyword, resolved, error, error_size);
 }
 
 /* Check value as keyword's type says and store it; 0 or -1. */
