@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
@@ -37,6 +38,7 @@
 
 #define PIDS_MAX	8
 #define WAIT_MS		5000
+#define MANY_SOURCES	1100	/* past the 1,024 the old table held */
 
 struct scratch {
 	char			directory[32];
@@ -467,6 +469,129 @@ test_relative_paths_detached(void **state)
 	    0);
 }
 
+/* Whether the server closes fd (refused) within timeout_ms: 1, else 0. */
+static int
+closed_by_server(int fd, int timeout_ms)
+{
+	char	byte;
+
+	return harness_read_until_eof(fd, &byte, 1, timeout_ms) == 0;
+}
+
+/*
+ * Caps count the workers of an older generation still draining: with
+ * max-connections 2 held by the old worker, a reload admits nothing new
+ * until one of them closes.
+ */
+static void
+test_caps_across_reload(void **state)
+{
+	struct scratch	*scratch = *state;
+	char		 configuration[320];
+	const char	*arguments[] = { "-d", "-v", "-w", "1", "-f",
+			    configuration, NULL };
+	int		 port = free_port(), held[2], extra, i;
+
+	(void)snprintf(configuration, sizeof(configuration), "%s",
+	    scratch_path(scratch, "caps.conf"));
+	(void)snprintf(scratch->path, sizeof(scratch->path),
+	    "graceful-timeout 30\nservice echo {\n listen 127.0.0.1:%d\n"
+	    " max-connections 2\n}\n", port);
+	write_text(configuration, scratch->path);
+	assert_int_equal(harness_start(&scratch->daemon, arguments, 1), 0);
+	for (i = 0; i < 2; i++) {
+		held[i] = harness_connect("127.0.0.1", port);
+		assert_true(held[i] >= 0);
+		assert_int_equal(harness_write_all(held[i], "x", 1), 0);
+		assert_int_equal(harness_read_exact(held[i], configuration, 1,
+		    WAIT_MS), 0);
+	}
+	assert_int_equal(kill(scratch->daemon.pid, SIGHUP), 0);
+	if (harness_wait_log(&scratch->daemon, "reloaded", WAIT_MS) == -1)
+		fail_msg("no reload: %s", scratch->daemon.log);
+	/* The new worker must see the old one's two connections. */
+	extra = harness_connect("127.0.0.1", port);
+	assert_true(extra >= 0);
+	if (!closed_by_server(extra, WAIT_MS))
+		fail_msg("a third connection was admitted after the reload");
+	(void)close(extra);
+	assert_int_equal(harness_wait_log(&scratch->daemon,
+	    "service max-connections reached", WAIT_MS), 0);
+	(void)close(held[0]);
+	(void)usleep(200000);
+	extra = harness_connect("127.0.0.1", port);
+	assert_true(extra >= 0);
+	assert_int_equal(harness_write_all(extra, "y", 1), 0);
+	assert_int_equal(harness_read_exact(extra, configuration, 1, WAIT_MS),
+	    0);
+	(void)close(extra);
+	(void)close(held[1]);
+	assert_int_equal(harness_stop(&scratch->daemon, SIGTERM, WAIT_MS), 0);
+}
+
+/* A connection to port from the loopback address 127.1.x.y; fd or -1. */
+static int
+connect_from(int port, unsigned int index)
+{
+	struct sockaddr_in	local, remote;
+	int			fd;
+
+	memset(&local, 0, sizeof(local));
+	local.sin_family = AF_INET;
+	local.sin_addr.s_addr = htonl(0x7f010000u | (index + 1));
+	remote = local;
+	remote.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	remote.sin_port = htons((uint16_t)port);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&local, sizeof(local)) == -1 ||
+	    connect(fd, (struct sockaddr *)&remote, sizeof(remote)) == -1) {
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * More distinct sources than the old fixed table held (1,024), with
+ * per-source-max 1: every one is admitted, none refused for want of room.
+ */
+static void
+test_many_sources_admitted(void **state)
+{
+	struct scratch	*scratch = *state;
+	char		 listen[96], reply;
+	const char	*arguments[] = { "-d", "-w", "1", "-l", listen, NULL };
+	int		*fds;
+	unsigned int	 i;
+
+	(void)snprintf(listen, sizeof(listen), "echo@127.0.0.1:0,"
+	    "per-source-max=1");
+	assert_int_equal(harness_start(&scratch->daemon, arguments, 1), 0);
+	fds = calloc(MANY_SOURCES, sizeof(*fds));
+	assert_non_null(fds);
+	for (i = 0; i < MANY_SOURCES; i++)
+		if ((fds[i] = connect_from(scratch->daemon.ports[0], i)) == -1)
+			fail_msg("connect from source %u: %s", i,
+			    strerror(errno));
+	for (i = 0; i < MANY_SOURCES; i++) {
+		if (harness_write_all(fds[i], "s", 1) == -1 ||
+		    harness_read_exact(fds[i], &reply, 1, WAIT_MS) == -1)
+			fail_msg("source %u was refused: %s", i,
+			    strstr(scratch->daemon.log, "refused") ?
+			    strstr(scratch->daemon.log, "refused") : "");
+	}
+	/* A second connection from one source is still refused. */
+	i = (unsigned int)connect_from(scratch->daemon.ports[0], 7);
+	assert_true((int)i >= 0);
+	assert_true(closed_by_server((int)i, WAIT_MS));
+	(void)close((int)i);
+	for (i = 0; i < MANY_SOURCES; i++)
+		(void)close(fds[i]);
+	free(fds);
+	assert_int_equal(harness_stop(&scratch->daemon, SIGTERM, WAIT_MS), 0);
+}
+
 /* A scratch directory for the case. */
 static int
 setup(void **state)
@@ -522,10 +647,24 @@ teardown(void **state)
 int
 main(void)
 {
-	struct CMUnitTest	tests[5];
+	struct CMUnitTest	tests[7];
+	struct rlimit		limit;
 	size_t			count = 0;
 
 	(void)signal(SIGPIPE, SIG_IGN);
+	tests[count++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(
+	    test_caps_across_reload, setup, teardown);
+	/* The daemon inherits the raised limit: both ends need the fds. */
+	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 &&
+	    limit.rlim_max >= 2 * MANY_SOURCES + 64) {
+		limit.rlim_cur = 2 * MANY_SOURCES + 64;
+		(void)setrlimit(RLIMIT_NOFILE, &limit);
+		tests[count++] = (struct CMUnitTest)
+		    cmocka_unit_test_setup_teardown(test_many_sources_admitted,
+		    setup, teardown);
+	} else
+		(void)printf("# skipped many sources: the fd limit is too "
+		    "low\n");
 	tests[count++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(
 	    test_symbolic_links_refused, setup, teardown);
 	tests[count++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(

@@ -101,7 +101,8 @@ fork_worker(struct master *master, int row)
 	struct worker_slot	*slot = &master->slots[row];
 	pid_t			 pid;
 
-	scoreboard_prepare_row(master->board, row, master->generation);
+	scoreboard_prepare_row(master->board, row, master->generation,
+	    master->configuration);
 	if ((pid = fork()) == -1) {
 		log_errno(LOG_LEVEL_ERROR, "cannot fork a worker");
 		scoreboard_clear_row(master->board, row);

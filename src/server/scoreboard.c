@@ -6,6 +6,13 @@
  * per-source table of a row is open addressing with linear probing and
  * backward-shift deletion; a reader racing a deletion may miss an entry
  * for an instant, which can only let one extra connection in.
+ *
+ * Counts are kept per service name, not per position in a configuration:
+ * the master gives every name a slot that outlives reloads, so the caps
+ * count the connections of workers still draining from an older
+ * generation too.  A row's source table has room for twice the
+ * descriptors a worker may open, so it never fills before the worker
+ * runs out of descriptors: no connection is refused for want of a slot.
  */
 #include "config.h"
 
@@ -14,6 +21,8 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -21,13 +30,17 @@
 #include "compat/compat.h"
 #include "connection/service.h"
 #include "server/scoreboard.h"
+#include "util/log.h"
 
-#define SOURCE_SLOTS	1024	/* a power of two */
+#define SOURCE_SLOTS_MIN	1024		/* a power of two */
+#define SOURCE_SLOTS_MAX	(1 << 17)	/* a power of two */
+#define SERVICE_SLOTS		(2 * CONFIGURATION_SERVICES_MAX)
+#define NO_SLOT			0xffff
 
 struct source_entry {
 	unsigned char	key[SOURCE_KEY_SIZE];
 	uint8_t		in_use;
-	uint16_t	service_index;
+	uint16_t	slot;		/* the service's name slot */
 	uint32_t	count;
 };
 
@@ -35,26 +48,76 @@ struct scoreboard_row {
 	pid_t			pid;		/* 0: free */
 	unsigned int		generation;
 	uint32_t		total;
-	uint32_t		per_service[CONFIGURATION_SERVICES_MAX];
-	struct source_entry	sources[SOURCE_SLOTS];
+	uint32_t		per_slot[SERVICE_SLOTS];
+	/* The name slot of each service of this row's configuration. */
+	uint16_t		slot_of[CONFIGURATION_SERVICES_MAX];
+	struct source_entry	sources[];	/* source_slots of them */
 };
 
+/* Written by the master only, before it forks. */
 struct scoreboard {
-	struct scoreboard_row	rows[SCOREBOARD_ROWS];
+	size_t			source_slots;	/* per row; a power of two */
+	size_t			row_size;
+	size_t			mapping_size;
+	char			names[SERVICE_SLOTS][SERVICE_NAME_MAX];
+	unsigned char		rows[];		/* SCOREBOARD_ROWS rows */
 };
 
 #define LOAD(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define STORE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 
-/* Map a zeroed scoreboard shared with future children; NULL on failure. */
+/* Row number row of the board. */
+static struct scoreboard_row *
+row_at(const struct scoreboard *board, int row)
+{
+	return (struct scoreboard_row *)(void *)((unsigned char *)board->rows +
+	    (size_t)row * board->row_size);
+}
+
+/*
+ * Source slots per row: a power of two at least twice the descriptors a
+ * worker may hold (its RLIMIT_NOFILE, which workers inherit), so the
+ * table is never more than half full.
+ */
+static size_t
+source_slots_for_limit(void)
+{
+	struct rlimit	limit;
+	size_t		slots = SOURCE_SLOTS_MIN;
+
+	if (getrlimit(RLIMIT_NOFILE, &limit) == -1)
+		return SOURCE_SLOTS_MAX;
+	while (slots < SOURCE_SLOTS_MAX && (limit.rlim_cur == RLIM_INFINITY ||
+	    (rlim_t)slots < 2 * limit.rlim_cur))
+		slots *= 2;
+	return slots;
+}
+
+/*
+ * Map a zeroed scoreboard shared with future children; NULL on failure.
+ * Only rows in use are ever written, so untouched ones cost no memory.
+ */
 struct scoreboard *
 scoreboard_create(void)
 {
-	void	*memory;
+	struct scoreboard	*board;
+	size_t			 slots = source_slots_for_limit(), row_size;
+	size_t			 size;
+	void			*memory;
 
-	memory = mmap(NULL, sizeof(struct scoreboard), PROT_READ | PROT_WRITE,
+	row_size = sizeof(struct scoreboard_row) +
+	    slots * sizeof(struct source_entry);
+	row_size = (row_size + 63) & ~(size_t)63;
+	size = sizeof(struct scoreboard) + SCOREBOARD_ROWS * row_size;
+	memory = mmap(NULL, size, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	return memory == MAP_FAILED ? NULL : memory;
+	if (memory == MAP_FAILED)
+		return NULL;
+	board = memory;
+	board->source_slots = slots;
+	board->row_size = row_size;
+	board->mapping_size = size;
+	return board;
 }
 
 /* Unmap the scoreboard. */
@@ -62,35 +125,104 @@ void
 scoreboard_destroy(struct scoreboard *board)
 {
 	if (board != NULL)
-		(void)munmap(board, sizeof(*board));
+		(void)munmap(board, board->mapping_size);
 }
 
-/* Reset a row for a worker of generation about to be forked into it. */
+/* How many distinct sources a worker's row can count. */
+size_t
+scoreboard_source_capacity(const struct scoreboard *board)
+{
+	return board->source_slots;
+}
+
+/* Connections counted under name slot in every live row. */
+static uint32_t
+slot_sum(const struct scoreboard *board, int slot)
+{
+	uint32_t	sum = 0;
+	int		row;
+
+	for (row = 0; row < SCOREBOARD_ROWS; row++)
+		if (LOAD(row_at(board, row)->pid) != 0)
+			sum += LOAD(row_at(board, row)->per_slot[slot]);
+	return sum;
+}
+
+/*
+ * The name slot of service name: the one it had, else a free one, else
+ * one whose name the configuration no longer has and that no live worker
+ * counts anything under.  NO_SLOT when every slot is taken.
+ */
+static uint16_t
+name_slot(struct scoreboard *board, const struct configuration *configuration,
+    const char *name)
+{
+	int	slot, free_slot = -1;
+	size_t	i;
+
+	for (slot = 0; slot < SERVICE_SLOTS; slot++) {
+		if (strcmp(board->names[slot], name) == 0)
+			return (uint16_t)slot;
+		if (free_slot == -1 && board->names[slot][0] == '\0')
+			free_slot = slot;
+	}
+	for (slot = 0; free_slot == -1 && slot < SERVICE_SLOTS; slot++) {
+		for (i = 0; i < configuration->service_count; i++)
+			if (strcmp(board->names[slot],
+			    configuration->services[i].name) == 0)
+				break;
+		if (i == configuration->service_count &&
+		    slot_sum(board, slot) == 0)
+			free_slot = slot;
+	}
+	if (free_slot == -1)
+		return NO_SLOT;
+	(void)strlcpy(board->names[free_slot], name, SERVICE_NAME_MAX);
+	return (uint16_t)free_slot;
+}
+
+/*
+ * Reset a row for a worker of generation about to be forked into it, and
+ * give each service of its configuration its name slot.
+ */
 void
 scoreboard_prepare_row(struct scoreboard *board, int row,
-    unsigned int generation)
+    unsigned int generation, const struct configuration *configuration)
 {
+	struct scoreboard_row	*entry = row_at(board, row);
+	size_t			 i;
+
 	scoreboard_clear_row(board, row);
-	STORE(board->rows[row].generation, generation);
-	STORE(board->rows[row].pid, (pid_t)-1);	/* reserved until forked */
+	for (i = 0; i < configuration->service_count; i++) {
+		entry->slot_of[i] = name_slot(board, configuration,
+		    configuration->services[i].name);
+		if (entry->slot_of[i] == NO_SLOT)
+			log_message(LOG_LEVEL_WARNING, "%s: too many services "
+			    "across draining generations: only the global "
+			    "max-connections counts it until they finish",
+			    configuration->services[i].name);
+	}
+	STORE(entry->generation, generation);
+	STORE(entry->pid, (pid_t)-1);	/* reserved until forked */
 }
 
 /* Record which process owns a row. */
 void
 scoreboard_set_pid(struct scoreboard *board, int row, pid_t pid)
 {
-	STORE(board->rows[row].pid, pid);
+	STORE(row_at(board, row)->pid, pid);
 }
 
 /* Forget everything a (dead) worker counted; the master calls this. */
 void
 scoreboard_clear_row(struct scoreboard *board, int row)
 {
-	struct scoreboard_row	*entry = &board->rows[row];
+	struct scoreboard_row	*entry = row_at(board, row);
 
 	STORE(entry->total, 0);
-	memset(entry->per_service, 0, sizeof(entry->per_service));
-	memset(entry->sources, 0, sizeof(entry->sources));
+	memset(entry->per_slot, 0, sizeof(entry->per_slot));
+	memset(entry->sources, 0, board->source_slots *
+	    sizeof(struct source_entry));
 	STORE(entry->pid, 0);
 }
 
@@ -132,69 +264,57 @@ source_key_make(const struct sockaddr *peer, unsigned int ipv6_prefix,
 	}
 }
 
-/* Hash of a (source, service) pair into a slot index. */
+/* Hash of a (source, name slot) pair into an index of the table. */
 static size_t
-source_hash(const unsigned char key[SOURCE_KEY_SIZE], int service_index)
+source_hash(const struct scoreboard *board,
+    const unsigned char key[SOURCE_KEY_SIZE], int slot)
 {
 	uint32_t	hash = 2166136261u;	/* FNV-1a */
 	size_t		i;
 
 	for (i = 0; i < SOURCE_KEY_SIZE; i++)
 		hash = (hash ^ key[i]) * 16777619u;
-	hash = (hash ^ (uint32_t)service_index) * 16777619u;
-	return hash & (SOURCE_SLOTS - 1);
+	hash = (hash ^ (uint32_t)slot) * 16777619u;
+	return hash & (board->source_slots - 1);
 }
 
-/* The slot holding (key, service) in a row, or -1. */
-static int
-source_find(const struct scoreboard_row *entry,
-    const unsigned char key[SOURCE_KEY_SIZE], int service_index)
+/* The index holding (key, name slot) in a row's table, or -1. */
+static long
+source_find(const struct scoreboard *board, const struct scoreboard_row *entry,
+    const unsigned char key[SOURCE_KEY_SIZE], int slot)
 {
-	size_t	slot, probes;
+	size_t	index, probes, mask = board->source_slots - 1;
 
-	slot = source_hash(key, service_index);
-	for (probes = 0; probes < SOURCE_SLOTS; probes++) {
-		if (!LOAD(entry->sources[slot].in_use))
+	index = source_hash(board, key, slot);
+	for (probes = 0; probes < board->source_slots; probes++) {
+		if (!LOAD(entry->sources[index].in_use))
 			return -1;
-		if (entry->sources[slot].service_index == service_index &&
-		    memcmp(entry->sources[slot].key, key, SOURCE_KEY_SIZE) == 0)
-			return (int)slot;
-		slot = (slot + 1) & (SOURCE_SLOTS - 1);
+		if (entry->sources[index].slot == slot &&
+		    memcmp(entry->sources[index].key, key, SOURCE_KEY_SIZE) == 0)
+			return (long)index;
+		index = (index + 1) & mask;
 	}
 	return -1;
 }
 
-/* Connections from (key, service) counted in every row of generation. */
+/* Connections from (key, name slot) counted in every live row. */
 static uint32_t
-source_sum(const struct scoreboard *board, unsigned int generation,
-    const unsigned char key[SOURCE_KEY_SIZE], int service_index)
+source_sum(const struct scoreboard *board,
+    const unsigned char key[SOURCE_KEY_SIZE], int slot)
 {
-	uint32_t	sum = 0;
-	int		row, slot;
+	const struct scoreboard_row	*entry;
+	uint32_t			 sum = 0;
+	long				 index;
+	int				 row;
 
 	for (row = 0; row < SCOREBOARD_ROWS; row++) {
-		if (LOAD(board->rows[row].pid) == 0 ||
-		    LOAD(board->rows[row].generation) != generation)
+		entry = row_at(board, row);
+		if (LOAD(entry->pid) == 0)
 			continue;
-		slot = source_find(&board->rows[row], key, service_index);
-		if (slot != -1)
-			sum += LOAD(board->rows[row].sources[slot].count);
+		index = source_find(board, entry, key, slot);
+		if (index != -1)
+			sum += LOAD(entry->sources[index].count);
 	}
-	return sum;
-}
-
-/* Connections to service_index counted in every row of generation. */
-static uint32_t
-service_sum(const struct scoreboard *board, unsigned int generation,
-    int service_index)
-{
-	uint32_t	sum = 0;
-	int		row;
-
-	for (row = 0; row < SCOREBOARD_ROWS; row++)
-		if (LOAD(board->rows[row].pid) != 0 &&
-		    LOAD(board->rows[row].generation) == generation)
-			sum += LOAD(board->rows[row].per_service[service_index]);
 	return sum;
 }
 
@@ -206,8 +326,8 @@ scoreboard_total(const struct scoreboard *board)
 	int		row;
 
 	for (row = 0; row < SCOREBOARD_ROWS; row++)
-		if (LOAD(board->rows[row].pid) != 0)
-			sum += LOAD(board->rows[row].total);
+		if (LOAD(row_at(board, row)->pid) != 0)
+			sum += LOAD(row_at(board, row)->total);
 	return sum;
 }
 
@@ -215,14 +335,14 @@ scoreboard_total(const struct scoreboard *board)
 uint32_t
 scoreboard_row_total(const struct scoreboard *board, int row)
 {
-	return LOAD(board->rows[row].total);
+	return LOAD(row_at(board, row)->total);
 }
 
 /* The pid that owns a row (0 free, -1 reserved). */
 pid_t
 scoreboard_row_pid(const struct scoreboard *board, int row)
 {
-	return LOAD(board->rows[row].pid);
+	return LOAD(row_at(board, row)->pid);
 }
 
 /* Up to max pids of live workers in rows other than row; the count. */
@@ -243,52 +363,54 @@ scoreboard_other_pids(const struct scoreboard *board, int row, pid_t *pids,
 	return count;
 }
 
-/* Count one more connection from key in the caller's own row; 0 or -1. */
+/*
+ * Count one more connection from key in the caller's own row; 0, or -1
+ * when the table is full (it is sized so that this cannot happen).
+ */
 static int
-source_add(struct scoreboard_row *entry,
-    const unsigned char key[SOURCE_KEY_SIZE], int service_index)
+source_add(const struct scoreboard *board, struct scoreboard_row *entry,
+    const unsigned char key[SOURCE_KEY_SIZE], int slot)
 {
-	size_t	slot, probes;
-	int	found;
+	size_t	index, probes, mask = board->source_slots - 1;
+	long	found;
 
-	if ((found = source_find(entry, key, service_index)) != -1) {
+	if ((found = source_find(board, entry, key, slot)) != -1) {
 		STORE(entry->sources[found].count,
 		    entry->sources[found].count + 1);
 		return 0;
 	}
-	slot = source_hash(key, service_index);
-	for (probes = 0; probes < SOURCE_SLOTS; probes++) {
-		if (!entry->sources[slot].in_use) {
-			memcpy(entry->sources[slot].key, key, SOURCE_KEY_SIZE);
-			entry->sources[slot].service_index =
-			    (uint16_t)service_index;
-			STORE(entry->sources[slot].count, 1);
-			STORE(entry->sources[slot].in_use, 1);
+	index = source_hash(board, key, slot);
+	for (probes = 0; probes < board->source_slots; probes++) {
+		if (!entry->sources[index].in_use) {
+			memcpy(entry->sources[index].key, key, SOURCE_KEY_SIZE);
+			entry->sources[index].slot = (uint16_t)slot;
+			STORE(entry->sources[index].count, 1);
+			STORE(entry->sources[index].in_use, 1);
 			return 0;
 		}
-		slot = (slot + 1) & (SOURCE_SLOTS - 1);
+		index = (index + 1) & mask;
 	}
 	return -1;
 }
 
-/* Remove a slot by shifting later members of its probe chain back. */
+/* Remove an entry by shifting later members of its probe chain back. */
 static void
-source_delete(struct scoreboard_row *entry, size_t hole)
+source_delete(const struct scoreboard *board, struct scoreboard_row *entry,
+    size_t hole)
 {
-	size_t	slot = hole, home;
+	size_t	index = hole, home, mask = board->source_slots - 1;
 
 	for (;;) {
-		slot = (slot + 1) & (SOURCE_SLOTS - 1);
-		if (!entry->sources[slot].in_use)
+		index = (index + 1) & mask;
+		if (!entry->sources[index].in_use)
 			break;
-		home = source_hash(entry->sources[slot].key,
-		    entry->sources[slot].service_index);
-		/* Move it back unless its home lies in (hole, slot]. */
-		if (((slot - home) & (SOURCE_SLOTS - 1)) <
-		    ((slot - hole) & (SOURCE_SLOTS - 1)))
+		home = source_hash(board, entry->sources[index].key,
+		    entry->sources[index].slot);
+		/* Move it back unless its home lies in (hole, index]. */
+		if (((index - home) & mask) < ((index - hole) & mask))
 			continue;
-		entry->sources[hole] = entry->sources[slot];
-		hole = slot;
+		entry->sources[hole] = entry->sources[index];
+		hole = index;
 	}
 	STORE(entry->sources[hole].in_use, 0);
 	STORE(entry->sources[hole].count, 0);
@@ -296,7 +418,8 @@ source_delete(struct scoreboard_row *entry, size_t hole)
 
 /*
  * Admit a new connection of service_index from peer into the worker's own
- * row, or refuse it (-1, with the cap that refused it in *refusal).
+ * row, or refuse it (-1, with the cap that refused it in *refusal).  The
+ * caps count every live worker, of this generation and older ones.
  */
 int
 scoreboard_admit(struct scoreboard *board, int row,
@@ -304,35 +427,38 @@ scoreboard_admit(struct scoreboard *board, int row,
     const struct sockaddr *peer, struct admission *admission,
     const char **refusal)
 {
-	struct scoreboard_row	*entry = &board->rows[row];
+	struct scoreboard_row	*entry = row_at(board, row);
 	const struct service	*service;
-	unsigned int		 generation = entry->generation;
+	int			 slot = entry->slot_of[service_index];
 
 	service = &configuration->services[service_index];
-	admission->service_index = service_index;
+	admission->slot = slot;
+	admission->source_counted = 0;
 	source_key_make(peer, configuration->ipv6_prefix, admission->source);
 	if (configuration->max_connections != 0 &&
 	    scoreboard_total(board) >= configuration->max_connections) {
 		*refusal = "global max-connections reached";
 		return -1;
 	}
-	if (service->max_connections != 0 && service_sum(board, generation,
-	    service_index) >= service->max_connections) {
+	if (slot == NO_SLOT)
+		goto admitted;	/* logged by the master; only global caps */
+	if (service->max_connections != 0 &&
+	    slot_sum(board, slot) >= service->max_connections) {
 		*refusal = "service max-connections reached";
 		return -1;
 	}
-	if (service->per_source_max != 0 && source_sum(board, generation,
-	    admission->source, service_index) >= service->per_source_max) {
-		*refusal = "per-source-max reached";
-		return -1;
+	if (service->per_source_max != 0) {
+		if (source_sum(board, admission->source, slot) >=
+		    service->per_source_max) {
+			*refusal = "per-source-max reached";
+			return -1;
+		}
+		/* Never refuse for want of room: count what fits. */
+		admission->source_counted = source_add(board, entry,
+		    admission->source, slot) == 0;
 	}
-	if (service->per_source_max != 0 &&
-	    source_add(entry, admission->source, service_index) == -1) {
-		*refusal = "per-source table full";
-		return -1;
-	}
-	STORE(entry->per_service[service_index],
-	    entry->per_service[service_index] + 1);
+	STORE(entry->per_slot[slot], entry->per_slot[slot] + 1);
+admitted:
 	STORE(entry->total, entry->total + 1);
 	return 0;
 }
@@ -342,18 +468,22 @@ void
 scoreboard_leave(struct scoreboard *board, int row,
     const struct admission *admission)
 {
-	struct scoreboard_row	*entry = &board->rows[row];
-	int			 slot;
+	struct scoreboard_row	*entry = row_at(board, row);
+	long			 index;
 
 	STORE(entry->total, entry->total - 1);
-	STORE(entry->per_service[admission->service_index],
-	    entry->per_service[admission->service_index] - 1);
-	slot = source_find(entry, admission->source, admission->service_index);
-	if (slot == -1)
+	if (admission->slot == NO_SLOT)
 		return;
-	if (entry->sources[slot].count > 1)
-		STORE(entry->sources[slot].count,
-		    entry->sources[slot].count - 1);
+	STORE(entry->per_slot[admission->slot],
+	    entry->per_slot[admission->slot] - 1);
+	if (!admission->source_counted)
+		return;
+	index = source_find(board, entry, admission->source, admission->slot);
+	if (index == -1)
+		return;
+	if (entry->sources[index].count > 1)
+		STORE(entry->sources[index].count,
+		    entry->sources[index].count - 1);
 	else
-		source_delete(entry, (size_t)slot);
+		source_delete(board, entry, (size_t)index);
 }

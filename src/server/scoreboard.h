@@ -26,14 +26,16 @@ struct service;
 
 /* What a connection must remember to be counted out again. */
 struct admission {
-	int		service_index;
+	int		slot;		/* its service's name slot */
+	int		source_counted;
 	unsigned char	source[SOURCE_KEY_SIZE];
 };
 
 struct scoreboard *scoreboard_create(void);
 void	 scoreboard_destroy(struct scoreboard *);
 void	 scoreboard_prepare_row(struct scoreboard *, int row,
-	    unsigned int generation);
+	    unsigned int generation, const struct configuration *);
+size_t	 scoreboard_source_capacity(const struct scoreboard *);
 void	 scoreboard_set_pid(struct scoreboard *, int row, pid_t);
 void	 scoreboard_clear_row(struct scoreboard *, int row);
 int	 scoreboard_admit(struct scoreboard *, int row,
