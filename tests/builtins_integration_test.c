@@ -13,7 +13,6 @@
 
 #include <ctype.h>
 #include <dirent.h>
-#include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +30,7 @@
 #include "backend_cases.h"
 #include "daemon_harness.h"
 #include "event/dispatcher.h"
+#include "test_util.h"
 
 #define LINE_BYTES	74
 
@@ -59,24 +59,6 @@ set_daemon_clock(const char *clock)
 		assert_int_equal(unsetenv("PFORKD_TEST_CLOCK"), 0);
 }
 
-/* Start the daemon with the given -l arguments (NULL-terminated). */
-static void
-start_daemon(struct backend_fixture *fixture, const char *clock,
-    const char *const *listens)
-{
-	const char	*arguments[32] = { "-d", "-v", "-b", fixture->backend };
-	size_t		 count = 4, listeners = 0;
-
-	set_daemon_clock(clock);
-	for (; listens[listeners] != NULL && count < 30; listeners++) {
-		arguments[count++] = "-l";
-		arguments[count++] = listens[listeners];
-	}
-	arguments[count] = NULL;
-	if (harness_start(&fixture->daemon, arguments, listeners) == -1)
-		fail_msg("pforkd -b %s did not start", fixture->backend);
-}
-
 /* Start the daemon with all four services; clock may be NULL. */
 static void
 start_all(struct backend_fixture *fixture, const char *clock)
@@ -85,39 +67,8 @@ start_all(struct backend_fixture *fixture, const char *clock)
 			    "chargen@127.0.0.1:0", "daytime@127.0.0.1:0",
 			    "time@127.0.0.1:0", NULL };
 
-	start_daemon(fixture, clock, listens);
-}
-
-/* Stop the daemon with SIGTERM and check it exits 0 within a second. */
-static void
-stop_daemon(struct backend_fixture *fixture)
-{
-	int	status = harness_stop(&fixture->daemon, SIGTERM, 1000);
-
-	if (status != 0)
-		fail_msg("pforkd exited with %d; log:\n%s", status,
-		    fixture->daemon.log);
-}
-
-/* Connect to the daemon's port number index on 127.0.0.1. */
-static int
-connect_to(struct backend_fixture *fixture, size_t index)
-{
-	int	fd;
-
-	assert_true(index < fixture->daemon.port_count);
-	fd = harness_connect("127.0.0.1", fixture->daemon.ports[index]);
-	assert_true(fd >= 0);
-	return fd;
-}
-
-/* Wait for needle in the daemon's log, failing with the log if absent. */
-static void
-expect_log(struct backend_fixture *fixture, const char *needle)
-{
-	if (harness_wait_log(&fixture->daemon, needle, 5000) == -1)
-		fail_msg("no '%s' in the log:\n%s", needle,
-		    fixture->daemon.log);
+	set_daemon_clock(clock);
+	harness_must_start_backend(fixture, 1, listens);
 }
 
 /* The chargen byte at offset, built from RFC 864's description. */
@@ -147,15 +98,16 @@ test_discard(void **state)
 	assert_non_null(data);
 	memset(data, 'x', total);
 	start_all(fixture, NULL);
-	fd = connect_to(fixture, PORT_DISCARD);
+	fd = harness_must_connect(&fixture->daemon, PORT_DISCARD);
 	assert_int_equal(harness_write_all(fd, data, total), 0);
 	assert_int_equal(shutdown(fd, SHUT_WR), 0);
 	assert_int_equal(harness_read_until_eof(fd, reply, sizeof(reply),
 	    5000), 0);
-	expect_log(fixture, "1048576 bytes in, 0 bytes out: peer closed");
+	harness_must_log(&fixture->daemon,
+	    "1048576 bytes in, 0 bytes out: peer closed", 5000);
 	(void)close(fd);
 	free(data);
-	stop_daemon(fixture);
+	harness_must_stop(&fixture->daemon, 1000);
 }
 
 /* Chargen's first 100 lines are exactly RFC 864's. */
@@ -168,7 +120,7 @@ test_chargen_lines(void **state)
 	int			 fd;
 
 	start_all(fixture, NULL);
-	fd = connect_to(fixture, PORT_CHARGEN);
+	fd = harness_must_connect(&fixture->daemon, PORT_CHARGEN);
 	assert_int_equal(harness_read_exact(fd, stream, sizeof(stream),
 	    5000), 0);
 	for (i = 0; i < sizeof(stream); i++)
@@ -179,7 +131,7 @@ test_chargen_lines(void **state)
 	assert_int_equal(stream[0], ' ');
 	assert_int_equal(stream[99 * LINE_BYTES], ' ' + 99 % 95);
 	(void)close(fd);
-	stop_daemon(fixture);
+	harness_must_stop(&fixture->daemon, 1000);
 }
 
 /* Chargen ends the connection when the peer half-closes (EOF). */
@@ -191,26 +143,14 @@ test_chargen_peer_eof(void **state)
 	int			 fd;
 
 	start_all(fixture, NULL);
-	fd = connect_to(fixture, PORT_CHARGEN);
+	fd = harness_must_connect(&fixture->daemon, PORT_CHARGEN);
 	assert_int_equal(harness_write_all(fd, "ignored\r\n", 9), 0);
 	assert_int_equal(harness_read_exact(fd, line, sizeof(line), 5000), 0);
 	assert_int_equal(shutdown(fd, SHUT_WR), 0);
-	expect_log(fixture, "9 bytes in");
-	expect_log(fixture, "peer closed");
+	harness_must_log(&fixture->daemon, "9 bytes in", 5000);
+	harness_must_log(&fixture->daemon, "peer closed", 5000);
 	(void)close(fd);
-	stop_daemon(fixture);
-}
-
-/* Sleep for milliseconds. */
-static void
-pause_ms(long milliseconds)
-{
-	struct timespec	delay;
-
-	delay.tv_sec = milliseconds / 1000;
-	delay.tv_nsec = milliseconds % 1000 * 1000000;
-	while (nanosleep(&delay, &delay) == -1 && errno == EINTR)
-		continue;
+	harness_must_stop(&fixture->daemon, 1000);
 }
 
 /* The resident set of pid in KiB, or -1 when /proc cannot tell. */
@@ -334,23 +274,25 @@ test_chargen_stalled_peer(void **state)
 	uint64_t		 connected;
 	int			 fd, sample;
 
-	start_daemon(fixture, NULL, listens);
+	set_daemon_clock(NULL);
+	harness_must_start_backend(fixture, 1, listens);
 	if ((before = daemon_rss_kib(fixture->daemon.pid)) == -1) {
-		stop_daemon(fixture);
+		harness_must_stop(&fixture->daemon, 1000);
 		skip();
 	}
-	fd = connect_to(fixture, 0);
+	fd = harness_must_connect(&fixture->daemon, 0);
 	connected = monotonic_usec();
 	/* Sample well before the idle timeout can fire (1 s). */
 	for (sample = 0; sample < 7; sample++) {
-		pause_ms(100);
+		test_sleep_usec(100000);
 		during = daemon_rss_kib(fixture->daemon.pid);
 		if (during > most)
 			most = during;
 	}
 	if (most - before > 8 * 1024)
 		fail_msg("daemon grew from %ld to %ld KiB", before, most);
-	expect_log(fixture, "bytes out: idle timeout");
+	harness_must_log(&fixture->daemon, "bytes out: idle timeout",
+	    5000);
 	assert_true(monotonic_usec() - connected >= 900000);
 	sent = logged_number_before(fixture, " bytes out: idle timeout");
 	assert_true(sent > 0 && sent < 64LL * 1024 * 1024);
@@ -359,7 +301,7 @@ test_chargen_stalled_peer(void **state)
 		fail_msg("daemon sent %lld bytes, %lld arrived", sent,
 		    received);
 	(void)close(fd);
-	stop_daemon(fixture);
+	harness_must_stop(&fixture->daemon, 1000);
 }
 
 /* Check that line has the ctime() layout "Www Mmm dd hh:mm:ss yyyy\r\n". */
@@ -393,7 +335,7 @@ read_reply(struct backend_fixture *fixture, size_t port, char *reply,
 	ssize_t	length;
 	int	fd;
 
-	fd = connect_to(fixture, port);
+	fd = harness_must_connect(&fixture->daemon, port);
 	length = harness_read_until_eof(fd, reply, size, 5000);
 	(void)close(fd);
 	assert_true(length >= 0);
@@ -411,8 +353,8 @@ test_daytime(void **state)
 	start_all(fixture, NULL);
 	length = read_reply(fixture, PORT_DAYTIME, reply, sizeof(reply));
 	check_daytime_layout(reply, length);
-	expect_log(fixture, "26 bytes out: reply sent");
-	stop_daemon(fixture);
+	harness_must_log(&fixture->daemon, "26 bytes out: reply sent", 5000);
+	harness_must_stop(&fixture->daemon, 1000);
 }
 
 /* With the test clock and TZ=UTC, the line is exactly the expected one. */
@@ -427,7 +369,7 @@ test_daytime_clock(void **state)
 	length = read_reply(fixture, PORT_DAYTIME, reply, sizeof(reply));
 	assert_int_equal(length, strlen(SOME_DAYTIME));
 	assert_memory_equal(reply, SOME_DAYTIME, length);
-	stop_daemon(fixture);
+	harness_must_stop(&fixture->daemon, 1000);
 }
 
 /* The 4 big-endian bytes of the time service, then EOF. */
@@ -456,8 +398,8 @@ test_time(void **state)
 	if ((uint32_t)(got - expected + 5) > 10)
 		fail_msg("time sent %lu, expected about %lu",
 		    (unsigned long)got, (unsigned long)expected);
-	expect_log(fixture, "4 bytes out: reply sent");
-	stop_daemon(fixture);
+	harness_must_log(&fixture->daemon, "4 bytes out: reply sent", 5000);
+	harness_must_stop(&fixture->daemon, 1000);
 }
 
 /* With the test clock: the exact value, and the 2036 wrap. */
@@ -468,10 +410,10 @@ test_time_clock(void **state)
 
 	start_all(fixture, SOME_CLOCK);
 	assert_int_equal(read_time(fixture), SOME_TIME);
-	stop_daemon(fixture);
+	harness_must_stop(&fixture->daemon, 1000);
 	start_all(fixture, WRAPPED_CLOCK);
 	assert_int_equal(read_time(fixture), WRAPPED_TIME);
-	stop_daemon(fixture);
+	harness_must_stop(&fixture->daemon, 1000);
 }
 
 /* An unknown service name is refused with the list of built-ins. */
@@ -501,11 +443,13 @@ static const struct backend_case builtins_cases[] = {
 int
 main(void)
 {
-	static struct backend_case_list	list;
+	struct backend_case_list	list;
 
 	(void)signal(SIGPIPE, SIG_IGN);
+	backend_cases_init(&list, harness_fixture_setup,
+	    harness_fixture_teardown);
 	backend_cases_add_plain(&list, "unknown service", test_unknown_service);
-	backend_cases_add_all(&list, builtins_cases, sizeof(builtins_cases) /
-	    sizeof(builtins_cases[0]), NULL);
+	backend_cases_add_all(&list, dispatcher_backends(), builtins_cases,
+	    sizeof(builtins_cases) / sizeof(builtins_cases[0]), NULL);
 	return backend_cases_run(&list, "builtins integration");
 }

@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "protocols/chat/chat_cache.h"
+#include "test_util.h"
 
 #define TEST_TIMEOUT_SECONDS	20
 #define WRITERS			4
@@ -524,20 +525,9 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
-	static const char *const names[] = { "kept.cache", "torn.cache",
-	    "body.cache", "header.cache", "version.cache", "geometry.cache",
-	    "short.cache", "script.cache", "busy.cache" };
-	char	path[256];
-	size_t	i;
-
 	(void)state;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		(void)snprintf(path, sizeof(path), "%s/%s", directory,
-		    names[i]);
-		(void)unlink(path);
-	}
 	(void)alarm(0);
-	return rmdir(directory);
+	return test_remove_tree(directory);
 }
 
 int

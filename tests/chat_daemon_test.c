@@ -28,6 +28,7 @@
 
 #include "chat_http.h"
 #include "daemon_harness.h"
+#include "test_util.h"
 
 #define POLLERS		100
 
@@ -37,7 +38,7 @@ static char			directory[] = "/tmp/pforkd-chat-test.XXXXXX";
 static char			cache_path[300];
 
 /* Start pforkd with workers and a chat listener with extra options. */
-static int
+static void
 start_chat(const char *workers, const char *options)
 {
 	char		listen[512];
@@ -45,7 +46,7 @@ start_chat(const char *workers, const char *options)
 			    listen, NULL };
 
 	(void)snprintf(listen, sizeof(listen), "chat@127.0.0.1:0%s", options);
-	return harness_start(&chat_daemon, arguments, 1);
+	harness_must_start(&chat_daemon, arguments, 1);
 }
 
 /* Post a message (form-encoded body); its id into id. */
@@ -199,10 +200,9 @@ fan_out(const char *workers)
 	char			id[64], body[128];
 	size_t			i;
 
-	assert_int_equal(start_chat(workers, ""), 0);
+	start_chat(workers, "");
 	post_message("start", id, sizeof(id));
-	assert_int_equal(harness_wait_log(&chat_daemon, "started in slot 1",
-	    3000), 0);
+	harness_must_log(&chat_daemon, "started in slot 1", 3000);
 	open_pollers_spread(id);
 	post_message("fan+out", id, sizeof(id));
 	(void)snprintf(body, sizeof(body), "\"id\": \"%s\"", id);
@@ -218,7 +218,7 @@ fan_out(const char *workers)
 	(void)usleep(200 * 1000);
 	/* The polls were spread: more than one worker answered some. */
 	assert_true(workers_that_served() >= 2);
-	assert_int_equal(harness_stop(&chat_daemon, SIGTERM, 3000), 0);
+	harness_must_stop(&chat_daemon, 3000);
 }
 
 /* 100 polls over 2 workers. */
@@ -267,9 +267,8 @@ test_worker_killed_with_waiting_polls(void **state)
 	long			victim, survivor;
 
 	(void)state;
-	assert_int_equal(start_chat("2", ""), 0);
-	assert_int_equal(harness_wait_log(&chat_daemon, "started in slot 1",
-	    3000), 0);
+	start_chat("2", "");
+	harness_must_log(&chat_daemon, "started in slot 1", 3000);
 	post_message("one", first, sizeof(first));
 	post_message("two", id, sizeof(id));
 	victim = first_worker_pid();
@@ -278,8 +277,7 @@ test_worker_killed_with_waiting_polls(void **state)
 		fail_msg("no worker pids in the log:\n%s", chat_daemon.log);
 	open_pollers_spread(id);
 	assert_int_equal(kill((pid_t)victim, SIGKILL), 0);
-	assert_int_equal(harness_wait_log(&chat_daemon, "killed by signal 9",
-	    3000), 0);
+	harness_must_log(&chat_daemon, "killed by signal 9", 3000);
 	post_message("three", id, sizeof(id));
 	for (i = 0; i < POLLERS; i++) {
 		if (client_read_reply(&pollers[i], &reply, 5000) == -1) {
@@ -298,7 +296,7 @@ test_worker_killed_with_waiting_polls(void **state)
 	assert_int_equal(count_text(reply.body, "\"id\": "), 3);
 	assert_non_null(strstr(reply.body, first));
 	reply_free(&reply);
-	assert_int_equal(harness_stop(&chat_daemon, SIGTERM, 3000), 0);
+	harness_must_stop(&chat_daemon, 3000);
 }
 
 /* Past max-waiters, a worker answers 503 instead of parking the poll. */
@@ -311,7 +309,7 @@ test_waiter_cap(void **state)
 	int			i, refused = -1;
 
 	(void)state;
-	assert_int_equal(start_chat("1", ",max-waiters=3"), 0);
+	start_chat("1", ",max-waiters=3");
 	post_message("cap", id, sizeof(id));
 	/* Four polls, one worker: whichever comes fourth is refused. */
 	open_pollers(4, id);
@@ -337,7 +335,7 @@ test_waiter_cap(void **state)
 		ready[i].fd = i == refused ? -1 : pollers[i].fd;
 	assert_int_equal(poll(ready, 4, 500), 0);
 	close_pollers();
-	assert_int_equal(harness_stop(&chat_daemon, SIGTERM, 3000), 0);
+	harness_must_stop(&chat_daemon, 3000);
 }
 
 /* A reload keeps the messages (same cache settings, same cache). */
@@ -348,15 +346,15 @@ test_reload_keeps_messages(void **state)
 	char			id[64];
 
 	(void)state;
-	assert_int_equal(start_chat("2", ""), 0);
+	start_chat("2", "");
 	post_message("kept+over+reload", id, sizeof(id));
 	assert_int_equal(kill(chat_daemon.pid, SIGHUP), 0);
-	assert_int_equal(harness_wait_log(&chat_daemon, "reloaded", 5000), 0);
+	harness_must_log(&chat_daemon, "reloaded", 5000);
 	(void)usleep(300 * 1000);
 	all_messages(&reply);
 	assert_non_null(strstr(reply.body, "kept over reload"));
 	reply_free(&reply);
-	assert_int_equal(harness_stop(&chat_daemon, SIGTERM, 3000), 0);
+	harness_must_stop(&chat_daemon, 3000);
 }
 
 /* With cache-file, a restart keeps every message and its id. */
@@ -370,12 +368,12 @@ test_cache_file_survives_restart(void **state)
 	(void)state;
 	(void)snprintf(options, sizeof(options), ",cache-file=%s,cache=50",
 	    cache_path);
-	assert_int_equal(start_chat("2", options), 0);
+	start_chat("2", options);
 	post_message("alpha", ids[0], sizeof(ids[0]));
 	post_message("beta", ids[1], sizeof(ids[1]));
 	post_message("gamma", ids[2], sizeof(ids[2]));
-	assert_int_equal(harness_stop(&chat_daemon, SIGTERM, 3000), 0);
-	assert_int_equal(start_chat("2", options), 0);
+	harness_must_stop(&chat_daemon, 3000);
+	start_chat("2", options);
 	all_messages(&reply);
 	for (i = 0; i < 3; i++)
 		assert_non_null(strstr(reply.body, ids[i]));
@@ -384,7 +382,7 @@ test_cache_file_survives_restart(void **state)
 	post_message("delta", ids[0], sizeof(ids[0]));
 	assert_string_not_equal(ids[0], ids[1]);
 	assert_string_not_equal(ids[0], ids[2]);
-	assert_int_equal(harness_stop(&chat_daemon, SIGTERM, 3000), 0);
+	harness_must_stop(&chat_daemon, 3000);
 }
 
 /* A damaged cache file stops the daemon from starting, with a reason. */
@@ -399,9 +397,9 @@ test_damaged_cache_file_refused(void **state)
 	(void)state;
 	(void)snprintf(options, sizeof(options), ",cache-file=%s,cache=50",
 	    cache_path);
-	assert_int_equal(start_chat("1", options), 0);
+	start_chat("1", options);
 	post_message("soon+damaged", options + 300, 64);
-	assert_int_equal(harness_stop(&chat_daemon, SIGTERM, 3000), 0);
+	harness_must_stop(&chat_daemon, 3000);
 	assert_true((fd = open(cache_path, O_WRONLY)) != -1);
 	assert_int_equal(pwrite(fd, "\xff\xff\xff\xff", 4, 128 + 24), 4);
 	assert_int_equal(close(fd), 0);
@@ -416,8 +414,8 @@ test_damaged_cache_file_refused(void **state)
 	assert_non_null(strstr(output, "damaged"));
 	/* The wrong geometry is refused too, with what to do about it. */
 	assert_int_equal(unlink(cache_path), 0);
-	assert_int_equal(start_chat("1", options), 0);
-	assert_int_equal(harness_stop(&chat_daemon, SIGTERM, 3000), 0);
+	start_chat("1", options);
+	harness_must_stop(&chat_daemon, 3000);
 	(void)snprintf(listen, sizeof(listen), "chat@127.0.0.1:0,cache-file="
 	    "%s,cache=60", cache_path);
 	assert_int_not_equal(harness_run(arguments, output, sizeof(output),
@@ -461,7 +459,7 @@ test_assets_directory(void **state)
 	write_asset("chat.js", "/* custom script */\n");
 	write_asset("chat.css", "/* custom style */\n");
 	(void)snprintf(options, sizeof(options), ",assets=%s", directory);
-	assert_int_equal(start_chat("1", options), 0);
+	start_chat("1", options);
 	post_message("from+files", id, sizeof(id));
 	assert_int_equal(request(chat_daemon.ports[0], "GET / HTTP/1.1\r\n"
 	    "Host: t\r\nCookie: _xsrf=Tok3n\r\n\r\n", &reply), 0);
@@ -475,7 +473,7 @@ test_assets_directory(void **state)
 	    "HTTP/1.1\r\nHost: t\r\n\r\n", &reply), 0);
 	assert_string_equal(reply.body, "/* custom script */\n");
 	reply_free(&reply);
-	assert_int_equal(harness_stop(&chat_daemon, SIGTERM, 3000), 0);
+	harness_must_stop(&chat_daemon, 3000);
 	remove_asset("chat.css");
 	(void)snprintf(listen, sizeof(listen), "chat@127.0.0.1:0,assets=%s",
 	    directory);
@@ -502,16 +500,12 @@ group_setup(void **state)
 	return 0;
 }
 
-/* Remove it. */
+/* Remove it and what the cases left in it. */
 static int
 group_teardown(void **state)
 {
 	(void)state;
-	(void)unlink(cache_path);
-	remove_asset("index.html");
-	remove_asset("chat.js");
-	remove_asset("chat.css");
-	return rmdir(directory);
+	return test_remove_tree(directory);
 }
 
 /* Stop a daemon a failed case left running. */

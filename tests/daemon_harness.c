@@ -13,17 +13,23 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include <cmocka.h>
+
+#include "backend_cases.h"
 #include "daemon_harness.h"
 #include "event/dispatcher.h"
+#include "util/parse_number.h"
 
 /* The pforkd binary under test: $PFORKD, else ./pforkd. */
 const char *
@@ -86,13 +92,36 @@ harness_wait_log(struct daemon_process *daemon, const char *needle,
 	return 0;
 }
 
+/*
+ * The port that ends the line at text ("ADDRESS:PORT\n", what follows
+ * "listening on "), or -1 while the line is incomplete or has none.
+ */
+int
+harness_listening_port(const char *text)
+{
+	const char	*end = strchr(text, '\n'), *colon;
+	char		 digits[8];
+	unsigned int	 port;
+
+	if (end == NULL)
+		return -1;
+	for (colon = end; colon > text && colon[-1] != ':'; colon--)
+		continue;
+	if (colon == text || (size_t)(end - colon) >= sizeof(digits))
+		return -1;
+	memcpy(digits, colon, (size_t)(end - colon));
+	digits[end - colon] = '\0';
+	return parse_count(digits, 65535, &port) == 0 ? (int)port : -1;
+}
+
 /* Collect the ports of the first count "listening on" lines. */
 static int
 collect_ports(struct daemon_process *daemon, size_t count, int timeout_ms)
 {
 	uint64_t	 deadline = monotonic_usec() +
 			    (uint64_t)timeout_ms * 1000;
-	const char	*cursor, *colon;
+	const char	*cursor;
+	int		 port;
 
 	for (;;) {
 		daemon->port_count = 0;
@@ -100,12 +129,9 @@ collect_ports(struct daemon_process *daemon, size_t count, int timeout_ms)
 		while (daemon->port_count < HARNESS_PORTS_MAX &&
 		    (cursor = strstr(cursor, "listening on ")) != NULL) {
 			cursor += strlen("listening on ");
-			colon = strchr(cursor, '\n');
-			while (colon > cursor && colon[-1] != ':')
-				colon--;
-			if (colon == NULL || colon == cursor)
+			if ((port = harness_listening_port(cursor)) == -1)
 				break;
-			daemon->ports[daemon->port_count++] = atoi(colon);
+			daemon->ports[daemon->port_count++] = port;
 		}
 		if (daemon->port_count >= count)
 			return 0;
@@ -332,15 +358,16 @@ harness_write_all(int fd, const void *buffer, size_t length)
 	return 0;
 }
 
-/* cmocka setup: the initial state is the backend name; make a fixture. */
+/* cmocka setup: the initial state is a backend_run; make a fixture. */
 int
 harness_fixture_setup(void **state)
 {
-	struct backend_fixture	*fixture;
+	const struct backend_run	*run = *state;
+	struct backend_fixture		*fixture;
 
 	if ((fixture = calloc(1, sizeof(*fixture))) == NULL)
 		return -1;
-	fixture->backend = *state;
+	fixture->backend = backend_ops_name(run->ops);
 	fixture->daemon.pid = -1;
 	*state = fixture;
 	return 0;
@@ -356,6 +383,98 @@ harness_fixture_teardown(void **state)
 		(void)harness_stop(&fixture->daemon, SIGKILL, 1000);
 	free(fixture);
 	return 0;
+}
+
+/* Start pforkd as harness_start() does, or fail the case. */
+void
+harness_must_start(struct daemon_process *daemon,
+    const char *const *arguments, size_t listeners)
+{
+	char	command[2048] = "";
+	size_t	length = 0, i;
+	int	added;
+
+	if (harness_start(daemon, arguments, listeners) == 0)
+		return;
+	for (i = 0; arguments[i] != NULL && length < sizeof(command); i++) {
+		added = snprintf(command + length, sizeof(command) - length,
+		    " %s", arguments[i]);
+		length += added > 0 ? (size_t)added : sizeof(command);
+	}
+	fail_msg("pforkd%s did not start", command);
+}
+
+/*
+ * Start pforkd -d [-v] -b with the fixture's backend and one -l for each
+ * of the NULL-terminated listens, or fail the case.
+ */
+void
+harness_must_start_backend(struct backend_fixture *fixture, int verbose,
+    const char *const *listens)
+{
+	const char	*arguments[HARNESS_PORTS_MAX * 2 + 6] = { "-d", "-b",
+			    fixture->backend };
+	size_t		 count = 3, listeners;
+
+	if (verbose)
+		arguments[count++] = "-v";
+	for (listeners = 0; listens[listeners] != NULL; listeners++) {
+		assert_true(listeners < HARNESS_PORTS_MAX);
+		arguments[count++] = "-l";
+		arguments[count++] = listens[listeners];
+	}
+	harness_must_start(&fixture->daemon, arguments, listeners);
+}
+
+/* Start pforkd on the fixture's backend with one -l built from format. */
+void
+harness_must_start_listen(struct backend_fixture *fixture, int verbose,
+    const char *format, ...)
+{
+	char		 listen[2048];
+	const char	*listens[] = { listen, NULL };
+	va_list		 ap;
+	int		 length;
+
+	va_start(ap, format);
+	length = vsnprintf(listen, sizeof(listen), format, ap);
+	va_end(ap);
+	assert_true(length > 0 && (size_t)length < sizeof(listen));
+	harness_must_start_backend(fixture, verbose, listens);
+}
+
+/* Stop pforkd with SIGTERM; fail the case unless it exits 0 in time. */
+void
+harness_must_stop(struct daemon_process *daemon, int timeout_ms)
+{
+	int	status = harness_stop(daemon, SIGTERM, timeout_ms);
+
+	if (status != 0)
+		fail_msg("pforkd exited with %d; log:\n%s", status,
+		    daemon->log);
+}
+
+/* Connect to 127.0.0.1 on the daemon's port_index-th port, or fail. */
+int
+harness_must_connect(const struct daemon_process *daemon, size_t port_index)
+{
+	int	fd;
+
+	assert_true(port_index < daemon->port_count);
+	fd = harness_connect("127.0.0.1", daemon->ports[port_index]);
+	if (fd == -1)
+		fail_msg("connect to port %d: %s", daemon->ports[port_index],
+		    strerror(errno));
+	return fd;
+}
+
+/* Wait up to timeout_ms for needle in the daemon's log, or fail. */
+void
+harness_must_log(struct daemon_process *daemon, const char *needle,
+    int timeout_ms)
+{
+	if (harness_wait_log(daemon, needle, timeout_ms) == -1)
+		fail_msg("no '%s' in the log:\n%s", needle, daemon->log);
 }
 
 /*

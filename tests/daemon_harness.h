@@ -1,6 +1,7 @@
 /*
  * daemon_harness.h: start the real pforkd for integration tests, learn its
  * ports from its log, talk to it over loopback, and stop it by pid.
+ * The harness_must_ functions are for cmocka cases: they fail the case.
  */
 #ifndef PFORKD_DAEMON_HARNESS_H
 #define PFORKD_DAEMON_HARNESS_H
@@ -26,8 +27,11 @@ struct backend_fixture {
 	struct daemon_process	 daemon;
 };
 
+/* Fixtures of backend_cases_init() for cases run per backend. */
 int	harness_fixture_setup(void **state);
 int	harness_fixture_teardown(void **state);
+
+/* Running the daemon; each returns 0 or -1. */
 int	harness_start(struct daemon_process *, const char *const *arguments,
 	    size_t listeners);
 int	harness_read_log(struct daemon_process *, int timeout_ms);
@@ -37,13 +41,30 @@ int	harness_stop(struct daemon_process *, int signal_number,
 	    int timeout_ms);
 int	harness_run(const char *const *arguments, char *output,
 	    size_t output_size, int timeout_ms);
+int	harness_listening_port(const char *line);
+const char *harness_pforkd_path(void);
+
+/* The same, failing the cmocka case (with the log) when they fail. */
+void	harness_must_start(struct daemon_process *,
+	    const char *const *arguments, size_t listeners);
+void	harness_must_start_backend(struct backend_fixture *, int verbose,
+	    const char *const *listens);
+void	harness_must_start_listen(struct backend_fixture *, int verbose,
+	    const char *format, ...)
+	    __attribute__((__format__(__printf__, 3, 4)));
+void	harness_must_stop(struct daemon_process *, int timeout_ms);
+int	harness_must_connect(const struct daemon_process *,
+	    size_t port_index);
+void	harness_must_log(struct daemon_process *, const char *needle,
+	    int timeout_ms);
+
+/* Talking to it over loopback. */
 int	harness_connect(const char *address, int port);
 int	harness_read_exact(int fd, void *buffer, size_t length,
 	    int timeout_ms);
 ssize_t	harness_read_until_eof(int fd, void *buffer, size_t size,
 	    int timeout_ms);
 int	harness_write_all(int fd, const void *buffer, size_t length);
-const char *harness_pforkd_path(void);
 int	harness_have_ipv6_loopback(void);
 
 #endif /* PFORKD_DAEMON_HARNESS_H */

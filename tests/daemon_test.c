@@ -32,6 +32,7 @@
 #include "connection/service.h"
 #include "daemon_harness.h"
 #include "event/dispatcher.h"
+#include "test_util.h"
 
 #define CONNECTIONS_MAX	64
 #define WORKERS_MAX	8
@@ -62,8 +63,7 @@ start_with_config(struct fixture *fixture, const char *text, size_t
 			    fixture->config, NULL };
 
 	write_file(fixture->config, text);
-	if (harness_start(&fixture->daemon, arguments, listeners) == -1)
-		fail_msg("pforkd did not start");
+	harness_must_start(&fixture->daemon, arguments, listeners);
 }
 
 /* One round trip of message over fd; 0 when it came back intact. */
@@ -259,14 +259,14 @@ test_respawn_keeps_other_connections(void **state)
 	fds[0] = harness_connect("127.0.0.1", port);
 	assert_int_equal(round_trip(fds[0], "new\n"), 0);
 	(void)close(fds[0]);
-	assert_int_equal(harness_stop(&fixture->daemon, SIGTERM, 1500), 0);
+	harness_must_stop(&fixture->daemon, 1500);
 }
 
 /* The port announced for service after the reload marker, or -1. */
 static int
 port_after_reload(struct fixture *fixture, const char *service)
 {
-	const char	*cursor, *line_end, *colon;
+	const char	*cursor;
 	char		 needle[SERVICE_NAME_MAX + 32];
 
 	cursor = strstr(fixture->daemon.log, "SIGHUP");
@@ -275,11 +275,7 @@ port_after_reload(struct fixture *fixture, const char *service)
 	(void)snprintf(needle, sizeof(needle), "%s: listening on ", service);
 	if ((cursor = strstr(cursor, needle)) == NULL)
 		return -1;
-	line_end = strchr(cursor, '\n');
-	colon = line_end;
-	while (colon != NULL && colon > cursor && colon[-1] != ':')
-		colon--;
-	return colon != NULL ? atoi(colon) : -1;
+	return harness_listening_port(cursor + strlen(needle));
 }
 
 /* Connect and round-trip repeatedly for duration_ms; failures counted. */
@@ -332,8 +328,7 @@ test_reload_changed_file(void **state)
 	    "service echo {\n listen 127.0.0.1:0\n idle 30\n}\n"
 	    "service chargen {\n listen 127.0.0.1:0\n}\n");
 	assert_int_equal(kill(fixture->daemon.pid, SIGHUP), 0);
-	assert_int_equal(harness_wait_log(&fixture->daemon, "reloaded:", 3000),
-	    0);
+	harness_must_log(&fixture->daemon, "reloaded:", 3000);
 	assert_int_equal(waitpid(child, &status, 0), child);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	/* The old connection is still served by a draining old worker. */
@@ -349,7 +344,7 @@ test_reload_changed_file(void **state)
 	assert_memory_equal(line, " !\"#$%&'()*+,-./0123456789", 26);
 	(void)close(fd);
 	assert_int_equal(harness_connect("127.0.0.1", discard_port), -1);
-	assert_int_equal(harness_stop(&fixture->daemon, SIGTERM, 1500), 0);
+	harness_must_stop(&fixture->daemon, 1500);
 }
 
 /* SIGHUP with a broken file: logged, and the old configuration serves. */
@@ -363,14 +358,13 @@ test_reload_broken_file(void **state)
 	    1, "1");
 	write_file(fixture->config, "service echo {\n listen nowhere\n}\n");
 	assert_int_equal(kill(fixture->daemon.pid, SIGHUP), 0);
-	assert_int_equal(harness_wait_log(&fixture->daemon, "reload refused",
-	    3000), 0);
+	harness_must_log(&fixture->daemon, "reload refused", 3000);
 	assert_non_null(strstr(fixture->daemon.log, ":2:"));
 	fd = harness_connect("127.0.0.1", fixture->daemon.ports[0]);
 	assert_true(fd >= 0);
 	assert_int_equal(round_trip(fd, "still serving\n"), 0);
 	(void)close(fd);
-	assert_int_equal(harness_stop(&fixture->daemon, SIGTERM, 1500), 0);
+	harness_must_stop(&fixture->daemon, 1500);
 }
 
 /* SIGQUIT: new connections are refused, open ones finish, then exit 0. */
@@ -385,8 +379,7 @@ test_graceful_stop(void **state)
 	fd = harness_connect("127.0.0.1", fixture->daemon.ports[0]);
 	assert_int_equal(round_trip(fd, "one\n"), 0);
 	assert_int_equal(kill(fixture->daemon.pid, SIGQUIT), 0);
-	assert_int_equal(harness_wait_log(&fixture->daemon, "graceful stop",
-	    3000), 0);
+	harness_must_log(&fixture->daemon, "graceful stop", 3000);
 	(void)poll(NULL, 0, 200);
 	assert_int_equal(round_trip(fd, "two\n"), 0);
 	assert_int_equal(harness_connect("127.0.0.1",
@@ -425,8 +418,7 @@ expect_refused(struct fixture *fixture, int port, const char *reason)
 	assert_true(fd >= 0);
 	assert_int_equal(harness_read_until_eof(fd, &byte, 1, 3000), 0);
 	(void)close(fd);
-	if (harness_wait_log(&fixture->daemon, reason, 2000) == -1)
-		fail_msg("no '%s' in the log:\n%s", reason, fixture->daemon.log);
+	harness_must_log(&fixture->daemon, reason, 2000);
 }
 
 /* Caps: per service, per source and global; excess closed and logged. */
@@ -465,7 +457,7 @@ test_connection_caps(void **state)
 	assert_int_equal(round_trip(fds[1], "again\n"), 0);
 	for (i = 0; i < 4; i++)
 		(void)close(fds[i]);
-	assert_int_equal(harness_stop(&fixture->daemon, SIGTERM, 1500), 0);
+	harness_must_stop(&fixture->daemon, 1500);
 }
 
 /* idle and lifetime close connections; other clients are unaffected. */
@@ -498,9 +490,8 @@ test_idle_and_lifetime(void **state)
 	assert_true(i < 50);
 	(void)close(idle);
 	(void)close(busy);
-	assert_int_equal(harness_wait_log(&fixture->daemon, "lifetime reached",
-	    2000), 0);
-	assert_int_equal(harness_stop(&fixture->daemon, SIGTERM, 1500), 0);
+	harness_must_log(&fixture->daemon, "lifetime reached", 2000);
+	harness_must_stop(&fixture->daemon, 1500);
 }
 
 /* -n and start-up report configuration errors as FILE:LINE:COLUMN. */
@@ -627,20 +618,10 @@ static int
 teardown(void **state)
 {
 	struct fixture	*fixture = *state;
-	char		 path[PATH_MAX + 32];
-	static const char *const names[] = {
-		"pforkd.conf", "pforkd.pid", "pforkd.log"
-	};
-	size_t		 i;
 
 	if (fixture->daemon.pid > 0)
 		(void)harness_stop(&fixture->daemon, SIGKILL, 1000);
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		(void)snprintf(path, sizeof(path), "%s/%s",
-		    fixture->directory, names[i]);
-		(void)unlink(path);
-	}
-	(void)rmdir(fixture->directory);
+	(void)test_remove_tree(fixture->directory);
 	free(fixture);
 	return 0;
 }

@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "backend_cases.h"
 #include "event/backend.h"
 #include "event/dispatcher.h"
 #include "test_util.h"
@@ -40,7 +41,6 @@
 #define LIMIT_ITERATIONS	1000000L
 #define WATCHDOG_SECONDS	60		/* per case */
 #define RUN_WATCHDOG_SECONDS	10		/* per dispatcher_run() */
-#define MAX_BACKENDS		8
 #define FIXTURE_BLOCKS		4
 
 #define MANY_PIPES		5000		/* 10,000 fds */
@@ -52,15 +52,9 @@
 #define REARM_COUNT		5
 #define MSEC			1000
 
-/* One run: a backend and the full name of the case. */
-struct test_instance {
-	const struct backend_ops	*ops;
-	char				*name;
-};
-
 /* What every case gets; teardown releases it even after a failure. */
 struct fixture {
-	const struct test_instance	*instance;
+	const struct backend_run	*instance;
 	struct dispatcher		*dispatcher;
 	struct test_fd_list		 fds;
 	void				*blocks[FIXTURE_BLOCKS];
@@ -284,8 +278,8 @@ fixture_uses_signals(struct fixture *fixture)
 static int
 setup(void **state)
 {
-	struct test_instance	*instance = *state;
-	struct fixture		*fixture;
+	const struct backend_run	*instance = *state;
+	struct fixture			*fixture;
 
 	if ((fixture = calloc(1, sizeof(*fixture))) == NULL)
 		return -1;
@@ -1507,75 +1501,34 @@ case_run_until_empty(void **state)
 	assert_int_equal(dispatcher_timer_count(d), 0);
 }
 
-#define NEEDS_NOTHING	0
-#define NEEDS_MANY_FDS	1	/* not select, fd limit >= MANY_FDS_NOFILE */
-#define NEEDS_HIGH_FD	2	/* fd limit > FD_SETSIZE */
-
-/* One case, run on every backend that meets its needs. */
-struct test_case {
-	const char		*name;
-	CMUnitTestFunction	 function;
-	int			 needs;
-};
-
-static const struct test_case	test_cases[] = {
-	{ "create", case_create, NEEDS_NOTHING },
-	{ "read readiness", case_read_readiness, NEEDS_NOTHING },
-	{ "write readiness", case_write_readiness, NEEDS_NOTHING },
-	{ "EOF", case_eof, NEEDS_NOTHING },
-	{ "peer reset", case_peer_reset, NEEDS_NOTHING },
-	{ "interest changes", case_interest_changes, NEEDS_NOTHING },
-	{ "unwatch in callback", case_unwatch_in_callback, NEEDS_NOTHING },
-	{ "close in callback with fd reuse", case_close_reuse, NEEDS_NOTHING },
-	{ "dispatcher_close", case_dispatcher_close, NEEDS_NOTHING },
-	{ "10,000 fds", case_many_fds, NEEDS_MANY_FDS },
-	{ "FD_SETSIZE", case_fd_setsize, NEEDS_HIGH_FD },
-	{ "timer order", case_timer_order, NEEDS_NOTHING },
-	{ "timer never early", case_timer_never_early, NEEDS_NOTHING },
-	{ "timer cancel", case_timer_cancel, NEEDS_NOTHING },
-	{ "timer repeat", case_timer_repeat, NEEDS_NOTHING },
-	{ "timer re-armed with delay 0", case_timer_rearm_zero, NEEDS_NOTHING },
-	{ "timer restart", case_timer_restart, NEEDS_NOTHING },
-	{ "10,000 timers", case_many_timers, NEEDS_NOTHING },
-	{ "10,000 timers, half cancelled",
-	    case_many_timers_cancel, NEEDS_NOTHING },
-	{ "signal SIGUSR1", case_signal_usr1, NEEDS_NOTHING },
-	{ "signal SIGUSR2", case_signal_usr2, NEEDS_NOTHING },
-	{ "stop from a callback", case_stop, NEEDS_NOTHING },
-	{ "run returns when nothing is left",
-	    case_run_until_empty, NEEDS_NOTHING },
+/* Every case, run on every backend that meets its needs. */
+static const struct backend_case	test_cases[] = {
+	{ "create", case_create },
+	{ "read readiness", case_read_readiness },
+	{ "write readiness", case_write_readiness },
+	{ "EOF", case_eof },
+	{ "peer reset", case_peer_reset },
+	{ "interest changes", case_interest_changes },
+	{ "unwatch in callback", case_unwatch_in_callback },
+	{ "close in callback with fd reuse", case_close_reuse },
+	{ "dispatcher_close", case_dispatcher_close },
+	{ "10,000 fds", case_many_fds },
+	{ "FD_SETSIZE", case_fd_setsize },
+	{ "timer order", case_timer_order },
+	{ "timer never early", case_timer_never_early },
+	{ "timer cancel", case_timer_cancel },
+	{ "timer repeat", case_timer_repeat },
+	{ "timer re-armed with delay 0", case_timer_rearm_zero },
+	{ "timer restart", case_timer_restart },
+	{ "10,000 timers", case_many_timers },
+	{ "10,000 timers, half cancelled", case_many_timers_cancel },
+	{ "signal SIGUSR1", case_signal_usr1 },
+	{ "signal SIGUSR2", case_signal_usr2 },
+	{ "stop from a callback", case_stop },
+	{ "run returns when nothing is left", case_run_until_empty },
 };
 
 #define CASE_COUNT	(sizeof(test_cases) / sizeof(test_cases[0]))
-
-/* Add ops to the list unless it is there already. */
-static void
-add_backend(const struct backend_ops **list, size_t *count,
-    const struct backend_ops *ops)
-{
-	size_t	i;
-
-	for (i = 0; i < *count; i++)
-		if (list[i] == ops)
-			return;
-	if (*count < MAX_BACKENDS)
-		list[(*count)++] = ops;
-}
-
-/* The backends to test: the compiled ones, and emulated kqueue. */
-static size_t
-backends_under_test(const struct backend_ops **list)
-{
-	const struct backend_ops *const	*compiled;
-	size_t				 count = 0;
-
-	for (compiled = dispatcher_backends(); *compiled != NULL; compiled++)
-		add_backend(list, &count, *compiled);
-#if defined(TEST_KQUEUE_EMULATION) && !defined(HAVE_KQUEUE)
-	add_backend(list, &count, &backend_kqueue);
-#endif
-	return count;
-}
 
 /*
  * Why a case cannot run on a backend here, or NULL.  Such runs are left
@@ -1583,86 +1536,43 @@ backends_under_test(const struct backend_ops **list)
  * test as "not ok N # SKIP", which automake's tap-driver counts as FAIL.
  */
 static const char *
-unmet_need(const struct backend_ops *ops, const struct test_case *test_case)
+unmet_need(const struct backend_case *test_case,
+    const struct backend_ops *ops)
 {
-	if ((test_case->needs & NEEDS_MANY_FDS) &&
+	if (test_case->function == case_many_fds &&
 	    backend_ops_fd_limit(ops) != 0 &&
 	    backend_ops_fd_limit(ops) < MANY_PIPES * 2 + 64)
 		return "the backend cannot watch fds that high";
-	if ((test_case->needs & NEEDS_MANY_FDS) &&
+	if (test_case->function == case_many_fds &&
 	    nofile_limit < MANY_FDS_NOFILE)
 		return "the hard fd limit is too low";
-	if ((test_case->needs & NEEDS_HIGH_FD) && nofile_limit <= FD_SETSIZE)
+	if (test_case->function == case_fd_setsize &&
+	    nofile_limit <= FD_SETSIZE)
 		return "the hard fd limit is not above FD_SETSIZE";
 	return NULL;
-}
-
-/* A string "<backend>: <case>" in fresh memory, or NULL. */
-static char *
-instance_name(const struct backend_ops *ops, const char *case_name)
-{
-	char	*name;
-	size_t	 size;
-
-	size = strlen(backend_ops_name(ops)) + strlen(case_name) + 3;
-	if ((name = malloc(size)) != NULL)
-		(void)snprintf(name, size, "%s: %s", backend_ops_name(ops),
-		    case_name);
-	return name;
 }
 
 /* Run every case on every backend as one cmocka group. */
 int
 main(void)
 {
-	const struct backend_ops	*backends[MAX_BACKENDS];
-	struct test_instance		*instances;
-	struct CMUnitTest		*tests;
-	const char			*reason;
-	size_t				 backend_count, count, b, c, i;
-	int				 failures;
+#if defined(TEST_KQUEUE_EMULATION) && !defined(HAVE_KQUEUE)
+	static const struct backend_ops *const	emulated[] = {
+		&backend_kqueue, NULL
+	};
+#endif
+	struct backend_case_list		list;
 
 	(void)signal(SIGPIPE, SIG_IGN);
 	nofile_limit = test_raise_nofile();
-	backend_count = backends_under_test(backends);
-	instances = calloc(backend_count * CASE_COUNT, sizeof(*instances));
-	tests = calloc(backend_count * CASE_COUNT, sizeof(*tests));
-	if (instances == NULL || tests == NULL) {
-		perror("calloc");
-		return 1;
-	}
-	for (i = 0, b = 0; b < backend_count; b++) {
-		for (c = 0; c < CASE_COUNT; c++) {
-			if ((reason = unmet_need(backends[b],
-			    &test_cases[c])) != NULL) {
-				printf("# skipped %s: %s: %s\n",
-				    backend_ops_name(backends[b]),
-				    test_cases[c].name, reason);
-				continue;
-			}
-			instances[i].ops = backends[b];
-			instances[i].name = instance_name(backends[b],
-			    test_cases[c].name);
-			if (instances[i].name == NULL) {
-				perror("malloc");
-				return 1;
-			}
-			tests[i].name = instances[i].name;
-			tests[i].test_func = test_cases[c].function;
-			tests[i].setup_func = setup;
-			tests[i].teardown_func = teardown;
-			tests[i].initial_state = &instances[i];
-			i++;
-		}
-	}
-	count = i;
-	(void)fflush(stdout);
 	cmocka_set_message_output(CM_OUTPUT_TAP);
-	failures = _cmocka_run_group_tests("dispatcher", tests, count, NULL,
-	    NULL);
-	for (i = 0; i < count; i++)
-		free(instances[i].name);
-	free(instances);
-	free(tests);
-	return failures;
+	backend_cases_init(&list, setup, teardown);
+	backend_cases_add_all(&list, dispatcher_backends(), test_cases,
+	    CASE_COUNT, unmet_need);
+#if defined(TEST_KQUEUE_EMULATION) && !defined(HAVE_KQUEUE)
+	/* Linux has no kqueue: the kqueue backend over the emulation. */
+	backend_cases_add_all(&list, emulated, test_cases, CASE_COUNT,
+	    unmet_need);
+#endif
+	return backend_cases_run(&list, "dispatcher");
 }

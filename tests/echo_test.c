@@ -9,7 +9,6 @@
 #include <netinet/in.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,40 +25,7 @@
 #include "backend_cases.h"
 #include "daemon_harness.h"
 #include "event/dispatcher.h"
-
-
-/* Start the daemon on the fixture's backend with one -l argument. */
-static void
-start_echo(struct backend_fixture *fixture, const char *listen)
-{
-	const char	*arguments[] = { "-d", "-v", "-b", fixture->backend,
-			    "-l", listen, NULL };
-
-	if (harness_start(&fixture->daemon, arguments, 1) == -1)
-		fail_msg("pforkd -b %s -l %s did not start", fixture->backend,
-		    listen);
-}
-
-/* Stop the daemon with SIGTERM and check it exits 0 within a second. */
-static void
-stop_echo(struct backend_fixture *fixture)
-{
-	int	status = harness_stop(&fixture->daemon, SIGTERM, 1000);
-
-	if (status != 0)
-		fail_msg("pforkd exited with %d; log:\n%s", status,
-		    fixture->daemon.log);
-}
-
-/* Connect to the daemon's first port on 127.0.0.1. */
-static int
-connect_echo(struct backend_fixture *fixture)
-{
-	int	fd = harness_connect("127.0.0.1", fixture->daemon.ports[0]);
-
-	assert_true(fd >= 0);
-	return fd;
-}
+#include "util/descriptor.h"
 
 /* Bytes written come back in order, over several round trips. */
 static void
@@ -69,8 +35,8 @@ test_round_trips(void **state)
 	char			 message[64], reply[64];
 	int			 fd, i;
 
-	start_echo(fixture, "echo@127.0.0.1:0");
-	fd = connect_echo(fixture);
+	harness_must_start_listen(fixture, 1, "echo@127.0.0.1:0");
+	fd = harness_must_connect(&fixture->daemon, 0);
 	for (i = 0; i < 100; i++) {
 		(void)snprintf(message, sizeof(message), "line %d\r\n", i);
 		assert_int_equal(harness_write_all(fd, message,
@@ -80,7 +46,7 @@ test_round_trips(void **state)
 		assert_memory_equal(message, reply, strlen(message));
 	}
 	(void)close(fd);
-	stop_echo(fixture);
+	harness_must_stop(&fixture->daemon, 1000);
 }
 
 /* After shutdown(SHUT_WR) the pending echo still arrives, then EOF. */
@@ -91,15 +57,15 @@ test_half_close(void **state)
 	char			 reply[64];
 	int			 fd;
 
-	start_echo(fixture, "echo@127.0.0.1:0");
-	fd = connect_echo(fixture);
+	harness_must_start_listen(fixture, 1, "echo@127.0.0.1:0");
+	fd = harness_must_connect(&fixture->daemon, 0);
 	assert_int_equal(harness_write_all(fd, "hello\n", 6), 0);
 	assert_int_equal(shutdown(fd, SHUT_WR), 0);
 	assert_int_equal(harness_read_until_eof(fd, reply, sizeof(reply),
 	    5000), 6);
 	assert_memory_equal(reply, "hello\n", 6);
 	(void)close(fd);
-	stop_echo(fixture);
+	harness_must_stop(&fixture->daemon, 1000);
 }
 
 /* Fill buffer with a pattern that detects reordering and loss. */
@@ -134,11 +100,11 @@ test_backpressure(void **state)
 	assert_non_null(sent);
 	assert_non_null(received);
 	fill_pattern(sent, total);
-	start_echo(fixture, "echo@127.0.0.1:0");
-	fd = connect_echo(fixture);
+	harness_must_start_listen(fixture, 1, "echo@127.0.0.1:0");
+	fd = harness_must_connect(&fixture->daemon, 0);
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-	assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(descriptor_set_nonblocking(fd), 0);
 	/* Write until the stream is blocked; it must block well short. */
 	while (written < total && rounds++ < 10000) {
 		count = write(fd, sent + written, total - written);
@@ -178,7 +144,7 @@ test_backpressure(void **state)
 	(void)close(fd);
 	free(sent);
 	free(received);
-	stop_echo(fixture);
+	harness_must_stop(&fixture->daemon, 1000);
 }
 
 /* An idle connection is closed after its idle timeout, and logged. */
@@ -190,16 +156,15 @@ test_idle_timeout(void **state)
 	uint64_t		 started;
 	int			 fd;
 
-	start_echo(fixture, "echo@127.0.0.1:0,idle=0.3");
-	fd = connect_echo(fixture);
+	harness_must_start_listen(fixture, 1, "echo@127.0.0.1:0,idle=0.3");
+	fd = harness_must_connect(&fixture->daemon, 0);
 	started = monotonic_usec();
 	assert_int_equal(harness_read_until_eof(fd, reply, sizeof(reply),
 	    5000), 0);
 	assert_true(monotonic_usec() - started >= 250000);
-	assert_int_equal(harness_wait_log(&fixture->daemon, "idle timeout",
-	    2000), 0);
+	harness_must_log(&fixture->daemon, "idle timeout", 2000);
 	(void)close(fd);
-	stop_echo(fixture);
+	harness_must_stop(&fixture->daemon, 1000);
 }
 
 /* A peer that resets mid-stream ends only its own connection. */
@@ -211,9 +176,9 @@ test_peer_reset(void **state)
 	char			 reply[4];
 	int			 fd, other;
 
-	start_echo(fixture, "echo@127.0.0.1:0");
-	other = connect_echo(fixture);
-	fd = connect_echo(fixture);
+	harness_must_start_listen(fixture, 1, "echo@127.0.0.1:0");
+	other = harness_must_connect(&fixture->daemon, 0);
+	fd = harness_must_connect(&fixture->daemon, 0);
 	assert_int_equal(harness_write_all(fd, "data", 4), 0);
 	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_close,
 	    sizeof(abort_close)), 0);
@@ -222,7 +187,7 @@ test_peer_reset(void **state)
 	assert_int_equal(harness_read_exact(other, reply, 4, 5000), 0);
 	assert_memory_equal(reply, "ping", 4);
 	(void)close(other);
-	stop_echo(fixture);
+	harness_must_stop(&fixture->daemon, 1000);
 }
 
 /* SIGTERM with connections open: exit 0 within a second. */
@@ -233,12 +198,12 @@ test_sigterm_with_connections(void **state)
 	char			 reply;
 	int			 fds[10], i;
 
-	start_echo(fixture, "echo@127.0.0.1:0");
+	harness_must_start_listen(fixture, 1, "echo@127.0.0.1:0");
 	for (i = 0; i < 10; i++)
-		fds[i] = connect_echo(fixture);
+		fds[i] = harness_must_connect(&fixture->daemon, 0);
 	assert_int_equal(harness_write_all(fds[0], "x", 1), 0);
 	assert_int_equal(harness_read_exact(fds[0], &reply, 1, 5000), 0);
-	stop_echo(fixture);
+	harness_must_stop(&fixture->daemon, 1000);
 	for (i = 0; i < 10; i++)
 		(void)close(fds[i]);
 }
@@ -251,14 +216,14 @@ test_ipv6_loopback(void **state)
 	char			 reply[3];
 	int			 fd;
 
-	start_echo(fixture, "echo@[::1]:0");
+	harness_must_start_listen(fixture, 1, "echo@[::1]:0");
 	fd = harness_connect("::1", fixture->daemon.ports[0]);
 	assert_true(fd >= 0);
 	assert_int_equal(harness_write_all(fd, "v6\n", 3), 0);
 	assert_int_equal(harness_read_exact(fd, reply, 3, 5000), 0);
 	assert_memory_equal(reply, "v6\n", 3);
 	(void)close(fd);
-	stop_echo(fixture);
+	harness_must_stop(&fixture->daemon, 1000);
 }
 
 /* A port in use: a clear message and exit 1, also when detaching. */
@@ -272,7 +237,7 @@ test_port_in_use(void **state)
 	const char		*detached[] = { "-b", fixture->backend, "-l",
 				    listen, NULL };
 
-	start_echo(fixture, "echo@127.0.0.1:0");
+	harness_must_start_listen(fixture, 1, "echo@127.0.0.1:0");
 	(void)snprintf(listen, sizeof(listen), "echo@127.0.0.1:%d",
 	    fixture->daemon.ports[0]);
 	assert_int_equal(harness_run(foreground, output, sizeof(output),
@@ -281,7 +246,7 @@ test_port_in_use(void **state)
 	assert_int_equal(harness_run(detached, output, sizeof(output), 5000),
 	    1);
 	assert_non_null(strstr(output, "Address already in use"));
-	stop_echo(fixture);
+	harness_must_stop(&fixture->daemon, 1000);
 }
 
 /* A usage error: the synopsis and a pointer to -h, not the whole help. */
@@ -341,24 +306,27 @@ static const struct backend_case echo_cases[] = {
 };
 
 /* Leave out the IPv6 case on a host without ::1. */
-static int
-echo_case_runs(CMUnitTestFunction function, const char *backend)
+static const char *
+echo_case_unmet(const struct backend_case *echo_case,
+    const struct backend_ops *backend)
 {
-	if (function != test_ipv6_loopback || harness_have_ipv6_loopback())
-		return 1;
-	(void)printf("# skipped %s: IPv6 loopback: no ::1 on this host\n",
-	    backend);
-	return 0;
+	(void)backend;
+	if (echo_case->function != test_ipv6_loopback ||
+	    harness_have_ipv6_loopback())
+		return NULL;
+	return "no ::1 on this host";
 }
 
 int
 main(void)
 {
-	static struct backend_case_list	list;
+	struct backend_case_list	list;
 
 	(void)signal(SIGPIPE, SIG_IGN);
+	backend_cases_init(&list, harness_fixture_setup,
+	    harness_fixture_teardown);
 	backend_cases_add_plain(&list, "command line", test_command_line);
-	backend_cases_add_all(&list, echo_cases, sizeof(echo_cases) /
-	    sizeof(echo_cases[0]), echo_case_runs);
+	backend_cases_add_all(&list, dispatcher_backends(), echo_cases,
+	    sizeof(echo_cases) / sizeof(echo_cases[0]), echo_case_unmet);
 	return backend_cases_run(&list, "echo");
 }

@@ -31,11 +31,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "backend_cases.h"
 #include "daemon_harness.h"
 #include "event/dispatcher.h"
+#include "test_util.h"
 
-#define CASES_MAX	64
-#define NAME_MAX_LENGTH	96
 #define SERVERS		3
 #define TASKS_MAX	8
 #define OUTPUT_MAX	(256 * 1024)
@@ -89,11 +89,10 @@ get_poetry_path(void)
 static const char *
 poem_path(const char *name)
 {
-	static char	 path[1024];
-	const char	*top = getenv("top_srcdir");
+	static char	path[1024];
 
-	(void)snprintf(path, sizeof(path), "%s/poetry/%s",
-	    top != NULL && top[0] != '\0' ? top : ".", name);
+	(void)snprintf(path, sizeof(path), "%s/poetry/%s", test_srcdir(),
+	    name);
 	return path;
 }
 
@@ -143,19 +142,7 @@ start_server(struct daemon_process *server, const char *address,
 
 	(void)snprintf(listen, sizeof(listen), "poetry@%s:0,file=%s,%s",
 	    address, poem_path(poem), pacing);
-	if (harness_start(server, arguments, 1) == -1)
-		fail_msg("pforkd -l %s did not start", listen);
-}
-
-/* Stop a server started by start_server(). */
-static void
-stop_server(struct daemon_process *server)
-{
-	int	status = harness_stop(server, SIGTERM, 5000);
-
-	if (status != 0)
-		fail_msg("pforkd exited with %d; log:\n%s", status,
-		    server->log);
+	harness_must_start(server, arguments, 1);
 }
 
 /* Append what fd has to buffer; 0, or -1 at EOF. */
@@ -403,7 +390,7 @@ test_three_servers(void **state)
 		(void)unlink(saved);
 	}
 	for (i = 0; i < SERVERS; i++)
-		stop_server(&fixture->servers[i]);
+		harness_must_stop(&fixture->servers[i], 5000);
 }
 
 /* -q: the per-task totals and the Got line only. */
@@ -428,7 +415,7 @@ test_quiet(void **state)
 	assert_int_equal(report.summary_bytes[1],
 	    (long)file_size(poem_path("science.txt")));
 	assert_int_equal(report.poems, 1);
-	stop_server(&fixture->servers[0]);
+	harness_must_stop(&fixture->servers[0], 5000);
 }
 
 /* A port on 127.0.0.1 that refuses connections while fd stays open. */
@@ -489,7 +476,7 @@ test_refused(void **state)
 	    fixture->folder, fixture->servers[0].ports[0]);
 	assert_true(same_file(saved, poem_path("science.txt")));
 	(void)unlink(saved);
-	stop_server(&fixture->servers[0]);
+	harness_must_stop(&fixture->servers[0], 5000);
 }
 
 /* -t ends a run that would take minutes: exit 1, "timed out". */
@@ -517,7 +504,7 @@ test_time_limit(void **state)
 	assert_int_equal(report.summary_bytes[1], 10);
 	assert_string_equal(report.summary_rest[1], " (failed: timed out)");
 	assert_int_equal(report.poems, 0);
-	stop_server(&fixture->servers[0]);
+	harness_must_stop(&fixture->servers[0], 5000);
 }
 
 /* An IPv6 server, written [::1]:PORT. */
@@ -544,7 +531,7 @@ test_ipv6(void **state)
 	    fixture->servers[0].ports[0]);
 	assert_true(same_file(saved, poem_path("alla-sera.txt")));
 	(void)unlink(saved);
-	stop_server(&fixture->servers[0]);
+	harness_must_stop(&fixture->servers[0], 5000);
 }
 
 /* Run get-poetry with one bad command line: exit 2 and the usage. */
@@ -589,16 +576,17 @@ test_usage_errors(void **state)
 	expect_usage_error(backend);
 }
 
-/* Create the fixture for one case; the client's backend is the state. */
+/* Create the fixture for one case, whose backend the client uses. */
 static int
 setup(void **state)
 {
-	struct client_fixture	*fixture;
-	size_t			 i;
+	const struct backend_run	*run = *state;
+	struct client_fixture		*fixture;
+	size_t				 i;
 
 	if ((fixture = calloc(1, sizeof(*fixture))) == NULL)
 		return -1;
-	fixture->backend = *state;
+	fixture->backend = backend_ops_name(run->ops);
 	for (i = 0; i < SERVERS; i++)
 		fixture->servers[i].pid = -1;
 	(void)snprintf(fixture->folder, sizeof(fixture->folder),
@@ -628,47 +616,43 @@ teardown(void **state)
 	return 0;
 }
 
-
-/* Add one case to the group. */
-static void
-add_case(struct CMUnitTest *tests, char (*names)[NAME_MAX_LENGTH],
-    size_t *count, const char *backend, const char *name,
-    CMUnitTestFunction function)
+/* Leave out the IPv6 case on a host without ::1. */
+static const char *
+case_unmet(const struct backend_case *client_case,
+    const struct backend_ops *backend)
 {
-	if (*count == CASES_MAX)
-		return;
-	(void)snprintf(names[*count], NAME_MAX_LENGTH, "%s: %s", backend,
-	    name);
-	tests[*count].name = names[*count];
-	tests[*count].test_func = function;
-	tests[*count].setup_func = setup;
-	tests[*count].teardown_func = teardown;
-	tests[*count].initial_state = (void *)(uintptr_t)backend;
-	(*count)++;
+	(void)backend;
+	if (client_case->function != test_ipv6 ||
+	    harness_have_ipv6_loopback())
+		return NULL;
+	return "no ::1 on this host";
 }
+
+/* The cases that run on every backend, and those on the first only. */
+static const struct backend_case	every_backend_cases[] = {
+	{ "three servers", test_three_servers },
+};
+static const struct backend_case	first_backend_cases[] = {
+	{ "-q", test_quiet },
+	{ "refused port", test_refused },
+	{ "-t expires", test_time_limit },
+	{ "IPv6 server", test_ipv6 },
+	{ "usage errors", test_usage_errors },
+};
 
 int
 main(void)
 {
-	static struct CMUnitTest	 tests[CASES_MAX];
-	static char			 names[CASES_MAX][NAME_MAX_LENGTH];
-	const struct backend_ops *const	*backend;
-	const char			*best;
-	size_t				 count = 0;
+	const struct backend_ops	*first[] = { dispatcher_backends()[0],
+					    NULL };
+	struct backend_case_list	 list;
 
 	(void)signal(SIGPIPE, SIG_IGN);
-	best = backend_ops_name(dispatcher_backends()[0]);
-	for (backend = dispatcher_backends(); *backend != NULL; backend++)
-		add_case(tests, names, &count, backend_ops_name(*backend),
-		    "three servers", test_three_servers);
-	add_case(tests, names, &count, best, "-q", test_quiet);
-	add_case(tests, names, &count, best, "refused port", test_refused);
-	add_case(tests, names, &count, best, "-t expires", test_time_limit);
-	if (harness_have_ipv6_loopback())
-		add_case(tests, names, &count, best, "IPv6 server", test_ipv6);
-	else
-		(void)printf("# skipped IPv6 server: no ::1 on this host\n");
-	add_case(tests, names, &count, best, "usage errors",
-	    test_usage_errors);
-	return _cmocka_run_group_tests("get-poetry", tests, count, NULL, NULL);
+	backend_cases_init(&list, setup, teardown);
+	backend_cases_add_all(&list, dispatcher_backends(),
+	    every_backend_cases, 1, NULL);
+	backend_cases_add_all(&list, first, first_backend_cases,
+	    sizeof(first_backend_cases) / sizeof(first_backend_cases[0]),
+	    case_unmet);
+	return backend_cases_run(&list, "get-poetry");
 }

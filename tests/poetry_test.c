@@ -35,6 +35,7 @@
 #include "daemon_harness.h"
 #include "event/dispatcher.h"
 #include "test_util.h"
+#include "util/descriptor.h"
 
 #define LISTEN_MAX		2048
 #define ARRIVALS_MAX		8192
@@ -86,51 +87,11 @@ load_poem(struct poem *poem, const char *path)
 static void
 load_bundled(struct poem *poem, const char *name)
 {
-	const char	*top = getenv("top_srcdir");
-	char		 path[1024];
+	char	path[1024];
 
-	(void)snprintf(path, sizeof(path), "%s/poetry/%s",
-	    top != NULL && top[0] != '\0' ? top : ".", name);
+	(void)snprintf(path, sizeof(path), "%s/poetry/%s", test_srcdir(),
+	    name);
 	load_poem(poem, path);
-}
-
-/* Start the daemon on the fixture's backend with one -l argument. */
-static void
-start_poetry(struct backend_fixture *fixture, int verbose, const char *format,
-    ...)
-{
-	char		 listen[LISTEN_MAX];
-	const char	*arguments[] = { "-d", "-b", fixture->backend, "-l",
-			    listen, verbose ? "-v" : NULL, NULL };
-	va_list		 ap;
-
-	va_start(ap, format);
-	(void)vsnprintf(listen, sizeof(listen), format, ap);
-	va_end(ap);
-	if (harness_start(&fixture->daemon, arguments, 1) == -1)
-		fail_msg("pforkd -b %s -l %s did not start", fixture->backend,
-		    listen);
-}
-
-/* Stop the daemon with SIGTERM and check it exits 0. */
-static void
-stop_poetry(struct backend_fixture *fixture)
-{
-	int	status = harness_stop(&fixture->daemon, SIGTERM, 5000);
-
-	if (status != 0)
-		fail_msg("pforkd exited with %d; log:\n%s", status,
-		    fixture->daemon.log);
-}
-
-/* Connect to the daemon's port; the fd. */
-static int
-connect_poetry(struct backend_fixture *fixture)
-{
-	int	fd = harness_connect("127.0.0.1", fixture->daemon.ports[0]);
-
-	assert_true(fd >= 0);
-	return fd;
 }
 
 /* Read one whole poem from a fresh connection and compare it. */
@@ -144,7 +105,7 @@ expect_poem(struct backend_fixture *fixture, const struct poem *poem,
 
 	received = malloc(poem->length + 1);
 	assert_non_null(received);
-	fd = connect_poetry(fixture);
+	fd = harness_must_connect(&fixture->daemon, 0);
 	count = harness_read_until_eof(fd, received, poem->length + 1,
 	    timeout_ms);
 	(void)close(fd);
@@ -166,10 +127,10 @@ test_bundled_poems(void **state)
 	for (i = 0; i < sizeof(bundled_poems) / sizeof(bundled_poems[0]);
 	    i++) {
 		load_bundled(&poem, bundled_poems[i]);
-		start_poetry(fixture, 0, "poetry@127.0.0.1:0,file=%s,"
-		    "delay=0.001", poem.path);
+		harness_must_start_listen(fixture, 0,
+		    "poetry@127.0.0.1:0,file=%s,delay=0.001", poem.path);
 		expect_poem(fixture, &poem, 20000);
-		stop_poetry(fixture);
+		harness_must_stop(&fixture->daemon, 5000);
 		free(poem.bytes);
 	}
 }
@@ -185,10 +146,10 @@ test_utf8_bytes(void **state)
 	struct poem		 poem;
 
 	load_bundled(&poem, "alla-sera.txt");
-	start_poetry(fixture, 0, "poetry@127.0.0.1:0,file=%s,bytes=1,"
-	    "delay=0.001", poem.path);
+	harness_must_start_listen(fixture, 0,
+	    "poetry@127.0.0.1:0,file=%s,bytes=1,delay=0.001", poem.path);
 	expect_poem(fixture, &poem, 20000);
-	stop_poetry(fixture);
+	harness_must_stop(&fixture->daemon, 5000);
 	free(poem.bytes);
 }
 
@@ -200,10 +161,10 @@ test_relative_file(void **state)
 	struct poem		 poem;
 
 	load_bundled(&poem, "science.txt");
-	start_poetry(fixture, 0, "poetry@127.0.0.1:0,file=science.txt,"
-	    "delay=0");
+	harness_must_start_listen(fixture, 0,
+	    "poetry@127.0.0.1:0,file=science.txt,delay=0");
 	expect_poem(fixture, &poem, 5000);
-	stop_poetry(fixture);
+	harness_must_stop(&fixture->daemon, 5000);
 	free(poem.bytes);
 }
 
@@ -256,10 +217,10 @@ test_pacing(void **state)
 	received = malloc(poem.length + 1);
 	assert_non_null(arrivals);
 	assert_non_null(received);
-	start_poetry(fixture, 0, "poetry@127.0.0.1:0,file=%s,bytes=100,"
-	    "delay=0.05", poem.path);
+	harness_must_start_listen(fixture, 0,
+	    "poetry@127.0.0.1:0,file=%s,bytes=100,delay=0.05", poem.path);
 	before = monotonic_usec();
-	fd = connect_poetry(fixture);
+	fd = harness_must_connect(&fixture->daemon, 0);
 	total = read_arrivals(fd, received, poem.length + 1, arrivals, &count,
 	    60000);
 	(void)close(fd);
@@ -281,7 +242,7 @@ test_pacing(void **state)
 	chunk = (poem.length - 1) / bytes;
 	assert_true(arrivals[count - 1].usec <= before + chunk * delay +
 	    SLACK_USEC);
-	stop_poetry(fixture);
+	harness_must_stop(&fixture->daemon, 5000);
 	free(received);
 	free(arrivals);
 	free(poem.bytes);
@@ -299,12 +260,12 @@ test_delay_zero(void **state)
 	for (i = 0; i < sizeof(bundled_poems) / sizeof(bundled_poems[0]);
 	    i++) {
 		load_bundled(&poem, bundled_poems[i]);
-		start_poetry(fixture, 0, "poetry@127.0.0.1:0,file=%s,delay=0",
-		    poem.path);
+		harness_must_start_listen(fixture, 0,
+		    "poetry@127.0.0.1:0,file=%s,delay=0", poem.path);
 		started = monotonic_usec();
 		expect_poem(fixture, &poem, 10000);
 		assert_true(monotonic_usec() - started < SLACK_USEC);
-		stop_poetry(fixture);
+		harness_must_stop(&fixture->daemon, 5000);
 		free(poem.bytes);
 	}
 }
@@ -339,10 +300,10 @@ test_delay_zero_big(void **state)
 	struct poem		 poem;
 
 	make_big_poem(&poem);
-	start_poetry(fixture, 0, "poetry@127.0.0.1:0,file=%s,delay=0",
-	    poem.path);
+	harness_must_start_listen(fixture, 0,
+	    "poetry@127.0.0.1:0,file=%s,delay=0", poem.path);
 	expect_poem(fixture, &poem, 30000);
-	stop_poetry(fixture);
+	harness_must_stop(&fixture->daemon, 5000);
 	free(poem.bytes);
 }
 
@@ -363,17 +324,16 @@ test_slow_reader(void **state)
 	make_big_poem(&poem);
 	received = malloc(poem.length + 1);
 	assert_non_null(received);
-	start_poetry(fixture, 1, "poetry@127.0.0.1:0,file=%s,bytes=65536,"
-	    "delay=0.002", poem.path);
-	fd = connect_poetry(fixture);
+	harness_must_start_listen(fixture, 1,
+	    "poetry@127.0.0.1:0,file=%s,bytes=65536,delay=0.002", poem.path);
+	fd = harness_must_connect(&fixture->daemon, 0);
 	test_sleep_usec(300000);
 	count = harness_read_until_eof(fd, received, poem.length + 1, 60000);
 	(void)close(fd);
 	assert_int_equal(count, (ssize_t)poem.length);
 	assert_memory_equal(received, poem.bytes, poem.length);
-	assert_int_equal(harness_wait_log(&fixture->daemon, "poem sent",
-	    5000), 0);
-	stop_poetry(fixture);
+	harness_must_log(&fixture->daemon, "poem sent", 5000);
+	harness_must_stop(&fixture->daemon, 5000);
 	free(received);
 	free(poem.bytes);
 }
@@ -391,11 +351,10 @@ leave_early(struct backend_fixture *fixture, int reset, const char *reason)
 	uint64_t	started;
 	int		fd;
 
-	start_poetry(fixture, 1, "poetry@127.0.0.1:0,file=%s/poetry/"
-	    "ecstasy.txt,bytes=100,delay=10", getenv("top_srcdir") != NULL ?
-	    getenv("top_srcdir") : ".");
+	harness_must_start_listen(fixture, 1, "poetry@127.0.0.1:0,"
+	    "file=%s/poetry/ecstasy.txt,bytes=100,delay=10", test_srcdir());
 	started = monotonic_usec();
-	fd = connect_poetry(fixture);
+	fd = harness_must_connect(&fixture->daemon, 0);
 	assert_int_equal(harness_read_exact(fd, chunk, sizeof(chunk), 5000),
 	    0);
 	assert_true(monotonic_usec() - started < SLACK_USEC);
@@ -404,12 +363,10 @@ leave_early(struct backend_fixture *fixture, int reset, const char *reason)
 		    &abort_close, sizeof(abort_close)), 0);
 	started = monotonic_usec();
 	(void)close(fd);
-	if (harness_wait_log(&fixture->daemon, reason, 5000) == -1)
-		fail_msg("no '%s' in the log:\n%s", reason,
-		    fixture->daemon.log);
+	harness_must_log(&fixture->daemon, reason, 5000);
 	assert_true(monotonic_usec() - started < SLACK_USEC);
 	assert_non_null(strstr(fixture->daemon.log, "100 bytes out"));
-	stop_poetry(fixture);
+	harness_must_stop(&fixture->daemon, 5000);
 }
 
 /* A client that closes after the first chunk. */
@@ -448,7 +405,7 @@ crowd_connect(struct pollfd *pfds, int port)
 		pfds[i].fd = socket(AF_INET, SOCK_STREAM, 0);
 		if (pfds[i].fd == -1)
 			fail_msg("socket %zu: %s", i, strerror(errno));
-		assert_int_equal(test_set_nonblocking(pfds[i].fd), 0);
+		assert_int_equal(descriptor_set_nonblocking(pfds[i].fd), 0);
 		if (connect(pfds[i].fd, (struct sockaddr *)&address,
 		    sizeof(address)) == -1 && errno != EINPROGRESS)
 			fail_msg("connect %zu: %s", i, strerror(errno));
@@ -508,8 +465,8 @@ test_crowd(void **state)
 		clients[i].received = malloc(poem.length + 1);
 		assert_non_null(clients[i].received);
 	}
-	start_poetry(fixture, 0, "poetry@127.0.0.1:0,file=%s,bytes=100,"
-	    "delay=0.05", poem.path);
+	harness_must_start_listen(fixture, 0,
+	    "poetry@127.0.0.1:0,file=%s,bytes=100,delay=0.05", poem.path);
 	started = monotonic_usec();
 	crowd_connect(pfds, fixture->daemon.ports[0]);
 	while (finished < CROWD && monotonic_usec() - started < 30000000) {
@@ -528,7 +485,7 @@ test_crowd(void **state)
 	}
 	/* One by one, 1,000 clients would take 1,000 times 0.25 s. */
 	assert_true(monotonic_usec() - started < 20000000);
-	stop_poetry(fixture);
+	harness_must_stop(&fixture->daemon, 5000);
 	free(pfds);
 	free(clients);
 	free(poem.bytes);
@@ -571,13 +528,10 @@ static void
 test_configuration_errors(void **state)
 {
 	char		 spec[LISTEN_MAX], empty[1024], unreadable[1024];
-	const char	*top = getenv("top_srcdir");
 	const char	*good[] = { "-n", "-l", spec, NULL };
 	char		 output[4096];
 
 	(void)state;
-	if (top == NULL || top[0] == '\0')
-		top = ".";
 	make_bad_files(empty, unreadable, sizeof(empty));
 	expect_configuration_error("poetry@127.0.0.1:0,file=no-such-poem.txt",
 	    "'no-such-poem.txt' not found");
@@ -606,27 +560,9 @@ test_configuration_errors(void **state)
 	expect_configuration_error("poetry@127.0.0.1:0,file=science.txt,"
 	    "colour=blue", "unknown option 'colour'");
 	(void)snprintf(spec, sizeof(spec), "poetry@127.0.0.1:0,file=%s/"
-	    "poetry/science.txt,bytes=65536,delay=3600", top);
+	    "poetry/science.txt,bytes=65536,delay=3600", test_srcdir());
 	if (harness_run(good, output, sizeof(output), 5000) != 0)
 		fail_msg("pforkd -n -l %s:\n%s", spec, output);
-}
-
-/* Remove the scratch folder and what the cases left in it. */
-static void
-remove_scratch(void)
-{
-	static const char *const	names[] = {
-		"big.txt", "empty.txt", "unreadable.txt"
-	};
-	char				path[1024];
-	size_t				i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		(void)snprintf(path, sizeof(path), "%s/%s", scratch_folder,
-		    names[i]);
-		(void)unlink(path);
-	}
-	(void)rmdir(scratch_folder);
 }
 
 static const struct backend_case poetry_cases[] = {
@@ -646,37 +582,27 @@ static const struct backend_case poetry_cases[] = {
 /* The fd limit after raising it, for case_runs(). */
 static long	fd_limit;
 
-/*
- * Whether a case can run on backend.  cmocka 1.1 prints a skipped case as
- * "not ok # SKIP", which automake's TAP driver counts as a failure, so
- * cases that cannot run are left out of the group instead.
- */
-static int
-case_runs(CMUnitTestFunction function, const char *backend)
+/* Why a case cannot run on backend here, or NULL. */
+static const char *
+case_unmet(const struct backend_case *poetry_case,
+    const struct backend_ops *backend)
 {
-	int	limit;
+	int	limit = backend_ops_fd_limit(backend);
 
-	if (function != test_crowd)
-		return 1;
+	if (poetry_case->function != test_crowd)
+		return NULL;
 	/* select(2) cannot watch fds at or above FD_SETSIZE (1024). */
-	limit = backend_ops_fd_limit(dispatcher_find_backend(backend));
-	if (limit != 0 && limit < CROWD_FDS_NEEDED) {
-		(void)printf("# skipped %s: 1,000 concurrent clients: the "
-		    "backend stops at fd %d\n", backend, limit);
-		return 0;
-	}
-	if (fd_limit < CROWD_FDS_NEEDED) {
-		(void)printf("# skipped %s: 1,000 concurrent clients: the fd "
-		    "limit is %ld\n", backend, fd_limit);
-		return 0;
-	}
-	return 1;
+	if (limit != 0 && limit < CROWD_FDS_NEEDED)
+		return "the backend cannot watch fds that high";
+	if (fd_limit < CROWD_FDS_NEEDED)
+		return "the fd limit is too low";
+	return NULL;
 }
 
 int
 main(void)
 {
-	static struct backend_case_list	list;
+	struct backend_case_list	list;
 	int				status;
 
 	(void)signal(SIGPIPE, SIG_IGN);
@@ -686,10 +612,13 @@ main(void)
 	}
 	/* The daemon inherits the raised limit. */
 	fd_limit = test_raise_nofile();
+	backend_cases_init(&list, harness_fixture_setup,
+	    harness_fixture_teardown);
 	backend_cases_add_plain(&list, "configuration errors",
 	    test_configuration_errors);
-	backend_cases_add_all(&list, poetry_cases, CASE_COUNT, case_runs);
+	backend_cases_add_all(&list, dispatcher_backends(), poetry_cases,
+	    CASE_COUNT, case_unmet);
 	status = backend_cases_run(&list, "poetry");
-	remove_scratch();
+	(void)test_remove_tree(scratch_folder);
 	return status;
 }

@@ -6,12 +6,13 @@
 #include <sys/types.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
-#include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,24 +21,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon_harness.h"
+#include "event/dispatcher.h"
 #include "test_util.h"
+#include "util/array.h"
+#include "util/descriptor.h"
 
 #define NOFILE_UNLIMITED_TARGET	65536	/* what "no hard limit" is raised to */
 #define FILL_CHUNK		65536
 
 static char	watchdog_message[512];
 static size_t	watchdog_message_length;
-
-/* The monotonic clock in microseconds. */
-uint64_t
-test_clock_usec(void)
-{
-	struct timespec	ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		abort();
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 /* Sleep for usec microseconds, resuming after signals. */
 void
@@ -57,47 +51,32 @@ test_sleep_until_after(uint64_t usec)
 {
 	uint64_t	now;
 
-	while ((now = test_clock_usec()) <= usec)
+	while ((now = monotonic_usec()) <= usec)
 		test_sleep_usec(usec - now + 1);
 }
 
-/* Add O_NONBLOCK to fd's status flags. */
-int
-test_set_nonblocking(int fd)
+/* Close fd keeping errno; returns -1 for the caller to pass on. */
+static int
+close_failed(int fd)
 {
-	int	flags;
+	int	saved_errno = errno;
 
-	if ((flags = fcntl(fd, F_GETFL)) == -1)
-		return -1;
-	return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
-
-/* Add FD_CLOEXEC to fd's descriptor flags. */
-int
-test_set_cloexec(int fd)
-{
-	int	flags;
-
-	if ((flags = fcntl(fd, F_GETFD)) == -1)
-		return -1;
-	return fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+	(void)close(fd);
+	errno = saved_errno;
+	return -1;
 }
 
 /* Make both fds of a fresh pair non-blocking and close-on-exec. */
 static int
 prepare_pair(int fds[2])
 {
-	int	saved_errno;
-
-	if (test_set_nonblocking(fds[0]) == 0 &&
-	    test_set_nonblocking(fds[1]) == 0 &&
-	    test_set_cloexec(fds[0]) == 0 && test_set_cloexec(fds[1]) == 0)
+	if (descriptor_set_nonblocking(fds[0]) == 0 &&
+	    descriptor_set_nonblocking(fds[1]) == 0 &&
+	    descriptor_set_cloexec(fds[0]) == 0 &&
+	    descriptor_set_cloexec(fds[1]) == 0)
 		return 0;
-	saved_errno = errno;
-	(void)close(fds[0]);
-	(void)close(fds[1]);
-	errno = saved_errno;
-	return -1;
+	(void)close_failed(fds[0]);
+	return close_failed(fds[1]);
 }
 
 /* A pipe: fds[0] reads, fds[1] writes. */
@@ -118,64 +97,24 @@ test_socketpair(int fds[2])
 	return prepare_pair(fds);
 }
 
-/* Fill sin with 127.0.0.1:port. */
-static void
-loopback_address(struct sockaddr_in *sin, uint16_t port)
-{
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(port);
-	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-}
-
-/* Close fd keeping errno; returns -1 for the caller to pass on. */
-static int
-close_failed(int fd)
-{
-	int	saved_errno = errno;
-
-	(void)close(fd);
-	errno = saved_errno;
-	return -1;
-}
-
 /* A blocking listening socket on 127.0.0.1, any port; *port gets it. */
-int
-test_tcp_listen(uint16_t *port)
+static int
+tcp_listen(uint16_t *port)
 {
 	struct sockaddr_in	sin;
 	socklen_t		length = sizeof(sin);
-	int			fd, on = 1;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return -1;
-	loopback_address(&sin, 0);
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(fd, 16) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &length) == -1 ||
-	    test_set_cloexec(fd) == -1)
-		return close_failed(fd);
-	*port = ntohs(sin.sin_port);
-	return fd;
-}
-
-/* A blocking TCP connection to 127.0.0.1:port. */
-int
-test_tcp_connect(uint16_t port)
-{
-	struct sockaddr_in	sin;
 	int			fd;
 
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 		return -1;
-	loopback_address(&sin, port);
-	while (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
-		if (errno != EINTR)
-			return close_failed(fd);
-	}
-	if (test_set_cloexec(fd) == -1)
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(fd, 16) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &length) == -1)
 		return close_failed(fd);
+	*port = ntohs(sin.sin_port);
 	return fd;
 }
 
@@ -186,9 +125,9 @@ test_tcp_pair(int fds[2])
 	uint16_t	port;
 	int		listener;
 
-	if ((listener = test_tcp_listen(&port)) == -1)
+	if ((listener = tcp_listen(&port)) == -1)
 		return -1;
-	if ((fds[0] = test_tcp_connect(port)) == -1)
+	if ((fds[0] = harness_connect("127.0.0.1", port)) == -1)
 		return close_failed(listener);
 	while ((fds[1] = accept(listener, NULL, NULL)) == -1) {
 		if (errno != EINTR) {
@@ -330,16 +269,13 @@ test_fd_list_init(struct test_fd_list *list)
 int
 test_fd_list_add(struct test_fd_list *list, int fd)
 {
-	size_t	 capacity;
 	int	*fds;
 
-	if (list->count == list->capacity) {
-		capacity = list->capacity ? list->capacity * 2 : 16;
-		if ((fds = realloc(list->fds, capacity * sizeof(*fds))) == NULL)
-			return -1;
-		list->fds = fds;
-		list->capacity = capacity;
-	}
+	fds = array_grow(list->fds, &list->capacity, list->count + 1,
+	    sizeof(*fds), 16, SIZE_MAX / sizeof(*fds));
+	if (fds == NULL)
+		return -1;
+	list->fds = fds;
 	list->fds[list->count++] = fd;
 	return 0;
 }
@@ -370,4 +306,30 @@ test_fd_list_close_all(struct test_fd_list *list)
 		(void)close(list->fds[i]);
 	free(list->fds);
 	test_fd_list_init(list);
+}
+
+/* The top of the source tree: $top_srcdir, else ".". */
+const char *
+test_srcdir(void)
+{
+	const char	*top = getenv("top_srcdir");
+
+	return top != NULL && top[0] != '\0' ? top : ".";
+}
+
+/* nftw callback: remove one entry, children first. */
+static int
+remove_entry(const char *path, const struct stat *status, int type,
+    struct FTW *where)
+{
+	(void)status;
+	(void)where;
+	return (type == FTW_DP ? rmdir(path) : unlink(path)) == -1 ? -1 : 0;
+}
+
+/* Remove directory and everything in it; 0 or -1. */
+int
+test_remove_tree(const char *directory)
+{
+	return nftw(directory, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

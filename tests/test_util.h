@@ -1,11 +1,11 @@
 /*
  * test_util.h: small helpers shared by pforkd's test programs.
  *
- * Nothing here knows about cmocka or the dispatcher: the helpers make
- * connected fd pairs, fill and drain them, raise the fd limit, keep a list
- * of fds to close after a failed test and arm a watchdog that ends a hung
- * test program with a clear message instead of letting it hang.  Functions
- * that can fail return -1 with errno set.
+ * Nothing here knows about cmocka: the helpers make connected fd pairs,
+ * fill and drain them, raise the fd limit, keep a list of fds to close
+ * after a failed test and arm a watchdog that ends a hung test program
+ * with a clear message instead of letting it hang.  Functions that can
+ * fail return -1 with errno set.
  */
 #ifndef PFORKD_TEST_UTIL_H
 #define PFORKD_TEST_UTIL_H
@@ -21,23 +21,22 @@ struct test_fd_list {
 };
 
 /* Time. */
-uint64_t	 test_clock_usec(void);
 void		 test_sleep_usec(uint64_t usec);
 void		 test_sleep_until_after(uint64_t usec);
 
 /* fd flags and pairs; every fd made here is non-blocking and close-on-exec. */
-int		 test_set_nonblocking(int fd);
-int		 test_set_cloexec(int fd);
 int		 test_pipe(int fds[2]);
 int		 test_socketpair(int fds[2]);
-int		 test_tcp_listen(uint16_t *port);
-int		 test_tcp_connect(uint16_t port);
 int		 test_tcp_pair(int fds[2]);
 
 /* Moving bytes through non-blocking fds. */
 int		 test_send_byte(int fd);
 size_t		 test_fill(int fd);
 size_t		 test_drain(int fd);
+
+/* Files: the source tree, and removing a scratch folder with its files. */
+const char	*test_srcdir(void);
+int		 test_remove_tree(const char *directory);
 
 /* Limits. */
 long		 test_raise_nofile(void);
