@@ -580,10 +580,10 @@ test_multipart_malformed(void **state)
 	    "multipart/form-data; boundary=\"\"",
 	    "multipart/form-data; boundary=\"XyZ",
 	    "multipart/form-data; x=\"; boundary=XyZ",
-	    "multipart/form-data; boundary=XyZ junk=\"1\" x",
+	    "multipart/form-data; =x; boundary=XyZ",
 	    "multipart/form-data; boundary=\"\x01\"",
-	    "multipart/form-data; boundary=0123456789012345678901234567890123"
-	    "4567890123456789012345678901234567890" };
+	    ("multipart/form-data; boundary=0123456789012345678901234567890123"
+	    "4567890123456789012345678901234567890") };
 	static const char	*bad_bodies[] = { "", "--XyZ", "--XyZ\r\n",
 	    "no delimiter at all", "--XyZx\r\n--XyZ-",
 	    MP_FIELD("a") "no closing delimiter",
@@ -940,8 +940,9 @@ static void
 test_multipart_fuzz_random(void **state)
 {
 	static const char	*types[] = { "multipart/form-data; boundary=b",
-	    "multipart/form-data; boundary=\"b\"", "multipart/form-data; "
-	    "boundary=b; x=\"", "multipart/form-data; boundary=--" };
+	    "multipart/form-data; boundary=\"b\"",
+	    "multipart/form-data; boundary=b; x=\"",
+	    "multipart/form-data; boundary=--" };
 	char			 data[2048];
 	struct http_form	 form;
 	uint32_t		 seed = 1234567u;
