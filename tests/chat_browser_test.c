@@ -5,8 +5,9 @@
  * twice and drives both over the DevTools protocol on a pipe (Chromium
  * reads commands on its fd 3 and writes replies and events on its fd 4,
  * each a JSON text ended by a NUL byte).  Checks live delivery between the
- * pages, that markup shows as text, de-duplication and the server-side
- * render after a reload.  Speaks TAP itself and skips when no Chromium is
+ * pages, that markup shows as text, de-duplication, the server-side
+ * render after a reload, the icon, and a third page opened with the
+ * _xsrf cookie another (Tornado) application set.  Speaks TAP itself and skips when no Chromium is
  * installed.  Every wait is bounded; Chromium runs in a process group of
  * its own and is killed by that group only if it does not close.
  */
@@ -32,7 +33,7 @@
 
 #include "daemon_harness.h"
 
-#define TEST_COUNT		11
+#define TEST_COUNT		16
 #define BUDGET_MS		45000	/* the checks end by then */
 #define CLEANUP_MS		9000	/* closing, stopping */
 #define ALARM_SECONDS		58	/* last resort */
@@ -955,6 +956,76 @@ shows_once(struct browser *b, const char *session, const char *m)
 	return count == 1;
 }
 
+/* Check that the page in session loads /favicon.ico as a 16x16 image. */
+static void
+check_icon(struct browser *b, const char *session)
+{
+	report(evaluate_true(b, session, "(() => { const i = new Image(); "
+	    "window.__icon = 0; i.onload = () => { window.__icon = "
+	    "i.naturalWidth * 100 + i.naturalHeight; }; i.onerror = () => { "
+	    "window.__icon = -1; }; i.src = \"/favicon.ico\"; return true; "
+	    "})()") == 1 && wait_true(b, session, "window.__icon === 1616",
+	    3000) >= 0, "the page's /favicon.ico loads as a 16x16 icon");
+}
+
+/*
+ * Another application on the same host (cookies ignore the port) set
+ * Tornado's version-2 _xsrf cookie: a page opened with it keeps it, posts
+ * and receives; so do the pages already open.
+ */
+static void
+check_tornado_cookie(struct browser *b, const char *url, const char *page1)
+{
+	static const char	value[] =
+	    "2|0a0b0c0d|0a1a2e3e4e5e6a7a8292a6b6c6d6e2f2|1700000000";
+	struct text		 params, expression;
+	char			 page3[ID_MAX], m[128];
+	int			 ok;
+
+	text_init(&params);
+	text_add(&params, "{\"name\":\"_xsrf\",\"value\":");
+	text_quote(&params, value);
+	text_add(&params, ",\"url\":");
+	text_quote(&params, url);
+	text_add(&params, ",\"path\":\"/\"}");
+	ok = browser_call(b, page1, "Network.setCookie", params.data,
+	    CALL_TIMEOUT_MS) == 0;
+	if (!ok)
+		note("Network.setCookie: %.300s",
+		    b->reply != NULL ? b->reply : "(no reply)");
+	text_init(&expression);
+	text_add(&expression, "document.cookie.includes(");
+	text_quote(&expression, value);
+	text_add(&expression, ") && document.querySelector(\"[name=_xsrf]\")"
+	    ".value === ");
+	text_quote(&expression, value);
+	if (!report(ok && open_page(b, url, page3, sizeof(page3)) == 0 &&
+	    wait_loaded(b, page3, "") == 0 && evaluate_true(b, page3,
+	    expression.data) == 1, "page 3 opens with Tornado's _xsrf cookie "
+	    "and keeps it")) {
+		report(0, "page 3 was not opened");
+		report(0, "page 3 was not opened");
+		report(0, "page 3 was not opened");
+		return;
+	}
+	(void)snprintf(m, sizeof(m), "from page 3, run %ld-%llu",
+	    (long)getpid(), (unsigned long long)now_ms());
+	contains_expression(&expression, m);
+	ok = type_and_enter(b, page3, m) == 0;
+	report(ok && shows_once(b, page3, m) && evaluate_true(b, page3,
+	    "document.getElementById(\"message\").value === \"\" && "
+	    "document.getElementById(\"notice\").hidden") == 1,
+	    "page 3 posts a message with that cookie and shows it");
+	report(ok && wait_true(b, page1, expression.data, DELIVERY_WAIT_MS) >=
+	    0, "page 1 receives page 3's message");
+	(void)snprintf(m, sizeof(m), "to page 3, run %ld-%llu",
+	    (long)getpid(), (unsigned long long)now_ms());
+	contains_expression(&expression, m);
+	report(type_and_enter(b, page1, m) == 0 && wait_true(b, page3,
+	    expression.data, DELIVERY_WAIT_MS) >= 0,
+	    "page 3 receives page 1's message over its long poll");
+}
+
 /* The checks, on a started daemon listening on port. */
 static void
 run_checks(struct browser *b, int port)
@@ -1036,6 +1107,8 @@ run_checks(struct browser *b, int port)
 	    "\"#inbox img\").length") == 0 && evaluate_true(b, page2,
 	    "window.__alerted === false") == 1,
 	    "the reloaded page 2 has no img and ran no script");
+	check_icon(b, page2);
+	check_tornado_cookie(b, url, page1);
 }
 
 int

@@ -8,7 +8,6 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
-#include <strings.h>
 #include <cmocka.h>
 
 #include "protocols/chat/chat_format.h"
@@ -65,8 +64,8 @@ test_linkify_urls(void **state)
 	    "see <a href=\"http://x.org\">http://x.org</a> now");
 	check(chat_linkify, "https://x.org/a?b",
 	    "<a href=\"https://x.org/a?b\">https://x.org/a?b</a>");
-	check(chat_linkify, "HTTPS://X.ORG",
-	    "<a href=\"HTTPS://X.ORG\">HTTPS://X.ORG</a>");
+	check(chat_linkify, "https://X.ORG",
+	    "<a href=\"https://X.ORG\">https://X.ORG</a>");
 	check(chat_linkify, "at www.x.org",
 	    "at <a href=\"http://www.x.org\">www.x.org</a>");
 	check(chat_linkify, "http://a.org and https://b.org/c",
@@ -99,20 +98,88 @@ test_linkify_trailing(void **state)
 	    "<a href=\"http://x.org/a.b\">http://x.org/a.b</a>");
 }
 
-/* Other schemes, bare prefixes and prefixes inside words stay text. */
+/*
+ * Other schemes (the scheme compared as written), a bare www., and URLs
+ * with no word boundary before them (Unicode letters and digits count)
+ * stay text; so does a URL inside a URL of another scheme.
+ */
 static void
 test_linkify_not_links(void **state)
 {
 	(void)state;
 	check(chat_linkify, "javascript:alert(1)", "javascript:alert(1)");
+	check(chat_linkify, "javascript://x.org", "javascript://x.org");
 	check(chat_linkify, "ftp://x.org", "ftp://x.org");
-	check(chat_linkify, "http://", "http://");
-	check(chat_linkify, "http:// x", "http:// x");
-	check(chat_linkify, "http://.", "http://.");
+	check(chat_linkify, "mailto:me@x.org", "mailto:me@x.org");
+	check(chat_linkify, "HTTP://EXAMPLE.COM/", "HTTP://EXAMPLE.COM/");
+	check(chat_linkify, "HTTPS://X.ORG", "HTTPS://X.ORG");
+	check(chat_linkify, "Http://x.org", "Http://x.org");
 	check(chat_linkify, "www.", "www.");
 	check(chat_linkify, "xhttp://a.b", "xhttp://a.b");
+	check(chat_linkify, "1http://x.org", "1http://x.org");
 	check(chat_linkify, "_www.a.b", "_www.a.b");
-	check(chat_linkify, "http:/x.org", "http:/x.org");
+	check(chat_linkify, "\xc3\xa9http://example.com",
+	    "\xc3\xa9http://example.com");
+	check(chat_linkify, "\xe4\xb8\xadhttp://x.org",
+	    "\xe4\xb8\xadhttp://x.org");
+	check(chat_linkify, "\xc2\xb2http://x.org", "\xc2\xb2http://x.org");
+	check(chat_linkify, "\xc7\x85http://x.org", "\xc7\x85http://x.org");
+	check(chat_linkify, "a-http://www.x.org", "a-http://www.x.org");
+	check(chat_linkify, "ftp://www.x.org", "ftp://www.x.org");
+}
+
+/*
+ * Where a first version differed from tornado.escape.linkify(), and more
+ * of its corners; every expected string is Tornado 6.2's output.
+ */
+static void
+test_linkify_as_tornado(void **state)
+{
+	(void)state;
+	/* The cases the spec lists. */
+	check(chat_linkify, "HTTP://EXAMPLE.COM/", "HTTP://EXAMPLE.COM/");
+	check(chat_linkify, "http:/one-slash.example",
+	    "<a href=\"http:/one-slash.example\">http:/one-slash.example</a>");
+	check(chat_linkify, "http://", "<a href=\"http://\">http://</a>");
+	check(chat_linkify, "http://example.com/\"q\"",
+	    "<a href=\"http://example.com/&quot;q\">"
+	    "http://example.com/&quot;q</a>&quot;");
+	check(chat_linkify, "http://example.com/?q=",
+	    "<a href=\"http://example.com/?q\">http://example.com/?q</a>=");
+	check(chat_linkify, "\xc3\xa9http://example.com",
+	    "\xc3\xa9http://example.com");
+	/* Slashes: one to three belong to the scheme, more to the path. */
+	check(chat_linkify, "http:// x", "<a href=\"http://\">http://</a> x");
+	check(chat_linkify, "http://.", "<a href=\"http://\">http://</a>.");
+	check(chat_linkify, "http:/x.org",
+	    "<a href=\"http:/x.org\">http:/x.org</a>");
+	check(chat_linkify, "http:///x",
+	    "<a href=\"http:///x\">http:///x</a>");
+	check(chat_linkify, "http:////x",
+	    "<a href=\"http:////x\">http:////x</a>");
+	/* '&' goes on as &amp; but an escaped entity ends the URL. */
+	check(chat_linkify, "http://a.b&c",
+	    "<a href=\"http://a.b&amp;c\">http://a.b&amp;c</a>");
+	check(chat_linkify, "www.x.org/?a=1&b=2&c",
+	    "<a href=\"http://www.x.org/?a=1&amp;b=2&amp;c\">"
+	    "www.x.org/?a=1&amp;b=2&amp;c</a>");
+	check(chat_linkify, "http://x.org/&amp;",
+	    "<a href=\"http://x.org/&amp;amp\">http://x.org/&amp;amp</a>;");
+	check(chat_linkify, "http://x.org/<b>",
+	    "<a href=\"http://x.org/\">http://x.org/</a>&lt;b&gt;");
+	check(chat_linkify, "http://a.b'c",
+	    "<a href=\"http://a.b\">http://a.b</a>&#39;c");
+	/* Parentheses, punctuation, and what may end a URL. */
+	check(chat_linkify, "see (http://x.org/(a)b).",
+	    "see (<a href=\"http://x.org/(a)b\">http://x.org/(a)b</a>).");
+	check(chat_linkify, "www.x.org:80/p",
+	    "<a href=\"http://www.x.org:80/p\">www.x.org:80/p</a>");
+	check(chat_linkify, "https://[::1]:8/",
+	    "<a href=\"https://[::1]:8/\">https://[::1]:8/</a>");
+	check(chat_linkify, "http://x.org/a_",
+	    "<a href=\"http://x.org/a_\">http://x.org/a_</a>");
+	check(chat_linkify, "http://x.org/a\\b",
+	    "<a href=\"http://x.org/a\\b\">http://x.org/a\\b</a>");
 }
 
 /* Markup in a message is never live, in or out of a URL. */
@@ -123,16 +190,16 @@ test_linkify_markup(void **state)
 	check(chat_linkify, "<img src=x onerror=alert(1)>",
 	    "&lt;img src=x onerror=alert(1)&gt;");
 	check(chat_linkify, "http://x.org/\"onmouseover=\"alert(1)",
-	    "<a href=\"http://x.org/\">http://x.org/</a>"
-	    "&quot;onmouseover=&quot;alert(1)");
+	    "<a href=\"http://x.org/&quot;onmouseover=&quot;alert(1)\">"
+	    "http://x.org/&quot;onmouseover=&quot;alert(1)</a>");
 	check(chat_linkify, "http://a.b<script>",
 	    "<a href=\"http://a.b\">http://a.b</a>&lt;script&gt;");
 	check(chat_linkify, "'http://a.b'",
 	    "&#39;<a href=\"http://a.b\">http://a.b</a>&#39;");
 	check(chat_linkify, "http://a.b`c http://d.e\x7f http://f.g\x01",
-	    "<a href=\"http://a.b\">http://a.b</a>`c "
-	    "<a href=\"http://d.e\">http://d.e</a>\x7f "
-	    "<a href=\"http://f.g\">http://f.g</a>\x01");
+	    "<a href=\"http://a.b`c\">http://a.b`c</a> "
+	    "<a href=\"http://d.e\x7f\">http://d.e\x7f</a> "
+	    "<a href=\"http://f.g\x01\">http://f.g\x01</a>");
 }
 
 /* UTF-8 text around and inside URLs passes through. */
@@ -146,6 +213,25 @@ test_linkify_utf8(void **state)
 	check(chat_linkify, "\xe2\x86\x92http://x.org \xe2\x82\xac",
 	    "\xe2\x86\x92<a href=\"http://x.org\">http://x.org</a> "
 	    "\xe2\x82\xac");
+	/* Punctuation that is not ASCII may end a URL. */
+	check(chat_linkify, "\xc2\xabhttp://x.org\xc2\xbb",
+	    "\xc2\xab<a href=\"http://x.org\xc2\xbb\">http://x.org\xc2\xbb"
+	    "</a>");
+	check(chat_linkify, "\xe8\xa7\x81 http://x.org\xe3\x80\x82",
+	    "\xe8\xa7\x81 <a href=\"http://x.org\xe3\x80\x82\">"
+	    "http://x.org\xe3\x80\x82</a>");
+	/* Unicode whitespace ends a URL; a zero-width space does not. */
+	check(chat_linkify, "http://x.org\xc2\xa0y",
+	    "<a href=\"http://x.org\">http://x.org</a>\xc2\xa0y");
+	check(chat_linkify, "www.x.org\xe3\x80\x80z",
+	    "<a href=\"http://www.x.org\">www.x.org</a>\xe3\x80\x80z");
+	check(chat_linkify, "\xc2\xa0http://x.org",
+	    "\xc2\xa0<a href=\"http://x.org\">http://x.org</a>");
+	check(chat_linkify, "http://x\x1cy",
+	    "<a href=\"http://x\">http://x</a>\x1cy");
+	check(chat_linkify, "http://x.org\xe2\x80\x8bz",
+	    "<a href=\"http://x.org\xe2\x80\x8bz\">http://x.org"
+	    "\xe2\x80\x8bz</a>");
 }
 
 /* A message is a div around the linkified body. */
@@ -227,7 +313,9 @@ random_text(uint32_t *seed, char *text)
 {
 	static const char	*pieces[] = { "http://", "HTTPS://", "www.",
 	    "javascript:", "<", ">", "&", "\"", "'", "`", "(", ")", ".", ",",
-	    " ", "\t", "a", "_", "/", "\xc3\xa9", "\xe2\x80\xa8", "<a href=" };
+	    " ", "\t", "a", "_", "/", "\xc3\xa9", "\xe2\x80\xa8", "<a href=",
+	    "http:/", "-", ":", "&amp;", "\xc2\xa0", "\xe4\xb8\xad", "ftp://",
+	    "http" };
 	size_t			 length = 0, count, i;
 	const char		*piece;
 	char			 byte[1];
@@ -247,26 +335,47 @@ random_text(uint32_t *seed, char *text)
 	return length;
 }
 
-/* Check that the only markup in linkify output is our own links. */
+/* Whether output[at..length) starts with text. */
+static int
+starts_with(const char *output, size_t length, size_t at, const char *text)
+{
+	size_t	text_length = strlen(text);
+
+	return length - at >= text_length &&
+	    memcmp(output + at, text, text_length) == 0;
+}
+
+/* Whether c is markup: < > " or '. */
+static int
+is_markup(char c)
+{
+	return c == '<' || c == '>' || c == '"' || c == '\'';
+}
+
+/*
+ * Check that the only markup in linkify output (length bytes, which may
+ * hold NULs) is our own links to http or https.
+ */
 static void
 check_only_links(const char *output, size_t length)
 {
 	size_t	i = 0, end;
 
 	while (i < length) {
-		if (strncmp(output + i, "<a href=\"", 9) == 0) {
+		if (starts_with(output, length, i, "<a href=\"")) {
 			i += 9;
-			if (strncasecmp(output + i, "http://", 7) != 0 &&
-			    strncasecmp(output + i, "https://", 8) != 0)
+			if (!starts_with(output, length, i, "http:/") &&
+			    !starts_with(output, length, i, "https:/"))
 				fail_msg("href not http(s): %s", output);
-			end = i + strcspn(output + i, "<>\"'");
-			if (strncmp(output + end, "\">", 2) != 0)
+			for (end = i; end < length && !is_markup(output[end]);
+			    end++)
+				continue;
+			if (!starts_with(output, length, end, "\">"))
 				fail_msg("bad href: %s", output);
 			i = end + 2;
-		} else if (strncmp(output + i, "</a>", 4) == 0)
+		} else if (starts_with(output, length, i, "</a>"))
 			i += 4;
-		else if (strchr("<>\"'", output[i]) != NULL &&
-		    output[i] != '\0')
+		else if (is_markup(output[i]))
 			fail_msg("raw markup at %zu: %s", i, output);
 		else
 			i++;
@@ -312,6 +421,7 @@ main(void)
 		cmocka_unit_test(test_linkify_urls),
 		cmocka_unit_test(test_linkify_trailing),
 		cmocka_unit_test(test_linkify_not_links),
+		cmocka_unit_test(test_linkify_as_tornado),
 		cmocka_unit_test(test_linkify_markup),
 		cmocka_unit_test(test_linkify_utf8),
 		cmocka_unit_test(test_message_html),

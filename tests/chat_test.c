@@ -1,8 +1,8 @@
 /*
  * chat_test.c: the chat protocol over real HTTP against the real daemon
  * (two workers): every row of the wire spec, and the HTTP hygiene rules:
- * keep-alive, pipelining, HEAD, and 400, 403, 404, 405, 408, 411, 413,
- * 431 and 505 where they belong.
+ * keep-alive, pipelining, HEAD, 100 Continue, and 400, 403, 404, 405, 408,
+ * 411, 413, 431 and 505 where they belong.
  */
 #include "config.h"
 
@@ -12,6 +12,7 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -27,6 +28,13 @@
 #include "daemon_harness.h"
 
 #define JSON_TYPE	"application/json; charset=UTF-8"
+#define FORM_TYPE	"application/x-www-form-urlencoded"
+#define MULTIPART_TYPE	"multipart/form-data; boundary=------------------------b0und4ry"
+#define BOUNDARY	"--------------------------b0und4ry"
+/* One token in Tornado's version-2 form under two masks, and bare. */
+#define TOKEN		"00112233445566778899aabbccddeeff"
+#define MASKED_A "2|0a0b0c0d|0a1a2e3e4e5e6a7a8292a6b6c6d6e2f2|1700000000"
+#define MASKED_B "2|ffffffff|ffeeddccbbaa99887766554433221100|1700000000"
 
 static struct daemon_process	chat_daemon;
 static int			port;
@@ -70,6 +78,23 @@ expect_raw(const char *text, int status, struct http_reply *reply)
 	if (reply->status != status)
 		fail_msg("status %d, expected %d, for: %s\n%s%s",
 		    reply->status, status, text, reply->head, reply->body);
+}
+
+/*
+ * POST body to path with the headers given (each ending in CRLF) and the
+ * Content-Type type (none when NULL); expect status, reply left in reply.
+ */
+static void
+expect_body(const char *path, const char *headers, const char *type,
+    const char *body, int status, struct http_reply *reply)
+{
+	char	text[8192];
+
+	(void)snprintf(text, sizeof(text), "POST %s HTTP/1.1\r\nHost: t\r\n"
+	    "%s%s%s%sContent-Length: %zu\r\n\r\n%s", path, headers,
+	    type != NULL ? "Content-Type: " : "", type != NULL ? type : "",
+	    type != NULL ? "\r\n" : "", strlen(body), body);
+	expect_raw(text, status, reply);
 }
 
 /* Post body (already form-encoded) and return its id in id. */
@@ -556,6 +581,292 @@ test_page_renders_messages(void **state)
 	reply_free(&reply);
 }
 
+/* An argument given twice takes its last value, the body's after the query. */
+static void
+test_last_argument_wins(void **state)
+{
+	struct http_reply	reply;
+
+	(void)state;
+	expect_post("/a/message/new", "body=first&body=second", 200, &reply);
+	assert_non_null(strstr(reply.body, "\"body\": \"second\""));
+	reply_free(&reply);
+	expect_body("/a/message/new?body=query", "Cookie: _xsrf=" XSRF "\r\n",
+	    FORM_TYPE, "_xsrf=" XSRF "&body=form", 200, &reply);
+	assert_non_null(strstr(reply.body, "\"body\": \"form\""));
+	reply_free(&reply);
+	/* The token too: a right one then a wrong one is wrong. */
+	expect_post("/a/message/new", "body=x&_xsrf=wrong", 403, &reply);
+	reply_free(&reply);
+	expect_body("/a/message/new?_xsrf=wrong", "Cookie: _xsrf=" XSRF
+	    "\r\n", FORM_TYPE, "_xsrf=" XSRF "&body=right+token+last", 200,
+	    &reply);
+	reply_free(&reply);
+}
+
+/* An empty _xsrf argument falls through to X-XSRFToken, then X-CSRFToken. */
+static void
+test_xsrf_empty_argument(void **state)
+{
+	struct http_reply	reply;
+
+	(void)state;
+	expect_body("/a/message/new", "Cookie: _xsrf=abc\r\nX-XSRFToken: abc"
+	    "\r\n", FORM_TYPE, "_xsrf=&body=by+header", 200, &reply);
+	reply_free(&reply);
+	expect_body("/a/message/new", "Cookie: _xsrf=abc\r\nX-XSRFToken:\r\n"
+	    "X-CSRFToken: abc\r\n", FORM_TYPE, "_xsrf=+&body=by+csrf", 200,
+	    &reply);
+	reply_free(&reply);
+	expect_body("/a/message/new", "Cookie: _xsrf=abc\r\n", FORM_TYPE,
+	    "_xsrf=&body=no+token", 403, &reply);
+	reply_free(&reply);
+	/* A non-empty argument is the token, whatever the headers say. */
+	expect_body("/a/message/new", "Cookie: _xsrf=abc\r\nX-XSRFToken: abc"
+	    "\r\n", FORM_TYPE, "_xsrf=abd&body=wrong+argument", 403, &reply);
+	reply_free(&reply);
+}
+
+/*
+ * Tornado's version-2 tokens match by their unmasked token: a form
+ * rendered by a page that re-masked the token still posts, and so does
+ * the bare token; GET / keeps such a cookie and puts it in the form.
+ */
+static void
+test_xsrf_version_2(void **state)
+{
+	struct http_reply	reply;
+
+	(void)state;
+	expect_body("/a/message/new", "Cookie: _xsrf=" MASKED_A "\r\n",
+	    FORM_TYPE, "_xsrf=" MASKED_B "&body=re-masked", 200, &reply);
+	reply_free(&reply);
+	expect_body("/a/message/updates", "Cookie: _xsrf=" MASKED_A "\r\n"
+	    "X-XSRFToken: " TOKEN "\r\n", FORM_TYPE, "cursor=", 200, &reply);
+	assert_non_null(strstr(reply.body, "re-masked"));
+	reply_free(&reply);
+	expect_body("/a/message/new", "Cookie: _xsrf=" TOKEN "\r\n",
+	    FORM_TYPE, "_xsrf=" MASKED_A "&body=masked+for+bare", 200, &reply);
+	reply_free(&reply);
+	/* Another token, a truncated value, the first field alone: 403. */
+	expect_body("/a/message/new", "Cookie: _xsrf=" MASKED_A "\r\n",
+	    FORM_TYPE, "_xsrf=2%7Cffffffff%7Cffeeddccbbaa99887766554433221101"
+	    "%7C1&body=other", 403, &reply);
+	reply_free(&reply);
+	expect_body("/a/message/new", "Cookie: _xsrf=" MASKED_A "\r\n",
+	    FORM_TYPE, "_xsrf=2&body=truncated", 403, &reply);
+	reply_free(&reply);
+	expect_body("/a/message/new", "Cookie: _xsrf=2|zz|zz|1\r\n",
+	    FORM_TYPE, "_xsrf=2|zz|zz|1&body=no+token", 403, &reply);
+	reply_free(&reply);
+	/* The page keeps a cookie with a token, replaces one without. */
+	expect_raw("GET / HTTP/1.1\r\nHost: t\r\nCookie: _xsrf=" MASKED_A
+	    "\r\n\r\n", 200, &reply);
+	assert_null(strstr(reply.head, "Set-Cookie"));
+	assert_non_null(strstr(reply.body, "value=\"" MASKED_A "\""));
+	reply_free(&reply);
+	expect_raw("GET / HTTP/1.1\r\nHost: t\r\nCookie: _xsrf=2|zz|zz|1\r\n"
+	    "\r\n", 200, &reply);
+	assert_non_null(strstr(reply.head, "Set-Cookie: _xsrf="));
+	reply_free(&reply);
+}
+
+/* A cookie sent twice counts with its last value; every line is read. */
+static void
+test_cookie_twice(void **state)
+{
+	struct http_reply	reply;
+
+	(void)state;
+	expect_body("/a/message/new", "Cookie: _xsrf=stale; _xsrf=abc\r\n",
+	    FORM_TYPE, "_xsrf=abc&body=last+cookie", 200, &reply);
+	reply_free(&reply);
+	expect_body("/a/message/new", "Cookie: _xsrf=abc; _xsrf=stale\r\n",
+	    FORM_TYPE, "_xsrf=abc&body=first+cookie", 403, &reply);
+	reply_free(&reply);
+	expect_body("/a/message/new", "Cookie: a=1\r\nCookie: _xsrf=abc\r\n",
+	    FORM_TYPE, "_xsrf=abc&body=second+line", 200, &reply);
+	reply_free(&reply);
+	expect_body("/a/message/new", "Cookie: _xsrf=abc\r\nCookie: "
+	    "_xsrf=new\r\n", FORM_TYPE, "_xsrf=new&body=lines", 200, &reply);
+	reply_free(&reply);
+	expect_raw("GET / HTTP/1.1\r\nHost: t\r\nCookie: a=1\r\n"
+	    "Cookie: _xsrf=abc\r\n\r\n", 200, &reply);
+	assert_null(strstr(reply.head, "Set-Cookie"));
+	reply_free(&reply);
+}
+
+/* multipart/form-data is an argument source; a broken one is 400. */
+static void
+test_multipart(void **state)
+{
+	static const char	body[] = BOUNDARY "\r\n"
+	    "Content-Disposition: form-data; name=\"_xsrf\"\r\n\r\n"
+	    XSRF "\r\n" BOUNDARY "\r\n"
+	    "Content-Disposition: form-data; name=\"body\"\r\n\r\n"
+	    " from a <multipart> form \r\n" BOUNDARY "\r\n"
+	    "Content-Disposition: form-data; name=\"body\"; "
+	    "filename=\"body.txt\"\r\nContent-Type: text/plain\r\n\r\n"
+	    "a file is no argument\r\n" BOUNDARY "--\r\n";
+	struct http_reply	reply;
+	char			id[64], form[128];
+
+	(void)state;
+	post_message("before+multipart", id, sizeof(id));
+	expect_body("/a/message/new", "Cookie: _xsrf=" XSRF "\r\n",
+	    MULTIPART_TYPE, body, 200, &reply);
+	assert_non_null(strstr(reply.body, "\"body\": \"from a <multipart> "
+	    "form\""));
+	reply_free(&reply);
+	expect_body("/a/message/new", "Cookie: _xsrf=" XSRF "\r\n",
+	    MULTIPART_TYPE, BOUNDARY "\r\nContent-Disposition: form-data; "
+	    "name=\"body\"\r\n\r\nunclosed", 400, &reply);
+	assert_non_null(strstr(reply.body, "multipart"));
+	reply_free(&reply);
+	expect_body("/a/message/new", "Cookie: _xsrf=" XSRF "\r\n",
+	    "multipart/form-data", body, 400, &reply);
+	reply_free(&reply);
+	expect_body("/a/message/new", "Cookie: _xsrf=" XSRF "\r\n",
+	    MULTIPART_TYPE, BOUNDARY "\r\nContent-Disposition: form-data; "
+	    "name=\"body\"\r\n\r\n\xff\r\n" BOUNDARY "--", 400, &reply);
+	reply_free(&reply);
+	(void)snprintf(form, sizeof(form), "cursor=%s", id);
+	expect_post("/a/message/updates", form, 200, &reply);
+	assert_int_equal(count_text(reply.body, "\"id\": "), 1);
+	reply_free(&reply);
+}
+
+/* Unicode whitespace around an argument is stripped, as Python strips. */
+static void
+test_unicode_whitespace(void **state)
+{
+	struct http_reply	reply;
+
+	(void)state;
+	expect_post("/a/message/new", "body=%C2%A0%E3%80%80hi%C2%A0there"
+	    "%E2%80%A8%E2%80%A9%C2%85", 200, &reply);
+	assert_non_null(strstr(reply.body, "\"body\": \"hi\xc2\xa0there\""));
+	reply_free(&reply);
+}
+
+/* Link detection on the wire: the spec's cases that once differed. */
+static void
+test_links_as_tornado(void **state)
+{
+	struct http_reply	reply;
+
+	(void)state;
+	expect_post("/a/message/new", "body=http://example.com/%3Fq%3D", 200,
+	    &reply);
+	assert_non_null(strstr(reply.body, "<a href=\\\"http://example.com/?q"
+	    "\\\">http://example.com/?q<\\/a>=<\\/div>"));
+	reply_free(&reply);
+	expect_post("/a/message/new", "body=%C3%A9http://example.com+"
+	    "HTTP://EXAMPLE.COM/", 200, &reply);
+	assert_null(strstr(reply.body, "href"));
+	reply_free(&reply);
+	expect_post("/a/message/new", "body=http://example.com/%22q%22", 200,
+	    &reply);
+	assert_non_null(strstr(reply.body, ">http://example.com/&quot;q<\\/a>"
+	    "&quot;<\\/div>"));
+	reply_free(&reply);
+}
+
+/* Wait up to timeout_ms for bytes from the client's server; 1 if any. */
+static int
+bytes_arrive(struct http_client *from, int timeout_ms)
+{
+	struct pollfd	pfd;
+
+	pfd.fd = from->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return poll(&pfd, 1, timeout_ms) == 1;
+}
+
+/*
+ * Expect: 100-continue gets "100 Continue" before the body is sent, and
+ * only then: HTTP/1.1, a body announced, none of it sent yet.
+ */
+static void
+test_expect_continue(void **state)
+{
+	static const char	head[] = "POST /a/message/new HTTP/1.1\r\n"
+	    "Host: t\r\nCookie: _xsrf=" XSRF "\r\nExpect: 100-continue\r\n"
+	    "Content-Type: " FORM_TYPE "\r\nContent-Length: 33\r\n\r\n";
+	static const char	body[] = "_xsrf=" XSRF "&body=continued";
+	struct http_reply	reply;
+	char			whole[sizeof(head) + sizeof(body)];
+
+	(void)state;
+	assert_int_equal(sizeof(body) - 1, 33);
+	assert_int_equal(client_open(&client, port), 0);
+	assert_int_equal(send_text(&client, head), 0);
+	assert_int_equal(client_read_reply(&client, &reply, 3000), 0);
+	assert_int_equal(reply.status, 100);
+	assert_string_equal(reply.head, "HTTP/1.1 100 Continue\r\n\r\n");
+	reply_free(&reply);
+	assert_int_equal(send_text(&client, body), 0);
+	assert_int_equal(client_read_reply(&client, &reply, 3000), 0);
+	assert_int_equal(reply.status, 200);
+	assert_non_null(strstr(reply.body, "continued"));
+	reply_free(&reply);
+	/* Head and body in one write: the final answer only. */
+	(void)snprintf(whole, sizeof(whole), "%s%s", head, body);
+	assert_int_equal(send_text(&client, whole), 0);
+	assert_int_equal(client_read_reply(&client, &reply, 3000), 0);
+	assert_int_equal(reply.status, 200);
+	reply_free(&reply);
+	/* No body announced: nothing to continue. */
+	assert_int_equal(send_text(&client, "POST /a/message/new?body=empty "
+	    "HTTP/1.1\r\nHost: t\r\nCookie: _xsrf=" XSRF "\r\nX-XSRFToken: "
+	    XSRF "\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n"),
+	    0);
+	assert_int_equal(client_read_reply(&client, &reply, 3000), 0);
+	assert_int_equal(reply.status, 200);
+	reply_free(&reply);
+	client_close(&client);
+	/* HTTP/1.0 knows no 100: nothing comes until the body does. */
+	assert_int_equal(client_open(&client, port), 0);
+	assert_int_equal(send_text(&client, "POST /a/message/new HTTP/1.0\r\n"
+	    "Cookie: _xsrf=" XSRF "\r\nExpect: 100-continue\r\nContent-Type: "
+	    FORM_TYPE "\r\nContent-Length: 33\r\n\r\n"), 0);
+	assert_false(bytes_arrive(&client, 200));
+	assert_int_equal(send_text(&client, body), 0);
+	assert_int_equal(client_read_reply(&client, &reply, 3000), 0);
+	assert_int_equal(reply.status, 200);
+	reply_free(&reply);
+	client_close(&client);
+}
+
+/* /favicon.ico: the compiled-in icon, so browsers log no 404. */
+static void
+test_favicon(void **state)
+{
+	struct http_reply	reply;
+	char			length[32];
+
+	(void)state;
+	expect_raw("GET /favicon.ico HTTP/1.1\r\nHost: t\r\n\r\n", 200,
+	    &reply);
+	assert_non_null(strstr(reply.head, "Content-Type: "
+	    "image/vnd.microsoft.icon\r\n"));
+	assert_true(reply.body_length > 22);
+	/* An icon directory (0, type 1) of one 16x16 image. */
+	assert_memory_equal(reply.body, "\0\0\1\0\1\0\20\20", 8);
+	reply_free(&reply);
+	expect_raw("HEAD /favicon.ico HTTP/1.1\r\nHost: t\r\n\r\n", 200,
+	    &reply);
+	assert_non_null(reply_header(&reply, "Content-Length", length,
+	    sizeof(length)));
+	assert_true(strtoul(length, NULL, 10) > 22);
+	assert_int_equal(reply.body_length, 0);
+	reply_free(&reply);
+	expect_raw("POST /favicon.ico HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 0\r\n\r\n", 405, &reply);
+	reply_free(&reply);
+}
+
 /* Start the daemon all cases share. */
 static int
 group_setup(void **state)
@@ -600,6 +911,15 @@ main(void)
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_request_timeout),
 		cmocka_unit_test(test_page_renders_messages),
+		cmocka_unit_test(test_last_argument_wins),
+		cmocka_unit_test(test_xsrf_empty_argument),
+		cmocka_unit_test(test_xsrf_version_2),
+		cmocka_unit_test(test_cookie_twice),
+		cmocka_unit_test(test_multipart),
+		cmocka_unit_test(test_unicode_whitespace),
+		cmocka_unit_test(test_links_as_tornado),
+		cmocka_unit_test(test_expect_continue),
+		cmocka_unit_test(test_favicon),
 		cmocka_unit_test(test_keepalive_timeout),
 	};
 

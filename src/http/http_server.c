@@ -10,7 +10,8 @@
  * pipelined request is parsed, so a client that sends without reading
  * cannot make pforkd buffer without bound.  A malformed request is
  * answered with its status and the connection closes after the reply, so
- * the stream can never be misread.
+ * the stream can never be misread.  A client that announces its body with
+ * "Expect: 100-continue" is told "100 Continue" when the head is in.
  */
 #include "config.h"
 
@@ -246,13 +247,34 @@ http_deliver(struct http_connection *http, const struct http_request *request)
 	http->in_handler = 0;
 }
 
+/*
+ * The head of a request has just been parsed and its body is still to
+ * come: an HTTP/1.1 client that sent "Expect: 100-continue" and none of
+ * the body yet is waiting for a word before it sends it (curl waits a
+ * second otherwise), so say "100 Continue".  Asked right after the parse,
+ * while the parser's header pointers still point into the buffer.
+ */
+static void
+http_continue(struct http_connection *http)
+{
+	static const char	 interim[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	const struct http_parser *parser = &http->parser;
+
+	if (parser->body_length == 0 || parser->request.version_minor != 1 ||
+	    http->input.length > parser->head_length ||
+	    !http_header_has_token(&parser->request, "Expect", "100-continue"))
+		return;
+	/* Without memory for it the client merely waits a while. */
+	(void)buffer_append(&http->output, interim, sizeof(interim) - 1);
+}
+
 /* Parse and hand over buffered requests while nothing else is owed. */
 static int
 http_process(struct http_connection *http)
 {
 	struct http_request	*request;
 	size_t			 used;
-	int			 result, status = 400;
+	int			 result, status = 400, head_known;
 
 	while (!http->awaiting && !http->closing && http->input.length > 0 &&
 	    http->output.length <= OUTPUT_HIGH_WATER) {
@@ -267,9 +289,12 @@ http_process(struct http_connection *http)
 		if (http->parser.scanned == 0 && http->input.length == 1 &&
 		    http->input.data[0] == '\r')
 			break;		/* perhaps the start of an empty line */
+		head_known = http->parser.head_length != 0;
 		result = http_parse(&http->parser, http->input.data,
 		    http->input.length, &http->settings->limits, &request,
 		    &status);
+		if (result == 0 && !head_known && http->parser.head_length != 0)
+			http_continue(http);
 		if (result == 0)
 			break;
 		if (result == -1)

@@ -70,6 +70,7 @@ struct chat_service {
 };
 
 extern const struct chat_asset	chat_builtin_assets[CHAT_ASSET_COUNT];
+extern const struct chat_asset	chat_favicon;	/* always the built-in one */
 
 const struct chat_asset *chat_asset_find(const struct chat_service *,
 	    const char *name);

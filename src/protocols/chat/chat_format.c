@@ -1,21 +1,28 @@
 /*
  * chat_format.c: how a chat message is written out: HTML and JSON.
  *
- * A URL starts at http://, https:// (any case) or www. on a word boundary
- * (the byte before is not an ASCII letter, digit or underscore), runs over
- * bytes that are not whitespace, control characters or < > " ' `, and
- * loses trailing . , ; : ! ? and any ')' without its '('.  Every function
- * appends to the buffer; on failure the buffer is left as it was.
+ * Links are found as tornado.escape.linkify() finds them with the chat
+ * demo's defaults, in the escaped text and byte for byte: a URL starts on
+ * a word boundary (Python's \b, Unicode-aware) with "scheme:" and one to
+ * three slashes, or with "www.", and goes on over characters other than
+ * whitespace, '&', '(' and ')', "&amp;" and "&quot;" (so an escaped '<',
+ * '>' or '\'' ends it), and balanced parentheses, as long as it can end
+ * on a character that is neither whitespace nor ASCII punctuation other
+ * than / - _ and \.  Only the schemes http and https, as written, become
+ * links; a URL of another scheme stays text, and so does all of it.
+ * Every function appends to the buffer; on failure the buffer is left as
+ * it was.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "protocols/chat/chat_format.h"
 #include "util/buffer.h"
+#include "util/unicode.h"
 
 /* Put the buffer back to length after a failed append; returns -1. */
 static int
@@ -79,110 +86,233 @@ chat_html_escape(struct buffer *buffer, const char *text, size_t length)
 	return 0;
 }
 
-/* Whether c is an ASCII letter, digit or underscore. */
+/* Whether code may stand in a URL on its own (not '&', '(' or ')'). */
 static int
-is_word_byte(unsigned char c)
+is_url_char(uint32_t code)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '_';
+	return !unicode_is_space(code) && code != '&' && code != '(' &&
+	    code != ')';
 }
 
-/* Whether c can be part of a URL. */
+/* Whether code may end a URL: no space, no ASCII punctuation but / - _ \ */
 static int
-is_url_byte(unsigned char c)
+is_url_end(uint32_t code)
 {
-	if (c <= ' ' || c == 0x7f)
+	static const char	punctuation[] = "!\"#$%&'()*+,.:;<=>?@[]^`{|}~";
+
+	if (unicode_is_space(code))
 		return 0;
-	return c != '<' && c != '>' && c != '"' && c != '\'' && c != '`';
-}
-
-/* Whether c is punctuation trimmed from the end of a URL. */
-static int
-is_trailing_punctuation(char c)
-{
-	return c == '.' || c == ',' || c == ';' || c == ':' || c == '!' ||
-	    c == '?';
+	return code == 0 || code >= 0x80 ||
+	    strchr(punctuation, (int)code) == NULL;
 }
 
 /*
- * The length of the URL starting at text[at], or 0 when none starts there.
- * *needs_scheme is set when it is a www. URL whose href lacks "http://".
+ * Scan the run of URL pieces (characters, "&amp;", "&quot;") from at:
+ * *end where it stops, *last_end just after its last character that may
+ * end a URL, or at when it has none.
  */
-static size_t
-url_length(const char *text, size_t length, size_t at, int *needs_scheme)
+static void
+url_run(const char *text, size_t length, size_t at, size_t *end,
+    size_t *last_end)
 {
-	size_t	prefix, end, opened = 0, closed = 0, i;
+	uint32_t	code;
+	size_t		size;
 
-	*needs_scheme = 0;
-	if (at > 0 && is_word_byte((unsigned char)text[at - 1]))
-		return 0;
-	if (length - at >= 7 && strncasecmp(text + at, "http://", 7) == 0)
-		prefix = 7;
-	else if (length - at >= 8 && strncasecmp(text + at, "https://", 8) ==
-	    0)
-		prefix = 8;
-	else if (length - at >= 4 && memcmp(text + at, "www.", 4) == 0) {
-		prefix = 4;
-		*needs_scheme = 1;
-	} else
-		return 0;
-	for (end = at + prefix; end < length &&
-	    is_url_byte((unsigned char)text[end]); end++)
-		continue;
-	for (i = at + prefix; i < end; i++) {
-		if (text[i] == '(')
-			opened++;
-		else if (text[i] == ')')
-			closed++;
-	}
-	while (end > at + prefix) {
-		if (is_trailing_punctuation(text[end - 1]))
-			end--;
-		else if (text[end - 1] == ')' && closed > opened) {
-			end--;
-			closed--;
-		} else
+	*last_end = at;
+	while (at < length) {
+		if (text[at] == '&') {
+			if (length - at >= 5 && memcmp(text + at, "&amp;", 5) ==
+			    0)
+				at += 5;
+			else if (length - at >= 6 &&
+			    memcmp(text + at, "&quot;", 6) == 0)
+				at += 6;
+			else
+				break;
+			continue;
+		}
+		code = unicode_next(text + at, length - at, &size);
+		if (!is_url_char(code))
 			break;
+		at += size;
+		if (is_url_end(code))
+			*last_end = at;
 	}
-	return end == at + prefix ? 0 : end - at;
+	*end = at;
 }
 
-/* Append one link to the URL text[0..length); 0 or -1. */
+/*
+ * The length of the URL's rest from start (after "scheme:/" or "www."),
+ * or 0: pieces up to a character that may end a URL, or a balanced
+ * "(...)", as many times as they follow each other.
+ */
+static size_t
+url_rest_length(const char *text, size_t length, size_t start)
+{
+	size_t	at = start, end, last_end;
+
+	for (;;) {
+		url_run(text, length, at, &end, &last_end);
+		if (last_end > at) {
+			at = last_end;
+			continue;
+		}
+		if (at < length && text[at] == '(') {
+			url_run(text, length, at + 1, &end, &last_end);
+			if (end < length && text[end] == ')') {
+				at = end + 1;
+				continue;
+			}
+		}
+		return at - start;
+	}
+}
+
+/* Whether a word starts or ends at text[at] (Python's \b). */
+static int
+at_word_boundary(const char *text, size_t length, size_t at)
+{
+	size_t	size;
+	int	before = 0, after = 0;
+
+	if (at > 0)
+		before = unicode_is_word(unicode_previous(text, at, &size));
+	if (at < length)
+		after = unicode_is_word(unicode_next(text + at, length - at,
+		    &size));
+	return before != after;
+}
+
+/*
+ * The length of a "scheme:/" URL at at (the scheme is letters, digits,
+ * '_' or '-', then one to three slashes), or 0.  *run_end is where the
+ * scheme's run of characters ends: a URL starting anywhere before it in
+ * the run would end the same way.
+ */
+static size_t
+scheme_url_length(const char *text, size_t length, size_t at,
+    size_t *run_end)
+{
+	uint32_t	code;
+	size_t		end = at, size, slashes, rest;
+
+	while (end < length) {
+		code = unicode_next(text + end, length - end, &size);
+		if (!unicode_is_word(code) && code != '-')
+			break;
+		end += size;
+	}
+	*run_end = end;
+	if (end == at || end == length || text[end] != ':')
+		return 0;
+	for (slashes = 0; slashes < 3 && end + 1 + slashes < length &&
+	    text[end + 1 + slashes] == '/'; slashes++)
+		continue;
+	/* Fewer slashes leave the others to the rest of the URL. */
+	for (; slashes > 0; slashes--) {
+		rest = url_rest_length(text, length, end + 1 + slashes);
+		if (rest > 0)
+			return end + 1 + slashes + rest - at;
+	}
+	return 0;
+}
+
+/*
+ * The length of the URL at text[at] (escaped text), or 0; *scheme_length
+ * is its scheme's length, 0 for a www. URL.  *failed_run_end remembers a
+ * run of scheme characters known to start no URL.
+ */
+static size_t
+url_at(const char *text, size_t length, size_t at, size_t *scheme_length,
+    size_t *failed_run_end)
+{
+	size_t	url, rest;
+
+	if (!at_word_boundary(text, length, at))
+		return 0;
+	if (at >= *failed_run_end) {
+		url = scheme_url_length(text, length, at, failed_run_end);
+		if (url > 0) {
+			*scheme_length = *failed_run_end - at;
+			return url;
+		}
+	}
+	*scheme_length = 0;
+	if (length - at < 4 || memcmp(text + at, "www.", 4) != 0)
+		return 0;
+	rest = url_rest_length(text, length, at + 4);
+	return rest == 0 ? 0 : 4 + rest;
+}
+
+/* Whether a URL's scheme may become a link: http or https, as written. */
+static int
+scheme_permitted(const char *scheme, size_t length)
+{
+	return (length == 4 && memcmp(scheme, "http", 4) == 0) ||
+	    (length == 5 && memcmp(scheme, "https", 5) == 0);
+}
+
+/* Append one link to the escaped URL url[0..length); 0 or -1. */
 static int
 append_link(struct buffer *buffer, const char *url, size_t length,
     int needs_scheme)
 {
 	if (buffer_append_string(buffer, "<a href=\"") == -1 ||
 	    (needs_scheme && buffer_append_string(buffer, "http://") == -1) ||
-	    chat_html_escape(buffer, url, length) == -1 ||
+	    buffer_append(buffer, url, length) == -1 ||
 	    buffer_append_string(buffer, "\">") == -1 ||
-	    chat_html_escape(buffer, url, length) == -1 ||
+	    buffer_append(buffer, url, length) == -1 ||
 	    buffer_append_string(buffer, "</a>") == -1)
 		return -1;
 	return 0;
 }
 
-/* Append text escaped, with its http, https and www. URLs as links. */
+/* Append escaped text with its URLs made links; 0 or -1. */
+static int
+link_escaped(struct buffer *buffer, const char *text, size_t length)
+{
+	size_t	plain = 0, at = 0, failed_run_end = 0, url, scheme, size;
+
+	while (at < length) {
+		url = url_at(text, length, at, &scheme, &failed_run_end);
+		if (url == 0) {
+			(void)unicode_next(text + at, length - at, &size);
+			at += size;
+			continue;
+		}
+		if (append_run(buffer, text, plain, at, NULL) == -1)
+			return -1;
+		if (scheme > 0 && !scheme_permitted(text + at, scheme)) {
+			if (append_run(buffer, text, at, at + url, NULL) == -1)
+				return -1;
+		} else if (append_link(buffer, text + at, url, scheme == 0) ==
+		    -1)
+			return -1;
+		at += url;
+		plain = at;
+	}
+	return append_run(buffer, text, plain, length, NULL);
+}
+
+/*
+ * Append text escaped, with its URLs as links, as
+ * tornado.escape.linkify() does: it escapes first and finds the URLs in
+ * the escaped text.
+ */
 int
 chat_linkify(struct buffer *buffer, const char *text, size_t length)
 {
-	size_t	start = buffer->length, plain = 0, i = 0, url;
-	int	needs_scheme;
+	struct buffer	escaped;
+	size_t		start = buffer->length;
+	int		result = 0;
 
-	while (i < length) {
-		if ((url = url_length(text, length, i, &needs_scheme)) == 0) {
-			i++;
-			continue;
-		}
-		if (chat_html_escape(buffer, text + plain, i - plain) == -1 ||
-		    append_link(buffer, text + i, url, needs_scheme) == -1)
-			return format_failed(buffer, start);
-		i += url;
-		plain = i;
-	}
-	if (chat_html_escape(buffer, text + plain, length - plain) == -1)
-		return format_failed(buffer, start);
-	return 0;
+	buffer_init(&escaped);
+	if (chat_html_escape(&escaped, text, length) == -1 ||
+	    link_escaped(buffer, escaped.data == NULL ? "" : escaped.data,
+	    escaped.length) == -1)
+		result = format_failed(buffer, start);
+	buffer_free(&escaped);
+	return result;
 }
 
 /* Append the HTML of one message, as the chat demo's message.html. */

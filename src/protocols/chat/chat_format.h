@@ -3,7 +3,8 @@
  *
  * The HTML of a message is the body escaped (& < > " ' become &amp; &lt;
  * &gt; &quot; &#39;), with http://, https:// and www. URLs made into links
- * (only those two schemes ever become an href, escaped too), wrapped in
+ * byte for byte as tornado.escape.linkify() makes them (only those two
+ * schemes ever become an href, escaped too), wrapped in
  * <div class="message" id="m<id>">...</div> and a newline, as Tornado's
  * chat demo renders it.  JSON strings are UTF-8 with '</' written '<\/'
  * and control characters as \uXXXX, so a reply can sit inside a <script>.

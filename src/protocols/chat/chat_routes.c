@@ -4,44 +4,32 @@
  *   GET, HEAD  /                    the page, messages rendered in #inbox
  *   POST       /a/message/new       add a message (JSON, or 302 to next)
  *   POST       /a/message/updates   long poll for messages after cursor
- *   GET, HEAD  /static/chat.js, /static/chat.css
+ *   GET, HEAD  /static/chat.js, /static/chat.css, /favicon.ico
  *
- * Every POST must carry the _xsrf cookie's value back, as an argument or
- * in an X-XSRFToken or X-CSRFToken header (403 otherwise).
+ * Every POST must carry the _xsrf cookie's token back, as an argument or
+ * in an X-XSRFToken or X-CSRFToken header (403 otherwise); the token may
+ * be masked differently, as Tornado's version-2 values are.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "connection/peer_wake.h"
 #include "http/http_form.h"
 #include "protocols/chat/chat.h"
 #include "protocols/chat/chat_format.h"
+#include "protocols/chat/chat_xsrf.h"
 #include "util/random_bytes.h"
 
 #define FIELDS_MAX		64
 #define XSRF_COOKIE_MAX		256
 #define XSRF_TOKEN_LENGTH	32
 #define JSON_TYPE		"application/json; charset=UTF-8"
-#define FORM_TYPE		"application/x-www-form-urlencoded"
 
 static struct buffer	scratch;	/* a reply being built */
 static struct buffer	headers;	/* its extra header lines */
-
-/* Whether the request's body is a urlencoded form. */
-static int
-body_is_form(const struct http_request *request)
-{
-	const char	*type = http_header_find(request, "Content-Type");
-	size_t		 length = strlen(FORM_TYPE);
-
-	return type != NULL && strncasecmp(type, FORM_TYPE, length) == 0 &&
-	    (type[length] == '\0' || type[length] == ';' ||
-	    type[length] == ' ' || type[length] == '\t');
-}
 
 /* Read the arguments of the query and a form body; 0, or -1 answered. */
 static int
@@ -49,19 +37,30 @@ read_arguments(struct http_connection *http,
     const struct http_request *request, struct http_form *form)
 {
 	http_form_init(form);
-	if (http_form_parse(form, request->query, strlen(request->query),
-	    FIELDS_MAX) == 0 && (!body_is_form(request) ||
-	    http_form_parse(form, request->body, request->body_length,
-	    FIELDS_MAX) == 0))
+	if (http_form_read(form, request, FIELDS_MAX) == 0)
 		return 0;
-	(void)http_respond_error(http, 400, errno == EILSEQ ?
-	    "arguments must be UTF-8" : errno == E2BIG ?
-	    "too many arguments" : "unreadable arguments");
+	(void)http_respond_error(http, errno == ENOMEM ? 500 : 400,
+	    errno == EILSEQ ? "arguments must be UTF-8" : errno == E2BIG ?
+	    "too many arguments" : errno == EINVAL ? "malformed "
+	    "multipart/form-data body" : "unreadable arguments");
 	http_form_free(form);
 	return -1;
 }
 
-/* Whether the request proves it comes from our page (XSRF). */
+/* A header's value when it is there and not empty, else NULL. */
+static const char *
+non_empty_header(const struct http_request *request, const char *name)
+{
+	const char	*value = http_header_find(request, name);
+
+	return value != NULL && value[0] != '\0' ? value : NULL;
+}
+
+/*
+ * Whether the request proves it comes from our page (XSRF): the _xsrf
+ * argument, else the X-XSRFToken header, else X-CSRFToken, each only when
+ * not empty, holds the token of the (last) _xsrf cookie.
+ */
 static int
 xsrf_matches(const struct http_request *request, const struct http_form *form)
 {
@@ -69,14 +68,28 @@ xsrf_matches(const struct http_request *request, const struct http_form *form)
 	const char			*token;
 	char				 cookie[XSRF_COOKIE_MAX];
 
-	if (http_cookie_get(http_header_find(request, "Cookie"), "_xsrf",
-	    cookie, sizeof(cookie)) == -1 || cookie[0] == '\0')
+	if (http_request_cookie(request, "_xsrf", cookie, sizeof(cookie)) ==
+	    -1)
 		return 0;
-	if ((field = http_form_get(form, "_xsrf")) != NULL)
+	field = http_form_get(form, "_xsrf");
+	if (field != NULL && field->value_length > 0)
 		token = field->value;
-	else if ((token = http_header_find(request, "X-XSRFToken")) == NULL)
-		token = http_header_find(request, "X-CSRFToken");
-	return token != NULL && strcmp(token, cookie) == 0;
+	else if ((token = non_empty_header(request, "X-XSRFToken")) == NULL)
+		token = non_empty_header(request, "X-CSRFToken");
+	return token != NULL && chat_xsrf_match(token, cookie);
+}
+
+/* Whether the request has an _xsrf cookie that holds a token; copy it. */
+static int
+usable_xsrf_cookie(const struct http_request *request, char *cookie,
+    size_t size)
+{
+	unsigned char	token[CHAT_XSRF_VALUE_MAX];
+	size_t		token_length;
+
+	return http_request_cookie(request, "_xsrf", cookie, size) == 0 &&
+	    chat_xsrf_decode(cookie, token, sizeof(token), &token_length) ==
+	    0 && token_length > 0;
 }
 
 /* Append the page template with its placeholders filled in; 0 or -1. */
@@ -123,8 +136,7 @@ serve_page(struct chat_service *chat, struct http_connection *http,
 	char			 token[XSRF_TOKEN_LENGTH + 1];
 	int			 have_cookie;
 
-	have_cookie = http_cookie_get(http_header_find(request, "Cookie"),
-	    "_xsrf", cookie, sizeof(cookie)) == 0 && cookie[0] != '\0';
+	have_cookie = usable_xsrf_cookie(request, cookie, sizeof(cookie));
 	buffer_clear(&headers);
 	buffer_clear(&scratch);
 	if (!have_cookie && random_alphanumeric(token, XSRF_TOKEN_LENGTH) ==
@@ -146,13 +158,17 @@ serve_page(struct chat_service *chat, struct http_connection *http,
 	    headers.data, scratch.data, scratch.length);
 }
 
-/* GET /static/NAME: one of the page's assets. */
+/* GET /static/NAME or /favicon.ico: one of the page's assets. */
 static void
 serve_asset(struct chat_service *chat, struct http_connection *http,
-    const char *name)
+    const char *path)
 {
-	const struct chat_asset	*asset = chat_asset_find(chat, name);
+	const struct chat_asset	*asset;
 
+	if (strcmp(path, "/favicon.ico") == 0)
+		asset = &chat_favicon;
+	else
+		asset = chat_asset_find(chat, path + strlen("/static/"));
 	(void)http_respond(http, 200, asset->content_type,
 	    "Cache-Control: no-cache\r\n", asset->data, asset->length);
 }
@@ -322,13 +338,14 @@ chat_request(struct http_connection *http, const struct http_request *request,
 	else if (strcmp(path, "/a/message/updates") == 0)
 		serve_post(chat, http, request, 0);
 	else if (strcmp(path, "/") == 0 || strcmp(path, "/static/chat.js") ==
-	    0 || strcmp(path, "/static/chat.css") == 0) {
+	    0 || strcmp(path, "/static/chat.css") == 0 ||
+	    strcmp(path, "/favicon.ico") == 0) {
 		if (!readable)
 			wrong_method(http, "GET, HEAD");
 		else if (strcmp(path, "/") == 0)
 			serve_page(chat, http, request);
 		else
-			serve_asset(chat, http, path + strlen("/static/"));
+			serve_asset(chat, http, path);
 	} else
 		(void)http_respond_error(http, 404, "no such page");
 }

@@ -25,10 +25,22 @@
 		}
 	}
 
-	// The XSRF token: the _xsrf cookie, else the one the page carries.
+	// The XSRF token: the whole value of the last _xsrf cookie (the one
+	// the server reads), unquoted, else the one the page carries.  It may
+	// be another application's, such as Tornado's "2|mask|token|time".
 	function xsrfToken() {
-		const found = document.cookie.match(/(?:^|;\s*)_xsrf=(\w+)/);
-		return found ? found[1] : form.elements.namedItem("_xsrf").value;
+		let token = "";
+		for (const pair of document.cookie.split(";")) {
+			const equals = pair.indexOf("=");
+			if (equals !== -1 &&
+			    pair.slice(0, equals).trim() === "_xsrf")
+				token = pair.slice(equals + 1).trim();
+		}
+		if (token.length >= 2 && token.startsWith("\"") &&
+		    token.endsWith("\""))
+			token = token.slice(1, -1);
+		return token !== "" ? token :
+		    form.elements.namedItem("_xsrf").value;
 	}
 
 	// POST fields as a form; the parsed JSON reply, or throw.

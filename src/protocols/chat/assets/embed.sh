@@ -1,6 +1,8 @@
 #!/bin/sh
 # embed.sh: write the chat page's assets as a C source file, so the daemon
 # serves them from anywhere.  Usage: embed.sh ASSETS_DIR > chat_assets.c
+# The page, script and style can be replaced by files (the assets option);
+# the icon is always the one compiled in.
 # Only POSIX od and sed are used: no xxd, no compiler-specific #embed.
 set -eu
 
@@ -19,6 +21,7 @@ printf '#include "config.h"\n\n#include "protocols/chat/chat.h"\n\n'
 emit_array "$directory/index.html" index_html
 emit_array "$directory/chat.js" chat_js
 emit_array "$directory/chat.css" chat_css
+emit_array "$directory/favicon.ico" favicon_ico
 cat <<'END'
 const struct chat_asset	chat_builtin_assets[CHAT_ASSET_COUNT] = {
 	{ "index.html", "text/html; charset=UTF-8", index_html,
@@ -27,5 +30,10 @@ const struct chat_asset	chat_builtin_assets[CHAT_ASSET_COUNT] = {
 	    sizeof(chat_js) - 1 },
 	{ "chat.css", "text/css; charset=UTF-8", chat_css,
 	    sizeof(chat_css) - 1 },
+};
+
+const struct chat_asset	chat_favicon = {
+	"favicon.ico", "image/vnd.microsoft.icon", favicon_ico,
+	sizeof(favicon_ico) - 1
 };
 END
