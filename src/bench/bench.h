@@ -1,11 +1,14 @@
 /*
- * bench.h: what every part of pforkd-bench shares: the options of a run
- * and the table of modes.
+ * bench.h: pforkd-bench: one run skeleton, the modes that fill it in, and
+ * the tools they share.
  *
- * A mode is one workload (echo, connect, stream, poetry, idle, chat).
- * Each lives in its own bench_MODE.c, exports one run function and one
- * entry in the table of bench_modes.c; adding a mode means adding both and
- * nothing else.
+ * Every run goes the same way (bench_run.c): open -c connections to a
+ * loopback target, at most BENCH_OPENING_MAX at a time and within
+ * BENCH_OPEN_TIMEOUT_USEC; measure for -t seconds or until the mode's
+ * count is reached; give what is still under way BENCH_DRAIN_USEC to
+ * finish; print one result line.  A mode (bench_MODE.c) is a struct
+ * bench_mode: its defaults and the callbacks that say what its connections
+ * do.  Adding a mode is one such file and one line in bench_main.c.
  */
 #ifndef PFORKD_BENCH_H
 #define PFORKD_BENCH_H
@@ -15,6 +18,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "event/dispatcher.h"
 
 #define BENCH_SIZE_MAX		65536	/* -s: one contiguous pattern slice */
 #define BENCH_OPENING_MAX	256	/* connections opening at once */
@@ -43,9 +48,55 @@ struct bench_options {
 	const char		*poem_path;	/* -f, poetry */
 };
 
+/* The daemon under test (-P): memory and processor time, with children. */
+struct daemon_usage {
+	long	rss_kb;		/* summed resident memory; -1: not read */
+	double	cpu_seconds;	/* user + system time; -1: not read */
+};
+
+/* Latencies, in the log-linear histogram of bench_stats.c; zeroed: empty. */
+#define HISTOGRAM_SUB_BUCKET_BITS	6
+#define HISTOGRAM_SUB_BUCKETS		(1 << HISTOGRAM_SUB_BUCKET_BITS)
+#define HISTOGRAM_BUCKETS \
+	((64 - HISTOGRAM_SUB_BUCKET_BITS + 1) * HISTOGRAM_SUB_BUCKETS)
+
+struct histogram {
+	uint64_t	counts[HISTOGRAM_BUCKETS];
+	uint64_t	total;
+	uint64_t	smallest;
+	uint64_t	largest;
+};
+
+struct bench_run;
+
 /*
- * One workload.  run() measures, prints the result line and returns the
- * exit status: 0, or 1 when anything failed or did not verify.
+ * One connection.  The run owns fd and the opening; the mode uses state
+ * and the pattern fields: bytes offset to offset + size of the pattern
+ * (a message), of which sent went out and received came back checked.
+ */
+struct bench_connection {
+	struct bench_run	*run;
+	size_t			 index;
+	int			 fd;		/* -1: closed */
+	int			 events;	/* what fd is watched for */
+	int			 connecting;	/* connect(2) in progress */
+	int			 settled;	/* no longer opening */
+	int			 state;		/* the mode's */
+	uint64_t		 stamp_usec;	/* connect(2), or the mode's */
+	uint64_t		 offset;
+	uint64_t		 size;
+	uint64_t		 sent;
+	uint64_t		 received;
+};
+
+/*
+ * A workload: its defaults and callbacks.  setup: before the first
+ * connect (-1: give up).  connected: the connect worked; the mode calls
+ * bench_opened() once the connection counts as open.  readable, writable:
+ * the socket is ready.  measure: the measurement starts.  end: it ends;
+ * the mode stops or closes its connections, and the run is over once
+ * none is left.  report: the mode's fields of the result line.  Only
+ * connected and report are required.
  */
 struct bench_mode {
 	const char	*name;
@@ -56,17 +107,98 @@ struct bench_mode {
 	unsigned int	 default_connections;
 	unsigned int	 default_size;		/* 0: -s does not apply */
 	uint64_t	 default_duration_usec;	/* 0: until the work ends */
-	int		(*run)(const struct bench_options *);
+	unsigned int	 helpers;		/* connections before the -c */
+	int		 measure_at_launch;	/* not once all are open */
+	int		 error_ends_run;	/* one failure spoils the rest */
+	int		(*setup)(struct bench_run *);
+	void		(*connected)(struct bench_connection *);
+	void		(*readable)(struct bench_connection *);
+	void		(*writable)(struct bench_connection *);
+	void		(*measure)(struct bench_run *);
+	void		(*end)(struct bench_run *);
+	void		(*report)(const struct bench_run *);
 };
 
-/* The modes, in bench_modes.c; NULL-terminated by a zero name. */
-extern const struct bench_mode	bench_modes[];
+/* One run, as bench_run.c drives it and the modes read it. */
+struct bench_run {
+	const struct bench_options	*options;
+	const struct bench_mode		*mode;
+	struct dispatcher		*dispatcher;
+	struct bench_connection		*connections;
+	size_t				 total;		/* to open */
+	size_t				 started;
+	size_t				 opening;
+	size_t				 open_count;
+	size_t				 live;		/* fds open */
+	int				 filling;
+	int				 measuring;
+	int				 ending;
+	int				 finished;
+	uint64_t			 duration_usec;
+	uint64_t			 launch_usec;	/* first connect */
+	uint64_t			 open_usec;	/* all open */
+	uint64_t			 start_usec;	/* measurement */
+	uint64_t			 end_usec;
+	struct histogram		 histogram;
+	struct timer			 open_timeout;
+	struct timer			 end;		/* -t, then the drain */
+	struct daemon_usage		 before;	/* -P: first connect */
+	struct daemon_usage		 opened;	/* all open */
+	struct daemon_usage		 start;		/* measurement */
+	struct daemon_usage		 ended;
+};
 
-int	bench_echo_run(const struct bench_options *);
-int	bench_connect_run(const struct bench_options *);
-int	bench_stream_run(const struct bench_options *);
-int	bench_poetry_run(const struct bench_options *);
-int	bench_idle_run(const struct bench_options *);
-int	bench_chat_run(const struct bench_options *);
+extern const struct bench_mode	bench_echo, bench_connect, bench_stream,
+				bench_poetry, bench_idle, bench_chat;
+
+/* bench_run.c: the run skeleton. */
+int	bench_run(const struct bench_options *);
+void	bench_connect_to(struct bench_connection *);
+int	bench_want(struct bench_connection *, int events);
+void	bench_opened(struct bench_connection *);
+void	bench_close(struct bench_connection *);
+void	bench_fail(struct bench_connection *, const char *reason);
+void	bench_end(struct bench_run *);
+void	bench_each(struct bench_run *, void (*)(struct bench_connection *));
+double	bench_seconds(uint64_t from_usec, uint64_t to_usec);
+ssize_t	bench_read(struct bench_connection *, void *, size_t);
+
+/* bench_pattern.c: the bytes sent, so that every byte back is checked. */
+void		pattern_init(void);
+uint64_t	pattern_start(size_t connection_index);
+int		pattern_send(struct bench_connection *, uint64_t length);
+ssize_t		pattern_receive(struct bench_connection *);
+void		message_next(struct bench_connection *);
+void		message_send(struct bench_connection *);
+int		message_receive(struct bench_connection *);
+
+/* bench_socket.c: the loopback target and its sockets. */
+int	bench_target_parse(struct bench_target *, const char *address,
+	    unsigned int port, char *error, size_t error_size);
+int	bench_socket_connect(const struct bench_target *);
+int	bench_socket_error(int fd);
+int	bench_socket_no_delay(int fd);
+int	bench_socket_reset_on_close(int fd);
+void	bench_raise_fd_limit(size_t wanted);
+
+/* bench_stats.c and bench_daemon.c */
+void		histogram_record(struct histogram *, uint64_t value);
+uint64_t	histogram_percentile(const struct histogram *, double percent);
+int		daemon_usage(pid_t, struct daemon_usage *);
+void		daemon_sample(pid_t, struct daemon_usage *);
+
+/* bench_result.c: errors on stderr, the result line on stdout. */
+void	bench_error(const char *format, ...)
+	    __attribute__((format(printf, 1, 2)));
+unsigned long long bench_error_count(void);
+void	result_begin(const struct bench_run *);
+void	result_unsigned(const char *key, unsigned long long value);
+void	result_decimal(const char *key, double value, int decimals);
+void	result_rate(const char *key, double amount, double seconds,
+	    int decimals);
+void	result_latency_us(const struct histogram *);
+void	result_memory(const struct daemon_usage *before,
+	    const struct daemon_usage *after, unsigned long long connections);
+int	result_end(const struct bench_run *);
 
 #endif /* PFORKD_BENCH_H */

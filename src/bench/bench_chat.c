@@ -1,15 +1,18 @@
 /*
  * bench_chat.c: the chat mode: fan-out of messages to waiting long polls.
  *
- * -c waiters each keep one poll waiting on /a/message/updates; one poster
- * then posts -n messages one after another.  A message is posted only
- * when every waiter has received the one before, so each measures one
- * clean fan-out: from the moment its POST is written to the moment the
- * last waiter has it.  Every waiter checks that it gets every message
- * exactly once and in order (the bodies are numbered), and polls again at
- * once with the newest id as its cursor.  A poll answered with {} (the
- * server's poll timeout) is simply renewed.  The run ends after the last
- * message, or after -t seconds (then with an error).
+ * Connection 0 is the poster; the -c others are waiters, each keeping one
+ * poll waiting on /a/message/updates and open once that poll is sent.
+ * CHAT_SETTLE_USEC after all are open, the poster posts -n messages one
+ * after another, each only when every waiter has received the one before,
+ * so each measures one clean fan-out: from the moment its POST is written
+ * to the moment the last waiter has it.  Every waiter checks that it gets
+ * every message exactly once and in order (the bodies are numbered, after
+ * a tag of the run that tells them from those cached before), and polls
+ * again at once with the newest id as its cursor.  A poll answered with
+ * {} (the server's poll timeout) is simply renewed.  The run ends
+ * after the last message, at the first error, or after -t seconds (then
+ * with an error).
  */
 #include "config.h"
 
@@ -20,141 +23,99 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
-#include "bench/bench_result.h"
-#include "bench/bench_run.h"
-#include "bench/bench_socket.h"
-#include "bench/bench_stats.h"
 #include "event/dispatcher.h"
+#include "util/buffer.h"
 
 #define CHAT_XSRF		"benchxsrf"
 #define CHAT_REPLY_MAX		(1024 * 1024)
+#define CHAT_READ_CHUNK		16384
 #define CHAT_ID_MAX		64
 #define CHAT_SETTLE_USEC	(300 * 1000)
 
-enum chat_role { ROLE_POSTER, ROLE_WAITER };
-
-struct chat_run;
-
-/* One HTTP connection: the poster's or a waiter's. */
+/* What a chat connection has beyond the run's: its HTTP. */
 struct chat_client {
-	struct chat_run	*run;
-	enum chat_role	 role;
-	size_t		 index;
-	int		 fd;
-	char		*in;		/* reply bytes received */
-	size_t		 in_length;
-	char		 out[512];	/* the request being written */
-	size_t		 out_length;
-	size_t		 out_sent;
-	unsigned long	 expected;	/* the next message number */
-	char		 cursor[CHAT_ID_MAX];
-	int		 connected;
+	struct buffer	in;		/* reply bytes received */
+	struct buffer	out;		/* the request being written */
+	unsigned long	expected;	/* the next message number */
+	char		cursor[CHAT_ID_MAX];
 };
 
-struct chat_run {
-	const struct bench_options	*options;
-	struct dispatcher		*dispatcher;
-	struct chat_client		 poster;
-	struct chat_client		*waiters;
-	struct launcher			 launcher;
-	size_t				 waiters_up;
-	unsigned long			 messages;	/* to post */
-	unsigned long			 posted;
-	size_t				 pending;	/* waiters without it */
-	uint64_t			 post_usec;
-	uint64_t			 start_usec;
-	uint64_t			 end_usec;
-	struct histogram		 fan_out;
-	struct timer			 end;
-	struct timer			 settle;
-	int				 finished;
-};
+static struct chat_client	*clients;	/* by connection index */
+static unsigned long		 messages, posted;
+static size_t			 pending;	/* waiters without it */
+static uint64_t			 post_usec;
+static struct timer		 settle;
+static int			 delivered_all;
+static char			 tag[32];	/* "bench-PID-" */
 
-/* Stop the run. */
+/* Queue a POST with the XSRF cookie and form; c watches for writing. */
 static void
-chat_finish(struct chat_run *run)
+chat_request(struct bench_connection *c, const char *path, const char *form)
 {
-	if (run->end_usec == 0)
-		run->end_usec = monotonic_usec();
-	run->finished = 1;
-}
+	struct buffer	*out = &clients[c->index].out;
 
-/* Queue a POST with the XSRF cookie and form, then write it. */
-static int
-chat_request(struct chat_client *client, const char *path, const char *form)
-{
-	int	length;
-
-	length = snprintf(client->out, sizeof(client->out), "POST %s "
-	    "HTTP/1.1\r\nHost: bench\r\nCookie: _xsrf=" CHAT_XSRF "\r\n"
+	buffer_clear(out);
+	if (buffer_printf(out, "POST %s HTTP/1.1\r\nHost: bench\r\n"
+	    "Cookie: _xsrf=" CHAT_XSRF "\r\n"
 	    "Content-Type: application/x-www-form-urlencoded\r\n"
 	    "Content-Length: %zu\r\n\r\n_xsrf=" CHAT_XSRF "&%s", path,
-	    strlen(form) + sizeof(CHAT_XSRF) + 6, form);
-	if (length < 0 || (size_t)length >= sizeof(client->out)) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	client->out_length = (size_t)length;
-	client->out_sent = 0;
-	return dispatcher_set_events(client->run->dispatcher, client->fd,
-	    EVENT_READ | EVENT_WRITE);
+	    strlen(form) + sizeof(CHAT_XSRF) + 6, form) == -1)
+		bench_fail(c, strerror(errno));
+	else
+		(void)bench_want(c, EVENT_READ | EVENT_WRITE);
 }
 
 /* A waiter polls for what comes after its cursor. */
-static int
-chat_poll(struct chat_client *client)
+static void
+chat_poll(struct bench_connection *c)
 {
 	char	form[CHAT_ID_MAX + 16];
 
-	(void)snprintf(form, sizeof(form), "cursor=%s", client->cursor);
-	return chat_request(client, "/a/message/updates", form);
+	(void)snprintf(form, sizeof(form), "cursor=%s",
+	    clients[c->index].cursor);
+	chat_request(c, "/a/message/updates", form);
 }
 
 /* The poster posts message number n. */
-static int
-chat_post(struct chat_run *run, unsigned long n)
+static void
+chat_post(struct bench_run *run, unsigned long n)
 {
 	char	form[64];
 
-	(void)snprintf(form, sizeof(form), "body=bench-%lu", n);
-	run->pending = run->options->connections;
-	run->post_usec = monotonic_usec();
-	return chat_request(&run->poster, "/a/message/new", form);
+	(void)snprintf(form, sizeof(form), "body=%s%lu", tag, n);
+	pending = run->options->connections;
+	post_usec = monotonic_usec();
+	chat_request(&run->connections[0], "/a/message/new", form);
 }
 
-/* Fail the run with a message naming the client. */
-static void
-chat_fail(struct chat_client *client, const char *what)
-{
-	bench_error("%s %zu: %s", client->role == ROLE_POSTER ? "poster" :
-	    "waiter", client->index, what);
-	chat_finish(client->run);
-}
-
-/* Check a reply's messages: numbered from expected on, once each. */
+/*
+ * Check a reply's messages of this run: numbered from expected on, once
+ * each.  The number of them, or -1.
+ */
 static int
-chat_check_messages(struct chat_client *client, const char *body)
+chat_check_messages(struct bench_connection *c, const char *body)
 {
-	const char	*at = body, *id, *end;
-	unsigned long	 number;
-	int		 count = 0;
+	struct chat_client	*client = &clients[c->index];
+	const char		*at = body, *id, *end;
+	unsigned long		 number;
+	int			 count = 0;
 
 	while ((at = strstr(at, "{\"id\": \"")) != NULL) {
 		id = at + 8;
 		if ((end = strchr(id, '"')) == NULL ||
-		    (size_t)(end - id) >= sizeof(client->cursor))
+		    (size_t)(end - id) >= sizeof(client->cursor) ||
+		    (at = strstr(end, "\"body\": \"")) == NULL)
 			return -1;
 		memcpy(client->cursor, id, (size_t)(end - id));
 		client->cursor[end - id] = '\0';
-		at = end;
-		if (client->run->posted == 0)
+		at += 9;
+		if (strncmp(at, tag, strlen(tag)) != 0)
 			continue;	/* older messages, before the run */
-		at = strstr(end, "\"body\": \"bench-");
-		if (at == NULL || sscanf(at + 15, "%lu", &number) != 1)
+		if (sscanf(at + strlen(tag), "%lu", &number) != 1)
 			return -1;
 		if (number != client->expected) {
 			bench_error("waiter %zu: got message %lu, expected "
-			    "%lu", client->index, number, client->expected);
+			    "%lu", c->index, number, client->expected);
 			return -1;
 		}
 		client->expected++;
@@ -165,262 +126,226 @@ chat_check_messages(struct chat_client *client, const char *body)
 
 /* Every waiter has the message: record its fan-out, post the next. */
 static void
-chat_message_delivered(struct chat_run *run)
+chat_delivered(struct bench_run *run)
 {
-	uint64_t	now = monotonic_usec();
-
-	histogram_record(&run->fan_out, now - run->post_usec);
-	if (run->posted >= run->messages) {
-		chat_finish(run);
+	histogram_record(&run->histogram, monotonic_usec() - post_usec);
+	if (posted >= messages) {
+		delivered_all = 1;
+		bench_end(run);
 		return;
 	}
-	run->posted++;
-	if (chat_post(run, run->posted) == -1)
-		chat_fail(&run->poster, strerror(errno));
+	chat_post(run, ++posted);
 }
 
-/* A whole reply arrived on a client; body is its body. */
+/* A whole reply arrived on c; body is its body. */
 static void
-chat_reply(struct chat_client *client, int status, const char *body)
+chat_reply(struct bench_connection *c, int status, const char *body)
 {
-	struct chat_run	*run = client->run;
+	const char	*at;
 	int		 got;
 
 	if (status != 200) {
-		chat_fail(client, "a reply other than 200");
+		bench_fail(c, "a reply other than 200");
 		return;
 	}
-	if (client->role == ROLE_POSTER) {
-		if (strstr(body, "\"body\": \"bench-") == NULL)
-			chat_fail(client, "the post's reply is not the message");
+	if (c->index == 0) {
+		if ((at = strstr(body, "\"body\": \"")) == NULL ||
+		    strncmp(at + 9, tag, strlen(tag)) != 0)
+			bench_fail(c, "the post's reply is not the message");
 		return;
 	}
-	if ((got = chat_check_messages(client, body)) == -1) {
-		chat_fail(client, "a reply out of order or unreadable");
+	if ((got = chat_check_messages(c, body)) == -1) {
+		bench_fail(c, "a reply out of order or unreadable");
 		return;
 	}
-	if (chat_poll(client) == -1) {
-		chat_fail(client, strerror(errno));
-		return;
-	}
-	if (got == 0 || run->posted == 0)
-		return;		/* {}: the poll timed out; or the first fetch */
-	if (client->expected != run->posted + 1) {
-		chat_fail(client, "a message was skipped");
-		return;
-	}
-	if (--run->pending == 0)
-		chat_message_delivered(run);
+	chat_poll(c);
+	if (c->fd == -1 || got == 0)
+		return;		/* {}: the poll timed out; or older messages */
+	if (clients[c->index].expected != posted + 1)
+		bench_fail(c, "a message was skipped");
+	else if (--pending == 0)
+		chat_delivered(c->run);
 }
 
-/* Take whole replies out of the client's input; 0 or -1. */
+/* Take whole replies out of c's input; 0 or -1. */
 static int
-chat_parse(struct chat_client *client)
+chat_parse(struct bench_connection *c)
 {
-	char	*end, *length_field;
-	size_t	 head, body;
-	int	 status;
-	char	 saved;
+	struct buffer	*in = &clients[c->index].in;
+	char		*end, *length_field;
+	size_t		 head, body;
+	int		 status;
+	char		 saved;
 
-	while (!client->run->finished) {
-		client->in[client->in_length] = '\0';
-		if ((end = strstr(client->in, "\r\n\r\n")) == NULL)
+	while (c->fd != -1) {
+		if ((end = strstr(in->data, "\r\n\r\n")) == NULL)
 			return 0;
-		head = (size_t)(end - client->in) + 4;
-		length_field = strstr(client->in, "Content-Length: ");
-		if (sscanf(client->in, "HTTP/1.1 %d", &status) != 1 ||
+		head = (size_t)(end - in->data) + 4;
+		length_field = strstr(in->data, "Content-Length: ");
+		if (sscanf(in->data, "HTTP/1.1 %d", &status) != 1 ||
 		    length_field == NULL || length_field > end)
 			return -1;
 		body = strtoul(length_field + 16, NULL, 10);
-		if (body > CHAT_REPLY_MAX - head)
+		if (body > CHAT_REPLY_MAX || head + body > CHAT_REPLY_MAX)
 			return -1;
-		if (client->in_length < head + body)
+		if (in->length < head + body)
 			return 0;
-		saved = client->in[head + body];
-		client->in[head + body] = '\0';
-		chat_reply(client, status, client->in + head);
-		client->in[head + body] = saved;
-		memmove(client->in, client->in + head + body,
-		    client->in_length - head - body);
-		client->in_length -= head + body;
+		saved = in->data[head + body];
+		in->data[head + body] = '\0';
+		chat_reply(c, status, in->data + head);
+		in->data[head + body] = saved;
+		buffer_consume(in, head + body);
 	}
 	return 0;
 }
 
-/* A client's socket is ready. */
+/* Read what came in on c and take the replies out of it. */
 static void
-chat_ready(struct dispatcher *d, int fd, int events, void *arg)
+chat_readable(struct bench_connection *c)
 {
-	struct chat_client	*client = arg;
-	ssize_t			 done;
+	struct buffer	*in = &clients[c->index].in;
+	ssize_t		 count;
 
-	if ((events & EVENT_WRITE) && client->out_sent < client->out_length) {
-		if (!client->connected && bench_socket_error(fd) != 0) {
-			chat_fail(client, "cannot connect");
-			return;
-		}
-		client->connected = 1;
-		done = write(fd, client->out + client->out_sent,
-		    client->out_length - client->out_sent);
-		if (done == -1 && errno != EAGAIN) {
-			chat_fail(client, strerror(errno));
-			return;
-		}
-		if (done > 0)
-			client->out_sent += (size_t)done;
-		if (client->out_sent == client->out_length)
-			(void)dispatcher_set_events(d, fd, EVENT_READ);
-	}
-	if (!(events & EVENT_READ))
-		return;
-	done = read(fd, client->in + client->in_length,
-	    CHAT_REPLY_MAX - client->in_length);
-	if (done == 0 || (done == -1 && errno != EAGAIN)) {
-		chat_fail(client, done == 0 ? "the server closed" :
-		    strerror(errno));
+	if (in->length > CHAT_REPLY_MAX) {
+		bench_fail(c, "a reply too long");
 		return;
 	}
-	if (done > 0) {
-		client->in_length += (size_t)done;
-		if (chat_parse(client) == -1)
-			chat_fail(client, "an unreadable reply");
+	if (buffer_reserve(in, CHAT_READ_CHUNK) == -1) {
+		bench_fail(c, strerror(errno));
+		return;
 	}
+	if ((count = bench_read(c, in->data + in->length,
+	    in->capacity - in->length - 1)) == 0)
+		bench_fail(c, "the server closed the connection");
+	if (count <= 0)
+		return;
+	in->length += (size_t)count;
+	in->data[in->length] = '\0';
+	if (chat_parse(c) == -1)
+		bench_fail(c, "an unreadable reply");
 }
 
-/* Connect a client and queue its first request; 0 or -1. */
-static int
-chat_connect(struct chat_run *run, struct chat_client *client)
-{
-	client->run = run;
-	client->expected = 1;
-	if ((client->in = malloc(CHAT_REPLY_MAX + 1)) == NULL ||
-	    (client->fd = bench_socket_connect(&run->options->target)) == -1)
-		return -1;
-	(void)bench_socket_no_delay(client->fd);
-	/* The poster has nothing to say yet: writability would spin. */
-	return dispatcher_watch(run->dispatcher, client->fd,
-	    client->role == ROLE_POSTER ? EVENT_READ : EVENT_WRITE,
-	    chat_ready, client);
-}
-
-/* The launcher starts waiter index. */
+/* Write what is left of c's request; a waiter opens with its first. */
 static void
-chat_start_waiter(size_t index, void *arg)
+chat_writable(struct bench_connection *c)
 {
-	struct chat_run		*run = arg;
-	struct chat_client	*client = &run->waiters[index];
+	struct buffer	*out = &clients[c->index].out;
+	ssize_t		 count;
 
-	client->role = ROLE_WAITER;
-	client->index = index;
-	if (chat_connect(run, client) == -1 || chat_poll(client) == -1) {
-		chat_fail(client, strerror(errno));
+	if (out->length == 0)
+		return;
+	if ((count = write(c->fd, out->data, out->length)) == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			bench_fail(c, strerror(errno));
 		return;
 	}
-	launcher_opened(&run->launcher);
-	run->waiters_up++;
-	launcher_fill(&run->launcher);
-	if (launcher_done(&run->launcher))
-		(void)dispatcher_timer_start(run->dispatcher, &run->settle,
-		    CHAT_SETTLE_USEC, 0);
+	buffer_consume(out, (size_t)count);
+	if (out->length == 0 && bench_want(c, EVENT_READ) == 0)
+		bench_opened(c);
 }
 
-/* Every poll has had time to park: start posting. */
+/* Connected: the poster is open; a waiter sends its first poll. */
+static void
+chat_connected(struct bench_connection *c)
+{
+	(void)bench_socket_no_delay(c->fd);
+	if (c->index != 0)
+		chat_poll(c);
+	else if (bench_want(c, EVENT_READ) == 0)
+		bench_opened(c);
+}
+
+/* Every poll has had time to park: measure from the first post. */
 static void
 chat_settled(struct dispatcher *d, struct timer *timer, void *arg)
 {
-	struct chat_run	*run = arg;
+	struct bench_run	*run = arg;
 
 	(void)d;
 	(void)timer;
+	daemon_sample(run->options->daemon_pid, &run->start);
 	run->start_usec = monotonic_usec();
-	run->posted = 1;
-	if (chat_post(run, 1) == -1)
-		chat_fail(&run->poster, strerror(errno));
+	posted = 1;
+	chat_post(run, posted);
 }
 
-/* -t passed before the last message went round. */
+/* Every poll is sent: let them park before posting. */
 static void
-chat_time_up(struct dispatcher *d, struct timer *timer, void *arg)
+chat_measure(struct bench_run *run)
 {
-	struct chat_run	*run = arg;
-
-	(void)d;
-	(void)timer;
-	if (!run->finished) {
-		bench_error("time ran out after %lu of %lu messages",
-		    run->posted, run->messages);
-		chat_finish(run);
+	if (dispatcher_timer_start(run->dispatcher, &settle, CHAT_SETTLE_USEC,
+	    0) == -1) {
+		bench_error("cannot start the timer: %s", strerror(errno));
+		bench_end(run);
 	}
 }
 
-/* Free what a run holds. */
-static void
-chat_cleanup(struct chat_run *run)
+/* A client for every connection, -n messages to post. */
+static int
+chat_setup(struct bench_run *run)
 {
 	size_t	i;
 
-	for (i = 0; run->waiters != NULL && i < run->options->connections;
-	    i++) {
-		if (run->waiters[i].fd > 0)
-			(void)close(run->waiters[i].fd);
-		free(run->waiters[i].in);
+	messages = run->options->count_limit != 0 ?
+	    (unsigned long)run->options->count_limit : 100;
+	(void)snprintf(tag, sizeof(tag), "bench-%ld-", (long)getpid());
+	if ((clients = calloc(run->total, sizeof(*clients))) == NULL) {
+		(void)fprintf(stderr, "pforkd-bench: %s\n", strerror(errno));
+		return -1;
 	}
-	if (run->poster.fd > 0)
-		(void)close(run->poster.fd);
-	free(run->poster.in);
-	free(run->waiters);
-	if (run->dispatcher != NULL)
-		dispatcher_free(run->dispatcher);
+	for (i = 0; i < run->total; i++) {
+		buffer_init(&clients[i].in);
+		buffer_init(&clients[i].out);
+		clients[i].expected = 1;
+	}
+	timer_init(&settle, chat_settled, run);
+	return 0;
 }
 
-/* The chat mode. */
-int
-bench_chat_run(const struct bench_options *options)
+/* The run ends: short of the last message, time ran out; close all. */
+static void
+chat_end(struct bench_run *run)
 {
-	struct chat_run	run;
-	double		seconds;
-	int		status;
-
-	memset(&run, 0, sizeof(run));
-	run.options = options;
-	run.messages = options->count_limit != 0 ?
-	    (unsigned long)options->count_limit : 100;
-	histogram_init(&run.fan_out);
-	bench_raise_fd_limit(options->connections + 16);
-	timer_init(&run.end, chat_time_up, &run);
-	timer_init(&run.settle, chat_settled, &run);
-	if ((run.dispatcher = bench_dispatcher(options, &run.end)) == NULL ||
-	    (run.waiters = calloc(options->connections,
-	    sizeof(*run.waiters))) == NULL) {
-		chat_cleanup(&run);
-		return 1;
-	}
-	run.poster.role = ROLE_POSTER;
-	run.poster.fd = -1;
-	if (chat_connect(&run, &run.poster) == -1)
-		bench_error("poster: %s", strerror(errno));
-	(void)dispatcher_timer_start(run.dispatcher, &run.end,
-	    options->duration_usec != 0 ? options->duration_usec :
-	    60 * (uint64_t)1000000, 0);
-	launcher_init(&run.launcher, options->connections, BENCH_OPENING_MAX,
-	    chat_start_waiter, &run);
-	launcher_fill(&run.launcher);
-	if (bench_error_count() == 0)
-		(void)bench_loop(run.dispatcher, &run.finished);
-	seconds = bench_seconds(run.start_usec, run.end_usec);
-	result_begin(options, dispatcher_backend_name(run.dispatcher));
-	result_unsigned("waiters", options->connections);
-	result_unsigned("messages", run.posted);
-	result_decimal("seconds", seconds, 3);
-	result_decimal("messages_per_second", seconds > 0 ?
-	    (double)run.posted / seconds : 0.0, 1);
-	result_decimal("answered_polls_per_second", seconds > 0 ?
-	    (double)run.posted * options->connections / seconds : 0.0, 0);
-	result_decimal("fan_out_p50_ms",
-	    histogram_percentile(&run.fan_out, 50.0) / 1000.0, 3);
-	result_decimal("fan_out_p99_ms",
-	    histogram_percentile(&run.fan_out, 99.0) / 1000.0, 3);
-	status = result_end();
-	chat_cleanup(&run);
-	return status;
+	dispatcher_timer_stop(run->dispatcher, &settle);
+	if (!delivered_all && bench_error_count() == 0)
+		bench_error("time ran out after %lu of %lu messages", posted,
+		    messages);
+	bench_each(run, bench_close);
 }
+
+/* Chat's figures. */
+static void
+chat_report(const struct bench_run *run)
+{
+	double	seconds = bench_seconds(run->start_usec, run->end_usec);
+
+	result_unsigned("waiters", run->options->connections);
+	result_unsigned("messages", posted);
+	result_decimal("seconds", seconds, 3);
+	result_rate("messages_per_second", (double)posted, seconds, 1);
+	result_rate("answered_polls_per_second", (double)posted *
+	    run->options->connections, seconds, 0);
+	result_decimal("fan_out_p50_ms", (double)histogram_percentile(
+	    &run->histogram, 50.0) / 1000.0, 3);
+	result_decimal("fan_out_p99_ms", (double)histogram_percentile(
+	    &run->histogram, 99.0) / 1000.0, 3);
+	result_memory(&run->before, &run->opened, run->options->connections);
+}
+
+const struct bench_mode	bench_chat = {
+	.name = "chat",
+	.summary = "waiting long polls and a poster: fan-out latency",
+	.options = "cn",
+	.default_port = 8888,
+	.default_connections = 1000,
+	.default_duration_usec = 60 * (uint64_t)1000000,
+	.helpers = 1,
+	.error_ends_run = 1,
+	.setup = chat_setup,
+	.connected = chat_connected,
+	.readable = chat_readable,
+	.writable = chat_writable,
+	.measure = chat_measure,
+	.end = chat_end,
+	.report = chat_report,
+};

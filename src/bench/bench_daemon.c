@@ -22,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench/bench_daemon.h"
+#include "bench/bench.h"
 
 /* The VmRSS of the process named by a /proc entry, or -1. */
 static long

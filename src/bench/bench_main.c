@@ -1,7 +1,8 @@
 /*
- * bench_main.c: pforkd-bench's command line.  It checks the options
- * against the chosen mode, fills in the mode's defaults, prepares the
- * process (fd limit, SIGPIPE, the pattern) and hands over to the mode.
+ * bench_main.c: pforkd-bench's command line and its table of modes.  It
+ * checks the options against the chosen mode, fills in the mode's
+ * defaults, prepares the process (fd limit, SIGPIPE, the pattern) and
+ * hands over to the run.
  *
  *	pforkd-bench mode [-a address] [-b backend] [-c connections] ...
  *
@@ -21,9 +22,6 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
-#include "bench/bench_daemon.h"
-#include "bench/bench_pattern.h"
-#include "bench/bench_socket.h"
 #include "event/dispatcher.h"
 #include "util/parse_number.h"
 
@@ -34,6 +32,12 @@
 #define DURATION_MAX		86400.0		/* seconds */
 #define DELAY_MAX		3600.0		/* seconds, as pforkd */
 #define FD_SPARE		32	/* stdio, the dispatcher, popen */
+
+/* The modes, in the order -h lists them. */
+static const struct bench_mode *const modes[] = {
+	&bench_echo, &bench_connect, &bench_stream, &bench_poetry,
+	&bench_idle, &bench_chat, NULL
+};
 
 /* The command line before the mode's defaults are applied. */
 struct command_line {
@@ -47,9 +51,9 @@ struct command_line {
 static void
 print_modes(FILE *stream)
 {
-	const struct bench_mode	*mode;
+	const struct bench_mode	*const *next, *mode;
 
-	for (mode = bench_modes; mode->name != NULL; mode++) {
+	for (next = modes; (mode = *next) != NULL; next++) {
 		(void)fprintf(stream, "  %-8s %s\n           (port %u, -c %u",
 		    mode->name, mode->summary, mode->default_port,
 		    mode->default_connections);
@@ -226,11 +230,11 @@ take_option(int option, struct bench_options *options,
 static const struct bench_mode *
 find_mode(const char *name)
 {
-	const struct bench_mode	*mode;
+	const struct bench_mode	*const *mode;
 
-	for (mode = bench_modes; mode->name != NULL; mode++)
-		if (strcmp(mode->name, name) == 0)
-			return mode;
+	for (mode = modes; *mode != NULL; mode++)
+		if (strcmp((*mode)->name, name) == 0)
+			return *mode;
 	usage_error("unknown mode (see -h):", name);
 	return NULL;
 }
@@ -353,5 +357,5 @@ main(int argc, char **argv)
 	parse_command_line(argc, argv, &options);
 	bench_raise_fd_limit((size_t)options.connections + FD_SPARE);
 	pattern_init();
-	return options.mode->run(&options);
+	return bench_run(&options);
 }

@@ -1,26 +1,21 @@
 /*
  * bench_poetry.c: the poetry mode, many slow readers of a poetry service.
  *
- * -c clients connect, at most BENCH_OPENING_MAX still waiting for their
- * first bytes at a time, so the listen queue never overflows into SYN
- * retries, and read until EOF, checking every byte against the file of -f.
- * The service must send that file with the -B and -D given here: chunk k
- * of a client (from 0) is due at the time its connect(2) was called plus
- * k delays, and its lateness is the time the read that completed it
- * returned from the event loop minus that.  Every chunk of every client is
- * counted in the histogram of bench_stats.c; p50, p99 and the maximum are
- * reported in milliseconds.  A chunk cannot arrive before it is due, as
- * the service starts its clock only once it has accepted the client; an
- * early one would count as 0.
+ * -c clients connect, each opening until its first bytes, and read until
+ * the end of the stream, checking every byte against the file of -f.  The
+ * service must send that file with the -B and -D given here: chunk k of a
+ * client (from 0) is due at the time its connect(2) was called plus k
+ * delays, and its lateness is the time the read that completed it
+ * returned from the event loop minus that.  A chunk cannot arrive before
+ * it is due, as the service starts its clock only once it has accepted
+ * the client; an early one would count as 0.
  *
- * With -P the daemon's memory is read before the first connect and again
- * when every client has had its first chunk, while all are connected.
- *
- * Without -t the run lasts as long as the poem takes, plus
- * BENCH_OPEN_TIMEOUT_USEC of grace, and a client not done by then is an
- * error.  With -t the run stops after that many seconds; clients still
- * reading then are cut off, which is not an error: what they received was
- * checked.  So a long poem can be sampled in a short run.
+ * The run is measured from the first connect.  Without -t it lasts as
+ * long as the poem takes, plus BENCH_OPEN_TIMEOUT_USEC of grace, and a
+ * client not done by then is an error.  With -t it stops after that many
+ * seconds; clients still reading then are cut off, which is not an error:
+ * what they received was checked.  So a long poem can be sampled in a
+ * short run.
  */
 #include "config.h"
 
@@ -32,78 +27,36 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
-#include "bench/bench_daemon.h"
-#include "bench/bench_result.h"
-#include "bench/bench_run.h"
-#include "bench/bench_socket.h"
-#include "bench/bench_stats.h"
 #include "event/dispatcher.h"
+#include "util/buffer.h"
 
 #define POEM_MAX	(16 * 1024 * 1024)	/* as the poetry service */
 #define READ_CHUNK	(64 * 1024)
 
-enum poetry_phase {
-	POETRY_CLOSED,		/* not started yet, or closed */
-	POETRY_CONNECTING,	/* connect(2) in progress */
-	POETRY_READING		/* connected, reading the poem */
-};
-
-struct poetry_run;
-
-/* One slow reader. */
-struct poetry_client {
-	struct poetry_run	*run;
-	int			 fd;
-	enum poetry_phase	 phase;
-	size_t			 received;
-	uint64_t		 started_usec;	/* when connect(2) was called */
-};
-
-/* The whole measurement. */
-struct poetry_run {
-	const struct bench_options	*options;
-	struct dispatcher		*dispatcher;
-	struct poetry_client		*clients;
-	struct launcher			 launcher;
-	char				*poem;
-	size_t				 poem_length;
-	size_t				 live;		/* not closed */
-	size_t				 with_first_chunk;
-	size_t				 complete;
-	size_t				 cut_off;
-	int				 finished;
-	unsigned long long		 bytes_verified;
-	struct histogram		 lateness;
-	uint64_t			 start_usec;
-	uint64_t			 end_usec;
-	uint64_t			 all_open_usec;
-	struct timer			 end;
-	/* -P: the daemon before connecting, once all are open, at the end */
-	struct daemon_usage		 before;
-	struct daemon_usage		 opened;
-	struct daemon_usage		 ended;
-};
-
-static char	poetry_buffer[READ_CHUNK];
+static struct buffer		poem;
+static unsigned long long	complete, cut_off, verified;
+static char			read_buffer[READ_CHUNK];
 
 /* Read the poem of -f; 0, or -1 after printing why. */
 static int
-poetry_read_poem(struct poetry_run *run, const char *path)
+poetry_read_poem(const char *path)
 {
 	ssize_t	count;
 	int	fd;
 
 	if ((fd = open(path, O_RDONLY)) == -1)
 		goto failed;
-	if ((run->poem = malloc(POEM_MAX)) == NULL)
-		goto failed;
-	while ((count = read(fd, run->poem + run->poem_length,
-	    POEM_MAX - run->poem_length)) > 0)
-		run->poem_length += (size_t)count;
+	do {
+		if (buffer_reserve(&poem, READ_CHUNK) == -1)
+			goto failed;
+		if ((count = read(fd, poem.data + poem.length,
+		    READ_CHUNK)) > 0)
+			poem.length += (size_t)count;
+	} while (count > 0 && poem.length < POEM_MAX);
 	if (count == -1)
 		goto failed;
 	(void)close(fd);
-	if (run->poem_length == 0) {
+	if (poem.length == 0) {
 		(void)fprintf(stderr, "pforkd-bench: %s is empty\n", path);
 		return -1;
 	}
@@ -115,281 +68,151 @@ failed:
 	return -1;
 }
 
-/* Stop everything; the loop ends. */
-static void
-poetry_finish(struct poetry_run *run)
+/* Read the poem; without -t, give the run the poem's time plus grace. */
+static int
+poetry_setup(struct bench_run *run)
 {
-	size_t	i;
+	const struct bench_options	*options = run->options;
+	uint64_t			 chunks;
 
-	for (i = 0; i < run->launcher.started; i++) {
-		if (run->clients[i].phase == POETRY_CLOSED)
-			continue;
-		(void)dispatcher_unwatch(run->dispatcher, run->clients[i].fd);
-		(void)close(run->clients[i].fd);
-		run->clients[i].phase = POETRY_CLOSED;
+	if (poetry_read_poem(options->poem_path) == -1)
+		return -1;
+	if (options->duration_usec == 0) {
+		chunks = (poem.length + options->chunk_bytes - 1) /
+		    options->chunk_bytes;
+		run->duration_usec = chunks * options->delay_usec +
+		    BENCH_OPEN_TIMEOUT_USEC;
 	}
-	run->live = 0;
-	dispatcher_timer_stop(run->dispatcher, &run->end);
-	run->end_usec = monotonic_usec();
-	daemon_sample(run->options->daemon_pid, &run->ended);
-	run->finished = 1;
+	return 0;
 }
 
-/* Close a client; the run ends with the last one. */
+/* Connected: read. */
 static void
-poetry_close(struct poetry_run *run, struct poetry_client *client)
+poetry_connected(struct bench_connection *c)
 {
-	(void)dispatcher_unwatch(run->dispatcher, client->fd);
-	(void)close(client->fd);
-	if (client->received == 0)
-		launcher_opened(&run->launcher);
-	client->phase = POETRY_CLOSED;
-	run->live--;
-	if (run->live == 0 && launcher_done(&run->launcher))
-		poetry_finish(run);
+	(void)bench_want(c, EVENT_READ);
 }
 
-/* A client failed: count the error and close it. */
+/* c failed, after so many bytes of the poem. */
 static void
-poetry_fail(struct poetry_run *run, struct poetry_client *client,
-    const char *reason)
+poetry_fail(struct bench_connection *c, const char *reason)
 {
-	bench_error("poetry client %zu: %s (after %zu bytes)",
-	    (size_t)(client - run->clients), reason, client->received);
-	poetry_close(run, client);
+	char	text[128];
+
+	(void)snprintf(text, sizeof(text), "%s (after %llu bytes)", reason,
+	    (unsigned long long)c->received);
+	bench_fail(c, text);
 }
 
-/* Count the chunks that bytes from up to to (exclusive) completed. */
+/* Count the lateness of the chunks that bytes from up to to completed. */
 static void
-poetry_record_chunks(struct poetry_run *run,
-    const struct poetry_client *client, size_t from, size_t to,
+poetry_record_chunks(struct bench_connection *c, uint64_t from, uint64_t to,
     uint64_t now)
 {
-	size_t		chunk, end;
-	uint64_t	due;
+	const struct bench_options	*options = c->run->options;
+	uint64_t			 chunk, end, due;
 
-	for (chunk = from / run->options->chunk_bytes; ; chunk++) {
-		end = (chunk + 1) * run->options->chunk_bytes;
-		if (end > run->poem_length)
-			end = run->poem_length;
+	for (chunk = from / options->chunk_bytes; ; chunk++) {
+		end = (chunk + 1) * options->chunk_bytes;
+		if (end > poem.length)
+			end = poem.length;
 		if (end > to)
 			break;
 		if (end > from) {
-			due = client->started_usec + chunk *
-			    run->options->delay_usec;
-			histogram_record(&run->lateness, now > due ?
+			due = c->stamp_usec + chunk * options->delay_usec;
+			histogram_record(&c->run->histogram, now > due ?
 			    now - due : 0);
 		}
-		if (end == run->poem_length)
+		if (end == poem.length)
 			break;
 	}
-}
-
-/* The client's first bytes: it is open; the next client may connect. */
-static void
-poetry_first_chunk(struct poetry_run *run)
-{
-	launcher_opened(&run->launcher);
-	if (++run->with_first_chunk < run->options->connections)
-		return;
-	run->all_open_usec = monotonic_usec();
-	daemon_sample(run->options->daemon_pid, &run->opened);
 }
 
 /* Read what arrived, check it against the poem, time its chunks. */
 static void
-poetry_read(struct poetry_run *run, struct poetry_client *client)
+poetry_readable(struct bench_connection *c)
 {
-	uint64_t	now;
-	ssize_t		count;
+	ssize_t	count;
 
-	count = read(client->fd, poetry_buffer, sizeof(poetry_buffer));
-	if (count == -1) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			poetry_fail(run, client, strerror(errno));
+	if ((count = bench_read(c, read_buffer, sizeof(read_buffer))) < 0)
 		return;
-	}
 	if (count == 0) {
-		if (client->received != run->poem_length) {
-			poetry_fail(run, client, "the poem was cut short");
+		if (c->received != poem.length) {
+			poetry_fail(c, "the poem was cut short");
 			return;
 		}
-		run->complete++;
-		poetry_close(run, client);
+		complete++;
+		bench_close(c);
 		return;
 	}
-	now = dispatcher_now(run->dispatcher);
-	if ((size_t)count > run->poem_length - client->received ||
-	    memcmp(poetry_buffer, run->poem + client->received,
-	    (size_t)count) != 0) {
-		poetry_fail(run, client, "the bytes differ from the file");
+	if ((uint64_t)count > poem.length - c->received ||
+	    memcmp(read_buffer, poem.data + c->received, (size_t)count) != 0) {
+		poetry_fail(c, "the bytes differ from the file");
 		return;
 	}
-	poetry_record_chunks(run, client, client->received,
-	    client->received + (size_t)count, now);
-	if (client->received == 0)
-		poetry_first_chunk(run);
-	client->received += (size_t)count;
-	run->bytes_verified += (unsigned long long)count;
+	poetry_record_chunks(c, c->received, c->received + (uint64_t)count,
+	    dispatcher_now(c->run->dispatcher));
+	c->received += (uint64_t)count;
+	verified += (unsigned long long)count;
+	bench_opened(c);
 }
 
-/* A client's socket is ready. */
+/* The time is up for c: cut off, or an error if it was due to finish. */
 static void
-poetry_ready(struct dispatcher *d, int fd, int events, void *arg)
+poetry_stop(struct bench_connection *c)
 {
-	struct poetry_client	*client = arg;
-	struct poetry_run	*run = client->run;
-	int			 error;
-
-	(void)fd;
-	(void)events;
-	if (client->phase == POETRY_READING) {
-		poetry_read(run, client);
+	if (c->run->options->duration_usec == 0 || c->received == 0) {
+		poetry_fail(c, "not done in time");
 		return;
 	}
-	if ((error = bench_socket_error(client->fd)) != 0) {
-		poetry_fail(run, client, strerror(error));
-		return;
-	}
-	client->phase = POETRY_READING;
-	if (dispatcher_set_events(d, client->fd, EVENT_READ) == -1)
-		poetry_fail(run, client, strerror(errno));
+	cut_off++;
+	bench_close(c);
 }
 
-/* Connect client index (the launcher's start). */
+/* The run ends: what is still reading stops. */
 static void
-poetry_start(size_t index, void *arg)
+poetry_end(struct bench_run *run)
 {
-	struct poetry_run	*run = arg;
-	struct poetry_client	*client = &run->clients[index];
-
-	client->run = run;
-	client->started_usec = monotonic_usec();
-	if ((client->fd = bench_socket_connect(&run->options->target)) ==
-	    -1) {
-		bench_error("poetry client %zu: %s", index, strerror(errno));
-		launcher_opened(&run->launcher);
-		return;
-	}
-	client->phase = POETRY_CONNECTING;
-	run->live++;
-	if (dispatcher_watch(run->dispatcher, client->fd, EVENT_WRITE,
-	    poetry_ready, client) == -1)
-		poetry_fail(run, client, strerror(errno));
+	if (run->started < run->options->connections)
+		bench_error("%zu poetry clients never started",
+		    run->options->connections - run->started);
+	bench_each(run, poetry_stop);
 }
 
-/* The time is up (or a signal came): what is still reading stops. */
+/* Poetry's figures. */
 static void
-poetry_end(struct dispatcher *d, struct timer *timer, void *arg)
+poetry_report(const struct bench_run *run)
 {
-	struct poetry_run	*run = arg;
-	size_t			 i, never;
+	const struct histogram	*lateness = &run->histogram;
 
-	(void)d;
-	(void)timer;
-	never = run->launcher.total - run->launcher.started;
-	if (never > 0)
-		bench_error("%zu poetry clients never started", never);
-	run->launcher.total = run->launcher.started;
-	for (i = 0; i < run->launcher.started; i++) {
-		if (run->clients[i].phase == POETRY_CLOSED)
-			continue;
-		if (run->options->duration_usec == 0 ||
-		    run->clients[i].received == 0)
-			bench_error("poetry client %zu: not done in time "
-			    "(after %zu bytes)", i, run->clients[i].received);
-		else
-			run->cut_off++;
-	}
-	poetry_finish(run);
-}
-
-/* How long the run may last: -t, or the poem's schedule plus grace. */
-static uint64_t
-poetry_time_limit(const struct poetry_run *run)
-{
-	uint64_t	chunks;
-
-	if (run->options->duration_usec != 0)
-		return run->options->duration_usec;
-	chunks = (run->poem_length + run->options->chunk_bytes - 1) /
-	    run->options->chunk_bytes;
-	return chunks * run->options->delay_usec + BENCH_OPEN_TIMEOUT_USEC;
-}
-
-/* Print the result line; the exit status. */
-static int
-poetry_report(const struct poetry_run *run)
-{
-	const struct histogram	*lateness = &run->lateness;
-
-	result_begin(run->options, dispatcher_backend_name(run->dispatcher));
 	result_unsigned("bytes", run->options->chunk_bytes);
 	result_decimal("delay", (double)run->options->delay_usec / 1e6, 3);
 	result_decimal("seconds", bench_seconds(run->start_usec,
 	    run->end_usec), 3);
-	result_decimal("open_seconds", bench_seconds(run->start_usec,
-	    run->all_open_usec), 3);
-	result_unsigned("complete", run->complete);
-	result_unsigned("cut_off", run->cut_off);
+	result_decimal("open_seconds", bench_seconds(run->launch_usec,
+	    run->open_usec), 3);
+	result_unsigned("complete", complete);
+	result_unsigned("cut_off", cut_off);
 	result_unsigned("chunks", lateness->total);
-	result_unsigned("bytes_verified", run->bytes_verified);
+	result_unsigned("bytes_verified", verified);
 	result_decimal("p50_ms", (double)histogram_percentile(lateness,
 	    50.0) / 1000.0, 3);
 	result_decimal("p99_ms", (double)histogram_percentile(lateness,
 	    99.0) / 1000.0, 3);
 	result_decimal("max_ms", (double)lateness->largest / 1000.0, 3);
-	result_memory(&run->before, &run->opened, run->all_open_usec != 0 ?
-	    run->with_first_chunk : 0);
-	result_cpu(&run->before, &run->ended, bench_seconds(run->start_usec,
-	    run->end_usec));
-	return result_end();
+	result_memory(&run->before, &run->opened, run->open_count);
 }
 
-/* The poetry mode. */
-int
-bench_poetry_run(const struct bench_options *options)
-{
-	struct poetry_run	*run;
-	int			 status = 1;
-
-	if ((run = calloc(1, sizeof(*run))) == NULL ||
-	    (run->clients = calloc(options->connections,
-	    sizeof(*run->clients))) == NULL) {
-		bench_error("%s", strerror(errno));
-		goto cleanup;
-	}
-	run->options = options;
-	histogram_init(&run->lateness);
-	if (poetry_read_poem(run, options->poem_path) == -1)
-		goto cleanup;
-	timer_init(&run->end, poetry_end, run);
-	if ((run->dispatcher = bench_dispatcher(options, &run->end)) == NULL)
-		goto cleanup;
-	daemon_sample(options->daemon_pid, &run->before);
-	run->opened = run->ended = run->before;
-	run->opened.rss_kb = -1;	/* unless every client gets a chunk */
-	run->start_usec = monotonic_usec();
-	if (dispatcher_timer_start(run->dispatcher, &run->end,
-	    poetry_time_limit(run), 0) == -1) {
-		bench_error("cannot start the timer: %s", strerror(errno));
-		goto cleanup;
-	}
-	launcher_init(&run->launcher, options->connections, BENCH_OPENING_MAX,
-	    poetry_start, run);
-	launcher_fill(&run->launcher);
-	if (run->live == 0 && launcher_done(&run->launcher))
-		poetry_finish(run);
-	if (bench_loop(run->dispatcher, &run->finished) == -1)
-		goto cleanup;
-	status = poetry_report(run);
-cleanup:
-	if (run != NULL) {
-		if (run->dispatcher != NULL)
-			dispatcher_free(run->dispatcher);
-		free(run->clients);
-		free(run->poem);
-	}
-	free(run);
-	return status;
-}
+const struct bench_mode	bench_poetry = {
+	.name = "poetry",
+	.summary = "slow poetry readers: chunk lateness, memory",
+	.options = "cBDf",
+	.default_port = 10000,
+	.default_connections = 1000,
+	.measure_at_launch = 1,
+	.setup = poetry_setup,
+	.connected = poetry_connected,
+	.readable = poetry_readable,
+	.end = poetry_end,
+	.report = poetry_report,
+};

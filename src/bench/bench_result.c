@@ -1,8 +1,13 @@
 /*
- * bench_result.c: error counting and the result line.
+ * bench_result.c: what a run tells: problems on stderr as they happen,
+ * and at the end one machine-readable line on stdout, for example
  *
- * The first ERRORS_SHOWN errors are printed as they happen, each on one
- * line on stderr; later ones are only counted, so a server that resets
+ *	result mode=echo backend=epoll connections=100 size=64 seconds=5.000
+ *	    round_trips=123456 rate=24691.2 p50_us=40 ... errors=0
+ *
+ * (one line): "result", then key=value pairs separated by single spaces,
+ * values without spaces, "errors" last.  The first ERRORS_SHOWN errors are
+ * printed in full; later ones are only counted, so a server that resets
  * ten thousand connections does not bury the result.
  */
 #include "config.h"
@@ -11,8 +16,6 @@
 #include <stdio.h>
 
 #include "bench/bench.h"
-#include "bench/bench_daemon.h"
-#include "bench/bench_result.h"
 
 #define ERRORS_SHOWN	10
 
@@ -46,12 +49,14 @@ bench_error_count(void)
 
 /* Start the result line with the fields every mode has. */
 void
-result_begin(const struct bench_options *options, const char *backend)
+result_begin(const struct bench_run *run)
 {
+	const struct bench_options	*options = run->options;
+
 	(void)printf("result mode=%s backend=%s target=%s connections=%u",
-	    options->mode->name, backend, options->target.text,
-	    options->connections);
-	if (options->mode->default_size != 0)
+	    run->mode->name, dispatcher_backend_name(run->dispatcher),
+	    options->target.text, options->connections);
+	if (run->mode->default_size != 0)
 		(void)printf(" size=%u", options->size);
 }
 
@@ -67,6 +72,23 @@ void
 result_decimal(const char *key, double value, int decimals)
 {
 	(void)printf(" %s=%.*f", key, decimals, value);
+}
+
+/* Add key=value for amount per second; 0 when no time passed. */
+void
+result_rate(const char *key, double amount, double seconds, int decimals)
+{
+	result_decimal(key, seconds > 0 ? amount / seconds : 0.0, decimals);
+}
+
+/* Add the percentiles and the maximum of latencies in microseconds. */
+void
+result_latency_us(const struct histogram *latency)
+{
+	result_unsigned("p50_us", histogram_percentile(latency, 50.0));
+	result_unsigned("p99_us", histogram_percentile(latency, 99.0));
+	result_unsigned("p999_us", histogram_percentile(latency, 99.9));
+	result_unsigned("max_us", latency->largest);
 }
 
 /*
@@ -95,23 +117,19 @@ result_memory(const struct daemon_usage *before,
 }
 
 /*
- * With -P, add the processor time the daemon used between two samples,
- * as a share of one processor over seconds: 1.00 is one processor busy.
+ * End the line: with -P the daemon's processor time over the measurement,
+ * as a share of one processor (1.00 is one processor busy), then the
+ * error count.  The exit status: 0 or 1.
  */
-void
-result_cpu(const struct daemon_usage *before, const struct daemon_usage *after,
-    double seconds)
-{
-	if (before->cpu_seconds < 0 || after->cpu_seconds < 0 || seconds <= 0)
-		return;
-	result_decimal("daemon_cpu", (after->cpu_seconds -
-	    before->cpu_seconds) / seconds, 2);
-}
-
-/* End the line with the error count; the exit status: 0 or 1. */
 int
-result_end(void)
+result_end(const struct bench_run *run)
 {
+	double	seconds = bench_seconds(run->start_usec, run->end_usec);
+
+	if (run->start.cpu_seconds >= 0 && run->ended.cpu_seconds >= 0 &&
+	    seconds > 0)
+		result_decimal("daemon_cpu", (run->ended.cpu_seconds -
+		    run->start.cpu_seconds) / seconds, 2);
 	(void)printf(" errors=%llu\n", error_count);
 	(void)fflush(stdout);
 	return error_count == 0 ? 0 : 1;

@@ -1,6 +1,5 @@
 /*
- * bench_socket.c: the loopback-only target, non-blocking connects and the
- * launcher that keeps a bounded number of connections opening.
+ * bench_socket.c: the loopback-only target and non-blocking connects.
  *
  * pforkd-bench is a load generator: pointed at another machine it would be
  * a flood, so only loopback addresses are accepted (127.0.0.0/8 and ::1).
@@ -15,13 +14,11 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bench/bench.h"
-#include "bench/bench_socket.h"
 #include "compat/compat.h"
 #include "util/descriptor.h"
 
@@ -155,52 +152,4 @@ bench_raise_fd_limit(size_t wanted)
 		(void)fprintf(stderr, "pforkd-bench: the fd limit (%llu) is "
 		    "below the %zu this run needs; raise ulimit -Hn\n",
 		    (unsigned long long)limit.rlim_cur, wanted);
-}
-
-/* Prepare to open total connections, at most limit at once. */
-void
-launcher_init(struct launcher *launcher, size_t total, size_t limit,
-    void (*start)(size_t, void *), void *arg)
-{
-	launcher->total = total;
-	launcher->limit = limit;
-	launcher->started = 0;
-	launcher->opening = 0;
-	launcher->filling = 0;
-	launcher->start = start;
-	launcher->arg = arg;
-}
-
-/*
- * Start connections until limit are opening or all have started.  A start
- * that fails at once calls launcher_opened() from inside this loop, which
- * then only counts: the loop goes on instead of recursing.
- */
-void
-launcher_fill(struct launcher *launcher)
-{
-	if (launcher->filling)
-		return;
-	launcher->filling = 1;
-	while (launcher->started < launcher->total &&
-	    launcher->opening < launcher->limit) {
-		launcher->opening++;
-		launcher->start(launcher->started++, launcher->arg);
-	}
-	launcher->filling = 0;
-}
-
-/* One connection finished opening, either way: start the next. */
-void
-launcher_opened(struct launcher *launcher)
-{
-	launcher->opening--;
-	launcher_fill(launcher);
-}
-
-/* Whether every connection has started and finished opening. */
-int
-launcher_done(const struct launcher *launcher)
-{
-	return launcher->started == launcher->total && launcher->opening == 0;
 }
