@@ -35,6 +35,7 @@
 
 #include "daemon_harness.h"
 #include "event/dispatcher.h"
+#include "test_util.h"
 
 #define PIDS_MAX	8
 #define WAIT_MS		5000
@@ -616,25 +617,12 @@ static int
 teardown(void **state)
 {
 	struct scratch	*scratch = *state;
-	struct dirent	*entry;
-	DIR		*listing;
 
 	if (scratch->daemon.pid > 0)
 		(void)harness_stop(&scratch->daemon, SIGKILL, 1000);
 	if (scratch->second.pid > 0)
 		(void)harness_stop(&scratch->second, SIGKILL, 1000);
-	if ((listing = opendir(scratch->directory)) != NULL) {
-		while ((entry = readdir(listing)) != NULL)
-			if (entry->d_name[0] != '.')
-				(void)unlink(scratch_path(scratch,
-				    entry->d_name));
-		(void)closedir(listing);
-	}
-	(void)unlink(scratch_path(scratch, "assets/index.html"));
-	(void)unlink(scratch_path(scratch, "assets/chat.js"));
-	(void)unlink(scratch_path(scratch, "assets/chat.css"));
-	(void)rmdir(scratch_path(scratch, "assets"));
-	(void)rmdir(scratch->directory);
+	(void)test_remove_tree(scratch->directory);
 	free(scratch);
 	return 0;
 }

@@ -26,6 +26,7 @@
 #include <strings.h>
 
 #include "http/http_form.h"
+#include "http/http_request.h"
 #include "util/unicode.h"
 
 #define FORM_FIRST_CAPACITY	8
@@ -49,19 +50,6 @@ struct multipart {
 /* The least code point a UTF-8 sequence with n continuation bytes holds. */
 static const unsigned long	utf8_minimum[] = { 0, 0x80, 0x800, 0x10000 };
 
-/* The value of a hexadecimal digit, or -1 when c is not one. */
-static int
-hex_digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode '+' and %XX from text into out (room for length); the length. */
 static size_t
 url_decode(char *out, const char *text, size_t length)
@@ -72,8 +60,8 @@ url_decode(char *out, const char *text, size_t length)
 	for (i = 0; i < length; i++) {
 		high = low = -1;
 		if (text[i] == '%' && length - i > 2) {
-			high = hex_digit_value(text[i + 1]);
-			low = hex_digit_value(text[i + 2]);
+			high = ascii_hex_value(text[i + 1]);
+			low = ascii_hex_value(text[i + 2]);
 		}
 		if (high != -1 && low != -1) {
 			out[out_length++] = (char)(high << 4 | low);
@@ -97,15 +85,6 @@ static int
 is_blank(char c)
 {
 	return c == ' ' || c == '\t';
-}
-
-/* Whether c may appear in a token (RFC 9110 tchar). */
-static int
-is_token_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') ||
-	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 /*
@@ -387,7 +366,8 @@ next_parameter(const char *text, size_t length, size_t *at,
 		if (*at < length && text[*at] != ';')
 			break;
 	}
-	for (start = *at; *at < length && is_token_char(text[*at]); (*at)++)
+	for (start = *at; *at < length &&
+	    http_is_token_char(text[*at]); (*at)++)
 		continue;
 	name->data = text + start;
 	name->length = *at - start;
@@ -550,7 +530,7 @@ part_headers(const struct span *part, struct span *disposition,
 		if (end == at)
 			break;
 		for (name_end = at; name_end < end &&
-		    is_token_char(part->data[name_end]); name_end++)
+		    http_is_token_char(part->data[name_end]); name_end++)
 			continue;
 		if (name_end == at || part->data[name_end] != ':')
 			return -1;

@@ -26,8 +26,8 @@ fail(int *status, int code)
 }
 
 /* Whether c may appear in a token (RFC 9110 tchar). */
-static int
-is_token_char(char c)
+int
+http_is_token_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9') ||
@@ -40,7 +40,7 @@ token_span(const char *text, size_t length)
 {
 	size_t	i = 0;
 
-	while (i < length && is_token_char(text[i]))
+	while (i < length && http_is_token_char(text[i]))
 		i++;
 	return i;
 }

@@ -58,5 +58,6 @@ const char *http_header_find(const struct http_request *, const char *name);
 int	 http_header_has_token(const struct http_request *, const char *name,
 	    const char *token);
 const char *http_status_reason(int status);
+int	 http_is_token_char(char c);
 
 #endif /* PFORKD_HTTP_REQUEST_H */

@@ -114,3 +114,16 @@ unicode_is_word(uint32_t code)
 	}
 	return 0;
 }
+
+/* The value of a hexadecimal digit, or -1 when c is not one. */
+int
+ascii_hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -16,5 +16,6 @@ uint32_t unicode_next(const char *text, size_t length, size_t *size);
 uint32_t unicode_previous(const char *text, size_t length, size_t *size);
 int	 unicode_is_space(uint32_t);
 int	 unicode_is_word(uint32_t);
+int	 ascii_hex_value(char);
 
 #endif /* PFORKD_UNICODE_H */

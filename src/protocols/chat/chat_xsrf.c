@@ -14,21 +14,9 @@
 #include <string.h>
 
 #include "protocols/chat/chat_xsrf.h"
+#include "util/unicode.h"
 
 #define MASK_LENGTH	4
-
-/* The value of a hexadecimal digit, or -1 when c is not one. */
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Whether c is an ASCII digit. */
 static int
@@ -50,8 +38,8 @@ hex_decode(const char *hex, size_t length, unsigned char *bytes, size_t size)
 	if (length % 2 != 0 || length / 2 > size)
 		return -1;
 	for (i = 0; i < length; i += 2) {
-		high = hex_value(hex[i]);
-		low = hex_value(hex[i + 1]);
+		high = ascii_hex_value(hex[i]);
+		low = ascii_hex_value(hex[i + 1]);
 		if (high == -1 || low == -1)
 			return -1;
 		bytes[i / 2] = (unsigned char)(high << 4 | low);
