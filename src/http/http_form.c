@@ -27,6 +27,7 @@
 
 #include "http/http_form.h"
 #include "http/http_request.h"
+#include "util/array.h"
 #include "util/unicode.h"
 
 #define FORM_FIRST_CAPACITY	8
@@ -185,21 +186,11 @@ static int
 form_grow(struct http_form *form)
 {
 	struct http_form_field	*fields;
-	size_t			 capacity;
 
-	if (form->count < form->capacity)
-		return 0;
-	if (form->capacity > SIZE_MAX / 2 / sizeof(*fields)) {
-		errno = ENOMEM;
-		return -1;
-	}
-	capacity = form->capacity == 0 ? FORM_FIRST_CAPACITY :
-	    form->capacity * 2;
-	if ((fields = realloc(form->fields, capacity * sizeof(*fields))) ==
-	    NULL)
+	if ((fields = array_grow(form->fields, &form->capacity, form->count + 1,
+	    sizeof(*fields), FORM_FIRST_CAPACITY, SIZE_MAX / 2)) == NULL)
 		return -1;
 	form->fields = fields;
-	form->capacity = capacity;
 	return 0;
 }
 

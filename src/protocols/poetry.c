@@ -34,6 +34,7 @@
 #include "connection/service.h"
 #include "event/dispatcher.h"
 #include "protocols/protocol_table.h"
+#include "util/array.h"
 #include "util/option_table.h"
 #include "util/path.h"
 
@@ -192,11 +193,8 @@ poetry_read(int fd, const char *path, char **poem, size_t *length,
 				free(buffer);
 				return -1;
 			}
-			capacity = capacity == 0 ? POETRY_READ_CHUNK :
-			    capacity * 2;
-			if (capacity > POETRY_FILE_MAX + 1)
-				capacity = POETRY_FILE_MAX + 1;
-			if ((bigger = realloc(buffer, capacity)) == NULL)
+			if ((bigger = array_grow(buffer, &capacity, used + 1, 1,
+			    POETRY_READ_CHUNK, POETRY_FILE_MAX + 1)) == NULL)
 				goto failed;
 			buffer = bigger;
 		}
