@@ -48,6 +48,13 @@ identity_resolve(struct identity *identity, const char *user,
 		}
 		identity->gid = group_entry->gr_gid;
 	}
+	/* Checked here, so a reload is refused rather than its workers. */
+	if (geteuid() != 0 && (identity->uid != geteuid() ||
+	    identity->gid != getegid())) {
+		(void)snprintf(error, error_size, "cannot run the workers as "
+		    "'%s': only root can switch users", user);
+		return -1;
+	}
 	return 0;
 }
 
