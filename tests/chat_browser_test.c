@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "daemon_harness.h"
+#include "util/descriptor.h"
 
 #define TEST_COUNT		16
 #define BUDGET_MS		45000	/* the checks end by then */
@@ -735,16 +736,6 @@ find_chromium(char *path, size_t size)
 	return -1;
 }
 
-/* Make fd close on exec, and non-blocking if asked; 0 or -1. */
-static int
-set_fd_flags(int fd, int nonblocking)
-{
-	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
-		return -1;
-	return nonblocking ? fcntl(fd, F_SETFL,
-	    fcntl(fd, F_GETFL) | O_NONBLOCK) : 0;
-}
-
 /*
  * Start Chromium at path on the DevTools pipe in a process group of its
  * own, its profile in directory/profile and its output in
@@ -803,8 +794,10 @@ browser_start(struct browser *b, const char *path, const char *directory)
 	}
 	(void)setpgid(b->pid, b->pid);
 	alarm_group = b->pid;
-	if (set_fd_flags(b->command_fd, 1) == -1 ||
-	    set_fd_flags(b->event_fd, 1) == -1)
+	if (descriptor_set_cloexec(b->command_fd) == -1 ||
+	    descriptor_set_nonblocking(b->command_fd) == -1 ||
+	    descriptor_set_cloexec(b->event_fd) == -1 ||
+	    descriptor_set_nonblocking(b->event_fd) == -1)
 		return -1;
 	return 0;
 }

@@ -39,7 +39,9 @@ struct backend_ops {
 			    int capacity, int64_t timeout_usec);
 	/*
 	 * 1 when closing an fd drops its registration by itself (epoll), so
-	 * an fd closed right after it is unwatched needs no modify() call.
+	 * dispatcher_close() can skip the modify() call.  epoll drops it only
+	 * when the last descriptor of the open file closes: an fd that a
+	 * child or a dup still shares must be unwatched before it is closed.
 	 */
 	int		close_drops_interest;
 	/*
