@@ -1136,7 +1136,7 @@ main(void)
 	} else {
 		chat_daemon = daemon;
 		alarm_daemon = daemon->pid;
-		(void)set_fd_flags(daemon->log_fd, 0);
+		(void)descriptor_set_cloexec(daemon->log_fd);
 		if (mkdtemp(directory) == NULL)
 			note("mkdtemp: %s", strerror(errno));
 		else {
