@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "protocols/chat/chat_format.h"
+#include "test_util.h"
 #include "util/buffer.h"
 
 #define FUZZ_ROUNDS	20000
@@ -297,42 +298,18 @@ test_message_json(void **state)
 	buffer_free(&buffer);
 }
 
-/* A small fixed-seed generator, so every run tries the same inputs. */
-static uint32_t
-next_random(uint32_t *seed)
-{
-	*seed ^= *seed << 13;
-	*seed ^= *seed >> 17;
-	*seed ^= *seed << 5;
-	return *seed;
-}
-
 /* Fill text with random pieces likely to make URLs; the length. */
 static size_t
 random_text(uint32_t *seed, char *text)
 {
-	static const char	*pieces[] = { "http://", "HTTPS://", "www.",
+	static const char *const pieces[] = { "http://", "HTTPS://", "www.",
 	    "javascript:", "<", ">", "&", "\"", "'", "`", "(", ")", ".", ",",
 	    " ", "\t", "a", "_", "/", "\xc3\xa9", "\xe2\x80\xa8", "<a href=",
 	    "http:/", "-", ":", "&amp;", "\xc2\xa0", "\xe4\xb8\xad", "ftp://",
 	    "http" };
-	size_t			 length = 0, count, i;
-	const char		*piece;
-	char			 byte[1];
 
-	count = next_random(seed) % FUZZ_PIECES;
-	for (i = 0; i < count; i++) {
-		if (next_random(seed) % 4 == 0) {
-			byte[0] = (char)(next_random(seed) & 0xff);
-			text[length++] = byte[0];
-			continue;
-		}
-		piece = pieces[next_random(seed) %
-		    (sizeof(pieces) / sizeof(pieces[0]))];
-		memcpy(text + length, piece, strlen(piece));
-		length += strlen(piece);
-	}
-	return length;
+	return test_random_pieces(seed, text, 0, pieces,
+	    sizeof(pieces) / sizeof(pieces[0]), FUZZ_PIECES - 1, 4);
 }
 
 /* Whether output[at..length) starts with text. */

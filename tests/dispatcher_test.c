@@ -1109,18 +1109,6 @@ case_timer_restart(void **state)
 	assert_int_equal(probe->calls, 2);
 }
 
-/* A small deterministic generator, so that failures can be replayed. */
-static uint32_t
-next_random(uint32_t *seed)
-{
-	uint32_t	x = *seed;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return *seed = x;
-}
-
 /* 10,000 timers with random delays fire in order and never early. */
 static void
 case_many_timers(void **state)
@@ -1135,7 +1123,7 @@ case_many_timers(void **state)
 	probes = fixture_alloc(fixture, MANY_TIMERS, sizeof(*probes));
 	for (i = 0; i < MANY_TIMERS; i++)
 		probe_start(d, &probes[i], &log,
-		    next_random(&seed) % (MANY_TIMERS_SPREAD + 1));
+		    test_random(&seed) % (MANY_TIMERS_SPREAD + 1));
 	assert_int_equal(dispatcher_timer_count(d), MANY_TIMERS);
 	run_until(d, &log.fired, MANY_TIMERS, BULK_LIMIT_USEC,
 	    "10,000 timers");
@@ -1163,10 +1151,10 @@ case_many_timers_cancel(void **state)
 		keeper = &probes[2 * pair];
 		victim = &probes[2 * pair + 1];
 		/* The victim is started later and is due later. */
-		delay = next_random(&seed) % MANY_TIMERS_SPREAD;
+		delay = test_random(&seed) % MANY_TIMERS_SPREAD;
 		probe_start(d, keeper, &log, delay);
 		probe_start(d, victim, &log, delay + MSEC +
-		    next_random(&seed) % MANY_TIMERS_SPREAD);
+		    test_random(&seed) % MANY_TIMERS_SPREAD);
 		if (pair % 2 == 0)
 			dispatcher_timer_stop(d, &victim->timer);
 		else

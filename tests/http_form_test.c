@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "http/http_form.h"
+#include "test_util.h"
 #include "util/unicode.h"
 
 #define FIELD_MAX	64
@@ -702,38 +703,16 @@ test_form_read(void **state)
 	http_form_free(&form);
 }
 
-/* A small fixed-seed generator, so every run tries the same inputs. */
-static uint32_t
-next_random(uint32_t *seed)
-{
-	*seed ^= *seed << 13;
-	*seed ^= *seed >> 17;
-	*seed ^= *seed << 5;
-	return *seed;
-}
-
 /* Fill data with random pieces likely to stress the parser; the length. */
 static size_t
 random_data(uint32_t *seed, char *data)
 {
-	static const char	*pieces[] = { "&", "=", "+", "%", "%2", "%20",
+	static const char *const pieces[] = { "&", "=", "+", "%", "%2", "%20",
 	    "%00", "%01", "%0D", "%C3", "%A9", "%ED%A0%80", "%C0%AF", "%F4",
 	    "%8F", "%BF", "a", "b", " ", "\xc3\xa9", "%zz" };
-	size_t			 length = 0, count, i;
-	const char		*piece;
 
-	count = next_random(seed) % FUZZ_PIECES;
-	for (i = 0; i < count; i++) {
-		if (next_random(seed) % 4 == 0) {
-			data[length++] = (char)(next_random(seed) & 0xff);
-			continue;
-		}
-		piece = pieces[next_random(seed) %
-		    (sizeof(pieces) / sizeof(pieces[0]))];
-		memcpy(data + length, piece, strlen(piece));
-		length += strlen(piece);
-	}
-	return length;
+	return test_random_pieces(seed, data, 0, pieces,
+	    sizeof(pieces) / sizeof(pieces[0]), FUZZ_PIECES - 1, 4);
 }
 
 /* Check what a successful parse promises about every field. */
@@ -777,33 +756,13 @@ test_fuzz(void **state)
 	http_form_init(&form);
 	for (round = 0; round < FUZZ_ROUNDS; round++) {
 		length = random_data(&seed, data);
-		field_max = next_random(&seed) % 8;
+		field_max = test_random(&seed) % 8;
 		if (http_form_parse(&form, data, length, field_max) == 0)
 			check_fields(&form, field_max);
 		else
 			assert_true(errno == EILSEQ || errno == E2BIG);
 		http_form_free(&form);
 	}
-}
-
-/* Append a random choice of pieces, up to most of them; the length. */
-static size_t
-append_pieces(uint32_t *seed, char *data, size_t length,
-    const char *const *pieces, size_t piece_count, size_t most)
-{
-	const char	*piece;
-	size_t		 count;
-
-	for (count = next_random(seed) % (most + 1); count > 0; count--) {
-		if (next_random(seed) % 6 == 0) {
-			data[length++] = (char)(next_random(seed) & 0xff);
-			continue;
-		}
-		piece = pieces[next_random(seed) % piece_count];
-		memcpy(data + length, piece, strlen(piece));
-		length += strlen(piece);
-	}
-	return length;
 }
 
 /*
@@ -831,39 +790,40 @@ random_multipart(uint32_t *seed, char *data)
 	const char			*headers_chosen;
 	size_t				 length = 0, parts;
 
-	if (next_random(seed) % 4 == 0)
-		length = append_pieces(seed, data, length, contents,
-		    sizeof(contents) / sizeof(contents[0]), 8);
-	for (parts = next_random(seed) % 5; parts > 0; parts--) {
-		if (next_random(seed) % 3 == 0) {
+	if (test_random(seed) % 4 == 0)
+		length = test_random_pieces(seed, data, length, contents,
+		    sizeof(contents) / sizeof(contents[0]), 8, 6);
+	for (parts = test_random(seed) % 5; parts > 0; parts--) {
+		if (test_random(seed) % 3 == 0) {
 			/* A part of random lines. */
-			length = append_pieces(seed, data, length, delimiters,
-			    sizeof(delimiters) / sizeof(delimiters[0]), 1);
-			length = append_pieces(seed, data, length, headers,
-			    sizeof(headers) / sizeof(headers[0]), 3);
+			length = test_random_pieces(seed, data, length,
+			    delimiters, sizeof(delimiters) /
+			    sizeof(delimiters[0]), 1, 6);
+			length = test_random_pieces(seed, data, length, headers,
+			    sizeof(headers) / sizeof(headers[0]), 3, 6);
 		} else {
 			/* A well-formed start, a field or a file. */
 			memcpy(data + length, "--b\r\n", 5);
 			length += 5;
-			headers_chosen = headers[next_random(seed) % 5];
+			headers_chosen = headers[test_random(seed) % 5];
 			memcpy(data + length, headers_chosen,
 			    strlen(headers_chosen));
 			length += strlen(headers_chosen);
 		}
 		memcpy(data + length, "\r\n", 2);
 		length += 2;
-		length = append_pieces(seed, data, length, contents,
-		    sizeof(contents) / sizeof(contents[0]), 6);
+		length = test_random_pieces(seed, data, length, contents,
+		    sizeof(contents) / sizeof(contents[0]), 6, 6);
 		memcpy(data + length, "\r\n", 2);
 		length += 2;
 	}
-	if (next_random(seed) % 8 != 0) {
+	if (test_random(seed) % 8 != 0) {
 		memcpy(data + length, "--b--", 5);
 		length += 5;
 	}
-	if (length > 0 && next_random(seed) % 8 == 0)
-		data[next_random(seed) % length] =
-		    (char)(next_random(seed) & 0xff);
+	if (length > 0 && test_random(seed) % 8 == 0)
+		data[test_random(seed) % length] =
+		    (char)(test_random(seed) & 0xff);
 	return length;
 }
 
@@ -876,15 +836,15 @@ mutate(uint32_t *seed, char *data, size_t length, size_t capacity)
 	const char		*piece;
 	size_t			 count, at, span;
 
-	for (count = 1 + next_random(seed) % 4; count > 0; count--) {
-		at = next_random(seed) % (length + 1);
-		switch (next_random(seed) % 5) {
+	for (count = 1 + test_random(seed) % 4; count > 0; count--) {
+		at = test_random(seed) % (length + 1);
+		switch (test_random(seed) % 5) {
 		case 0:		/* one byte changed */
 			if (at < length)
-				data[at] = (char)(next_random(seed) & 0xff);
+				data[at] = (char)(test_random(seed) & 0xff);
 			break;
 		case 1:		/* a few bytes gone */
-			span = next_random(seed) % 8;
+			span = test_random(seed) % 8;
 			if (span > length - at)
 				span = length - at;
 			memmove(data + at, data + at + span,
@@ -892,7 +852,7 @@ mutate(uint32_t *seed, char *data, size_t length, size_t capacity)
 			length -= span;
 			break;
 		case 2:		/* a few bytes repeated */
-			span = next_random(seed) % 16;
+			span = test_random(seed) % 16;
 			if (span > length - at)
 				span = length - at;
 			if (length + span <= capacity) {
@@ -902,7 +862,7 @@ mutate(uint32_t *seed, char *data, size_t length, size_t capacity)
 			}
 			break;
 		case 3:		/* a piece of syntax put in */
-			piece = pieces[next_random(seed) %
+			piece = pieces[test_random(seed) %
 			    (sizeof(pieces) / sizeof(pieces[0]))];
 			span = strlen(piece);
 			if (length + span <= capacity) {
@@ -953,9 +913,9 @@ test_multipart_fuzz_random(void **state)
 	http_form_init(&form);
 	for (round = 0; round < FUZZ_ROUNDS; round++) {
 		length = random_multipart(&seed, data);
-		fuzz_one_multipart(&form, types[next_random(&seed) %
+		fuzz_one_multipart(&form, types[test_random(&seed) %
 		    (sizeof(types) / sizeof(types[0]))], data, length,
-		    1 + next_random(&seed) % 4);
+		    1 + test_random(&seed) % 4);
 	}
 }
 
@@ -979,13 +939,13 @@ test_multipart_fuzz_mutated(void **state)
 	(void)state;
 	http_form_init(&form);
 	for (round = 0; round < FUZZ_ROUNDS; round++) {
-		which = next_random(&seed) %
+		which = test_random(&seed) %
 		    (sizeof(templates) / sizeof(templates[0]));
 		length = strlen(templates[which]);
 		memcpy(data, templates[which], length);
 		length = mutate(&seed, data, length, sizeof(data));
 		fuzz_one_multipart(&form, MP_TYPE, data, length,
-		    1 + next_random(&seed) % 4);
+		    1 + test_random(&seed) % 4);
 	}
 }
 

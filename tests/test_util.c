@@ -333,3 +333,37 @@ test_remove_tree(const char *directory)
 {
 	return nftw(directory, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+/* A small fixed-seed generator (xorshift32): every run tries the same. */
+uint32_t
+test_random(uint32_t *seed)
+{
+	*seed ^= *seed << 13;
+	*seed ^= *seed >> 17;
+	*seed ^= *seed << 5;
+	return *seed;
+}
+
+/*
+ * Append up to most random choices to data at length: one raw byte in
+ * raw_one_in of them, otherwise one of the pieces; the new length.
+ */
+size_t
+test_random_pieces(uint32_t *seed, char *data, size_t length,
+    const char *const *pieces, size_t piece_count, size_t most,
+    unsigned int raw_one_in)
+{
+	const char	*piece;
+	size_t		 count;
+
+	for (count = test_random(seed) % (most + 1); count > 0; count--) {
+		if (test_random(seed) % raw_one_in == 0) {
+			data[length++] = (char)(test_random(seed) & 0xff);
+			continue;
+		}
+		piece = pieces[test_random(seed) % piece_count];
+		memcpy(data + length, piece, strlen(piece));
+		length += strlen(piece);
+	}
+	return length;
+}

@@ -38,6 +38,12 @@ size_t		 test_drain(int fd);
 const char	*test_srcdir(void);
 int		 test_remove_tree(const char *directory);
 
+/* Reproducible pseudo-random inputs for the fuzz loops. */
+uint32_t	 test_random(uint32_t *seed);
+size_t		 test_random_pieces(uint32_t *seed, char *data, size_t length,
+		    const char *const *pieces, size_t piece_count,
+		    size_t most, unsigned int raw_one_in);
+
 /* Limits. */
 long		 test_raise_nofile(void);
 
