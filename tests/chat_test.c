@@ -496,7 +496,7 @@ test_bad_requests(void **state)
 		{ "POST /a/message/new HTTP/1.1\r\nHost: t\r\n"
 		    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 411 },
 		{ "POST /a/message/new HTTP/1.1\r\nHost: t\r\n"
-		    "Transfer-Encoding: gzip\r\n\r\n", 501 },
+		    "Transfer-Encoding: gzip\r\n\r\n", 400 },
 		{ "POST /a/message/new HTTP/1.1\r\nHost: t\r\n"
 		    "Content-Length: 99999999\r\n\r\n", 413 },
 		{ "POST /a/message/new HTTP/1.1\r\nHost: t\r\n"

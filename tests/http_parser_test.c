@@ -182,6 +182,11 @@ static const struct corpus_case corpus[] = {
 	    .method = "POST", .path = "/1", .query = "", .version_minor = 1,
 	    .keep_alive = 1, .header_name = "host", .header_value = "h",
 	    .body = "body", .total_length = 52 },
+	{ "HTTP/1.2 served as 1.1 (RFC 9110 2.5)",
+	    TEXT("GET / HTTP/1.2\r\nHost: h\r\n\r\n"),
+	    .method = "GET", .path = "/", .query = "", .version_minor = 1,
+	    .keep_alive = 1, .header_name = "host", .header_value = "h",
+	    .body = "", .total_length = 27 },
 
 	/* Request lines that are refused. */
 	{ "empty request line", TEXT("\r\n\r\n"), .status = 400 },
@@ -220,8 +225,6 @@ static const struct corpus_case corpus[] = {
 	    TEXT("GET /a\0b HTTP/1.1\r\nHost: h\r\n\r\n"), .status = 400 },
 	{ "HTTP/2.0",
 	    TEXT("GET / HTTP/2.0\r\nHost: h\r\n\r\n"), .status = 505 },
-	{ "HTTP/1.2",
-	    TEXT("GET / HTTP/1.2\r\nHost: h\r\n\r\n"), .status = 505 },
 	{ "HTTP/0.9", TEXT("GET / HTTP/0.9\r\n\r\n"), .status = 505 },
 	{ "two-digit minor version",
 	    TEXT("GET / HTTP/1.10\r\nHost: h\r\n\r\n"), .status = 400 },
@@ -310,13 +313,17 @@ static const struct corpus_case corpus[] = {
 	{ "Chunked in capitals",
 	    TEXT("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: CHUNKED\r\n"
 	    "\r\n"), .status = 411 },
-	{ "gzip", TEXT("POST / HTTP/1.1\r\nHost: h\r\n"
-	    "Transfer-Encoding: gzip\r\n\r\n"), .status = 501 },
+	{ "gzip: chunked is not the final coding (RFC 9112 6.3)",
+	    TEXT("POST / HTTP/1.1\r\nHost: h\r\n"
+	    "Transfer-Encoding: gzip\r\n\r\n"), .status = 400 },
 	{ "gzip then chunked", TEXT("POST / HTTP/1.1\r\nHost: h\r\n"
 	    "Transfer-Encoding: gzip, chunked\r\n\r\n"), .status = 501 },
 	{ "chunked then gzip in two headers", TEXT("POST / HTTP/1.1\r\n"
 	    "Host: h\r\nTransfer-Encoding: chunked\r\n"
-	    "Transfer-Encoding: gzip\r\n\r\n"), .status = 501 },
+	    "Transfer-Encoding: gzip\r\n\r\n"), .status = 400 },
+	{ "chunked in two headers", TEXT("POST / HTTP/1.1\r\n"
+	    "Host: h\r\nTransfer-Encoding: gzip\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n"), .status = 501 },
 	{ "Transfer-Encoding and Content-Length",
 	    TEXT("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
 	    "Transfer-Encoding: chunked\r\n\r\n"), .status = 400 },

@@ -121,9 +121,10 @@ parse_version(const char *text, size_t length, int *minor)
 	if (length != 8 || memcmp(text, "HTTP/", 5) != 0 ||
 	    !is_digit(text[5]) || text[6] != '.' || !is_digit(text[7]))
 		return 400;
-	if (text[5] != '1' || (text[7] != '0' && text[7] != '1'))
+	if (text[5] != '1')
 		return 505;
-	*minor = text[7] - '0';
+	/* RFC 9110 2.5: a later 1.x is served as 1.1, the latest known. */
+	*minor = text[7] == '0' ? 0 : 1;
 	return 0;
 }
 
@@ -232,6 +233,42 @@ count_headers(const struct http_request *request, const char *name)
 	return count;
 }
 
+/*
+ * The status Transfer-Encoding earns (RFC 9112 6.1, 6.3): 400 unless
+ * chunked is the final coding, since the body's end cannot be known;
+ * 411 for chunked alone (bodies are read by Content-Length only); 501
+ * for chunked after codings pforkd does not decode.
+ */
+static int
+transfer_encoding_status(const struct http_request *request)
+{
+	const char	*last = NULL, *coding;
+	size_t		 i, length, codings = 0;
+
+	for (i = 0; i < request->header_count; i++) {
+		if (!names_equal(request->headers[i].name,
+		    "Transfer-Encoding"))
+			continue;
+		for (coding = request->headers[i].value; *coding != '\0';
+		    coding += length) {
+			coding += strspn(coding, " \t,");
+			if ((length = strcspn(coding, ",")) == 0)
+				continue;
+			last = coding;
+			codings++;
+		}
+	}
+	if (last == NULL)
+		return 400;
+	length = strcspn(last, ",");
+	while (length > 0 && (last[length - 1] == ' ' ||
+	    last[length - 1] == '\t'))
+		length--;
+	if (length != 7 || !equal_ignoring_case(last, "chunked", 7))
+		return 400;
+	return codings == 1 ? 411 : 501;
+}
+
 /* Set *length from every Content-Length list item, all equal; 0 or -1. */
 static int
 parse_content_length(const struct http_request *request, size_t *length)
@@ -286,10 +323,7 @@ check_headers(struct http_parser *parser, const struct http_limits *limits,
 	if (transfer_encoding != NULL) {
 		if (http_header_find(request, "Content-Length") != NULL)
 			return fail(status, 400);
-		if (count_headers(request, "Transfer-Encoding") == 1 &&
-		    names_equal(transfer_encoding, "chunked"))
-			return fail(status, 411);
-		return fail(status, 501);
+		return fail(status, transfer_encoding_status(request));
 	}
 	if (parse_content_length(request, &length) == -1)
 		return fail(status, 400);
@@ -365,6 +399,25 @@ point_into(struct http_parser *parser, const char *buffer)
 	request->total_length = parser->head_length + parser->body_length;
 }
 
+/*
+ * Whether the request line alone is over head_max bytes: then the target
+ * is what is too long, 414 rather than 431 (RFC 9112 3).  Empty lines
+ * before the request are not part of it.
+ */
+static int
+request_line_too_long(const char *buffer, size_t length, size_t head_max)
+{
+	const char	*end;
+	size_t		 start = 0;
+
+	while (start < length && (buffer[start] == '\r' ||
+	    buffer[start] == '\n'))
+		start++;
+	end = memchr(buffer + start, '\n', length - start);
+	return (end == NULL ? length : (size_t)(end - buffer)) - start >
+	    head_max;
+}
+
 /* Parse the request that buffer starts with: 1 complete, 0 more, -1 bad. */
 int
 http_parse(struct http_parser *parser, char *buffer, size_t length,
@@ -377,7 +430,8 @@ http_parse(struct http_parser *parser, char *buffer, size_t length,
 		head_length = find_head_end(parser, buffer, length);
 		if (head_length > limits->head_max ||
 		    (head_length == 0 && length > limits->head_max))
-			return fail(status, 431);
+			return fail(status, request_line_too_long(buffer,
+			    length, limits->head_max) ? 414 : 431);
 		if (head_length == 0)
 			return 0;
 		if (parse_head(parser, buffer, head_length, limits,
