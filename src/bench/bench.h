@@ -37,15 +37,17 @@ struct bench_target {
 struct bench_options {
 	const struct bench_mode	*mode;
 	struct bench_target	 target;
-	const char		*backend;	/* -b; NULL: the best */
+	char			 address[64];	/* -a */
+	char			 backend[16];	/* -b, or the best */
 	uint64_t		 duration_usec;	/* -t; 0: the mode decides */
+	unsigned int		 port;		/* -p */
 	unsigned int		 connections;	/* -c */
 	unsigned int		 size;		/* -s */
 	unsigned long long	 count_limit;	/* -n; 0: no limit */
-	pid_t			 daemon_pid;	/* -P; 0: none */
+	unsigned int		 daemon_pid;	/* -P; 0: none */
 	unsigned int		 chunk_bytes;	/* -B, poetry */
 	uint64_t		 delay_usec;	/* -D, poetry */
-	const char		*poem_path;	/* -f, poetry */
+	char			 poem_path[4096]; /* -f, poetry */
 };
 
 /* The daemon under test (-P): memory and processor time, with children. */
@@ -63,7 +65,6 @@ struct daemon_usage {
 struct histogram {
 	uint64_t	counts[HISTOGRAM_BUCKETS];
 	uint64_t	total;
-	uint64_t	smallest;
 	uint64_t	largest;
 };
 
@@ -73,6 +74,7 @@ struct bench_run;
  * One connection.  The run owns fd and the opening; the mode uses state
  * and the pattern fields: bytes offset to offset + size of the pattern
  * (a message), of which sent went out and received came back checked.
+ * The run starts offset at pattern_start(index).
  */
 struct bench_connection {
 	struct bench_run	*run;
@@ -93,7 +95,8 @@ struct bench_connection {
  * A workload: its defaults and callbacks.  setup: before the first
  * connect (-1: give up).  connected: the connect worked; the mode calls
  * bench_opened() once the connection counts as open.  readable, writable:
- * the socket is ready.  measure: the measurement starts.  end: it ends;
+ * the socket is ready.  measure, then start for each open connection: the
+ * measurement starts.  end, then stop for each open connection: it ends;
  * the mode stops or closes its connections, and the run is over once
  * none is left.  report: the mode's fields of the result line.  Only
  * connected and report are required.
@@ -109,13 +112,17 @@ struct bench_mode {
 	uint64_t	 default_duration_usec;	/* 0: until the work ends */
 	unsigned int	 helpers;		/* connections before the -c */
 	int		 measure_at_launch;	/* not once all are open */
-	int		 error_ends_run;	/* one failure spoils the rest */
+	int		 error_ends_run;	/* a failure spoils the rest */
+	int		 no_delay;		/* TCP_NODELAY on its sockets */
+	int		 reset_on_close;	/* SO_LINGER 0: no TIME_WAIT */
 	int		(*setup)(struct bench_run *);
 	void		(*connected)(struct bench_connection *);
 	void		(*readable)(struct bench_connection *);
 	void		(*writable)(struct bench_connection *);
 	void		(*measure)(struct bench_run *);
+	void		(*start)(struct bench_connection *);
 	void		(*end)(struct bench_run *);
+	void		(*stop)(struct bench_connection *);
 	void		(*report)(const struct bench_run *);
 };
 
@@ -139,6 +146,8 @@ struct bench_run {
 	uint64_t			 open_usec;	/* all open */
 	uint64_t			 start_usec;	/* measurement */
 	uint64_t			 end_usec;
+	double				 seconds;	/* start to end */
+	double				 open_seconds;	/* launch to open */
 	struct histogram		 histogram;
 	struct timer			 open_timeout;
 	struct timer			 end;		/* -t, then the drain */
@@ -157,45 +166,37 @@ void	bench_connect_to(struct bench_connection *);
 int	bench_want(struct bench_connection *, int events);
 void	bench_opened(struct bench_connection *);
 void	bench_close(struct bench_connection *);
-void	bench_fail(struct bench_connection *, const char *reason);
+void	bench_fail(struct bench_connection *, const char *format, ...)
+	    __attribute__((format(printf, 2, 3)));
 void	bench_end(struct bench_run *);
 void	bench_each(struct bench_run *, void (*)(struct bench_connection *));
-double	bench_seconds(uint64_t from_usec, uint64_t to_usec);
 ssize_t	bench_read(struct bench_connection *, void *, size_t);
+ssize_t	bench_write(struct bench_connection *, const void *, size_t);
 
 /* bench_pattern.c: the bytes sent, so that every byte back is checked. */
 void		pattern_init(void);
 uint64_t	pattern_start(size_t connection_index);
 int		pattern_send(struct bench_connection *, uint64_t length);
 ssize_t		pattern_receive(struct bench_connection *);
-void		message_next(struct bench_connection *);
+ssize_t		bench_receive(struct bench_connection *,
+		    const void *expected, uint64_t due);
+void		message_start(struct bench_connection *);
 void		message_send(struct bench_connection *);
 int		message_receive(struct bench_connection *);
-
-/* bench_socket.c: the loopback target and its sockets. */
-int	bench_target_parse(struct bench_target *, const char *address,
-	    unsigned int port, char *error, size_t error_size);
-int	bench_socket_connect(const struct bench_target *);
-int	bench_socket_error(int fd);
-int	bench_socket_no_delay(int fd);
-int	bench_socket_reset_on_close(int fd);
-void	bench_raise_fd_limit(size_t wanted);
 
 /* bench_stats.c and bench_daemon.c */
 void		histogram_record(struct histogram *, uint64_t value);
 uint64_t	histogram_percentile(const struct histogram *, double percent);
+double		histogram_ms(const struct histogram *, double percent);
 int		daemon_usage(pid_t, struct daemon_usage *);
-void		daemon_sample(pid_t, struct daemon_usage *);
+void		daemon_sample(const struct bench_run *, struct daemon_usage *);
 
 /* bench_result.c: errors on stderr, the result line on stdout. */
 void	bench_error(const char *format, ...)
 	    __attribute__((format(printf, 1, 2)));
 unsigned long long bench_error_count(void);
 void	result_begin(const struct bench_run *);
-void	result_unsigned(const char *key, unsigned long long value);
-void	result_decimal(const char *key, double value, int decimals);
-void	result_rate(const char *key, double amount, double seconds,
-	    int decimals);
+double	result_rate(const struct bench_run *, double amount);
 void	result_latency_us(const struct histogram *);
 void	result_memory(const struct daemon_usage *before,
 	    const struct daemon_usage *after, unsigned long long connections);

@@ -60,7 +60,7 @@ chat_request(struct bench_connection *c, const char *path, const char *form)
 	    "Content-Type: application/x-www-form-urlencoded\r\n"
 	    "Content-Length: %zu\r\n\r\n_xsrf=" CHAT_XSRF "&%s", path,
 	    strlen(form) + sizeof(CHAT_XSRF) + 6, form) == -1)
-		bench_fail(c, strerror(errno));
+		bench_fail(c, "%s", strerror(errno));
 	else
 		(void)bench_want(c, EVENT_READ | EVENT_WRITE);
 }
@@ -90,7 +90,7 @@ chat_post(struct bench_run *run, unsigned long n)
 
 /*
  * Check a reply's messages of this run: numbered from expected on, once
- * each.  The number of them, or -1.
+ * each.  The number of them, or -1 as c fails.
  */
 static int
 chat_check_messages(struct bench_connection *c, const char *body)
@@ -105,23 +105,26 @@ chat_check_messages(struct bench_connection *c, const char *body)
 		if ((end = strchr(id, '"')) == NULL ||
 		    (size_t)(end - id) >= sizeof(client->cursor) ||
 		    (at = strstr(end, "\"body\": \"")) == NULL)
-			return -1;
+			goto unreadable;
 		memcpy(client->cursor, id, (size_t)(end - id));
 		client->cursor[end - id] = '\0';
 		at += 9;
 		if (strncmp(at, tag, strlen(tag)) != 0)
 			continue;	/* older messages, before the run */
 		if (sscanf(at + strlen(tag), "%lu", &number) != 1)
-			return -1;
+			goto unreadable;
 		if (number != client->expected) {
-			bench_error("waiter %zu: got message %lu, expected "
-			    "%lu", c->index, number, client->expected);
+			bench_fail(c, "got message %lu, expected %lu", number,
+			    client->expected);
 			return -1;
 		}
 		client->expected++;
 		count++;
 	}
 	return count;
+unreadable:
+	bench_fail(c, "a reply with an unreadable message");
+	return -1;
 }
 
 /* Every waiter has the message: record its fan-out, post the next. */
@@ -154,10 +157,8 @@ chat_reply(struct bench_connection *c, int status, const char *body)
 			bench_fail(c, "the post's reply is not the message");
 		return;
 	}
-	if ((got = chat_check_messages(c, body)) == -1) {
-		bench_fail(c, "a reply out of order or unreadable");
+	if ((got = chat_check_messages(c, body)) == -1)
 		return;
-	}
 	chat_poll(c);
 	if (c->fd == -1 || got == 0)
 		return;		/* {}: the poll timed out; or older messages */
@@ -211,7 +212,7 @@ chat_readable(struct bench_connection *c)
 		return;
 	}
 	if (buffer_reserve(in, CHAT_READ_CHUNK) == -1) {
-		bench_fail(c, strerror(errno));
+		bench_fail(c, "%s", strerror(errno));
 		return;
 	}
 	if ((count = bench_read(c, in->data + in->length,
@@ -232,13 +233,9 @@ chat_writable(struct bench_connection *c)
 	struct buffer	*out = &clients[c->index].out;
 	ssize_t		 count;
 
-	if (out->length == 0)
+	if (out->length == 0 ||
+	    (count = bench_write(c, out->data, out->length)) <= 0)
 		return;
-	if ((count = write(c->fd, out->data, out->length)) == -1) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			bench_fail(c, strerror(errno));
-		return;
-	}
 	buffer_consume(out, (size_t)count);
 	if (out->length == 0 && bench_want(c, EVENT_READ) == 0)
 		bench_opened(c);
@@ -248,7 +245,6 @@ chat_writable(struct bench_connection *c)
 static void
 chat_connected(struct bench_connection *c)
 {
-	(void)bench_socket_no_delay(c->fd);
 	if (c->index != 0)
 		chat_poll(c);
 	else if (bench_want(c, EVENT_READ) == 0)
@@ -263,7 +259,7 @@ chat_settled(struct dispatcher *d, struct timer *timer, void *arg)
 
 	(void)d;
 	(void)timer;
-	daemon_sample(run->options->daemon_pid, &run->start);
+	daemon_sample(run, &run->start);
 	run->start_usec = monotonic_usec();
 	posted = 1;
 	chat_post(run, posted);
@@ -302,7 +298,7 @@ chat_setup(struct bench_run *run)
 	return 0;
 }
 
-/* The run ends: short of the last message, time ran out; close all. */
+/* The run ends: short of the last message, time ran out. */
 static void
 chat_end(struct bench_run *run)
 {
@@ -310,25 +306,19 @@ chat_end(struct bench_run *run)
 	if (!delivered_all && bench_error_count() == 0)
 		bench_error("time ran out after %lu of %lu messages", posted,
 		    messages);
-	bench_each(run, bench_close);
 }
 
 /* Chat's figures. */
 static void
 chat_report(const struct bench_run *run)
 {
-	double	seconds = bench_seconds(run->start_usec, run->end_usec);
-
-	result_unsigned("waiters", run->options->connections);
-	result_unsigned("messages", posted);
-	result_decimal("seconds", seconds, 3);
-	result_rate("messages_per_second", (double)posted, seconds, 1);
-	result_rate("answered_polls_per_second", (double)posted *
-	    run->options->connections, seconds, 0);
-	result_decimal("fan_out_p50_ms", (double)histogram_percentile(
-	    &run->histogram, 50.0) / 1000.0, 3);
-	result_decimal("fan_out_p99_ms", (double)histogram_percentile(
-	    &run->histogram, 99.0) / 1000.0, 3);
+	(void)printf(" waiters=%u messages=%lu seconds=%.3f "
+	    "messages_per_second=%.1f answered_polls_per_second=%.0f "
+	    "fan_out_p50_ms=%.3f fan_out_p99_ms=%.3f",
+	    run->options->connections, posted, run->seconds,
+	    result_rate(run, (double)posted), result_rate(run, (double)posted *
+	    run->options->connections), histogram_ms(&run->histogram, 50.0),
+	    histogram_ms(&run->histogram, 99.0));
 	result_memory(&run->before, &run->opened, run->options->connections);
 }
 
@@ -341,11 +331,13 @@ const struct bench_mode	bench_chat = {
 	.default_duration_usec = 60 * (uint64_t)1000000,
 	.helpers = 1,
 	.error_ends_run = 1,
+	.no_delay = 1,
 	.setup = chat_setup,
 	.connected = chat_connected,
 	.readable = chat_readable,
 	.writable = chat_writable,
 	.measure = chat_measure,
 	.end = chat_end,
+	.stop = bench_close,
 	.report = chat_report,
 };

@@ -2,12 +2,12 @@
  * bench_connect.c: the connect mode, the rate of new connections.
  *
  * -c loops run side by side, measured from the first connect; each
- * connects, sends one message of -s bytes, checks its echo, closes and
- * starts over, until -t passes or -n connections have been started;
- * connections under way then are finished and checked but not counted.
- * A loop whose connection fails stops, so a server that is down ends the
- * run at once, with errors.  The latency is the whole cycle, connect(2)
- * to the echo.
+ * connects, sends one message of -s bytes (the loop's pattern goes on from
+ * one connection to the next), checks its echo, closes and starts over,
+ * until -t passes or -n connections have been started; connections under
+ * way then are finished and checked but not counted.  A loop whose
+ * connection fails stops, so a server that is down ends the run at once,
+ * with errors.  The latency is the whole cycle, connect(2) to the echo.
  *
  * The client closes with a reset (SO_LINGER of 0), which leaves no
  * TIME_WAIT state behind.  An orderly close would leave one on the client
@@ -19,8 +19,7 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <string.h>
+#include <stdio.h>
 
 #include "bench/bench.h"
 #include "event/dispatcher.h"
@@ -36,18 +35,6 @@ connect_setup(struct bench_run *run)
 	if (limit != 0 && limit < run->total)
 		run->total = (size_t)limit;
 	return 0;
-}
-
-/* Connected: send the message, continuing the loop's pattern. */
-static void
-connect_connected(struct bench_connection *c)
-{
-	if (bench_socket_reset_on_close(c->fd) == -1) {
-		bench_fail(c, strerror(errno));
-		return;
-	}
-	message_next(c);
-	message_send(c);
 }
 
 /*
@@ -80,11 +67,8 @@ connect_readable(struct bench_connection *c)
 static void
 connect_report(const struct bench_run *run)
 {
-	double	seconds = bench_seconds(run->start_usec, run->end_usec);
-
-	result_decimal("seconds", seconds, 3);
-	result_unsigned("completed", completed);
-	result_rate("rate", (double)completed, seconds, 1);
+	(void)printf(" seconds=%.3f completed=%llu rate=%.1f", run->seconds,
+	    completed, result_rate(run, (double)completed));
 	result_latency_us(&run->histogram);
 	result_memory(&run->before, &run->ended, 0);
 }
@@ -98,8 +82,9 @@ const struct bench_mode	bench_connect = {
 	.default_size = 64,
 	.default_duration_usec = 5 * (uint64_t)1000000,
 	.measure_at_launch = 1,
+	.reset_on_close = 1,
 	.setup = connect_setup,
-	.connected = connect_connected,
+	.connected = message_start,
 	.readable = connect_readable,
 	.writable = message_send,
 	.report = connect_report,

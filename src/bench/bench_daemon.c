@@ -2,14 +2,13 @@
  * bench_daemon.c: the resident memory and processor time of a daemon and
  * of its children (a pforkd master and its workers).
  *
- * On Linux each process's VmRSS comes from /proc/PID/status, and its
- * parent and times from /proc/PID/stat; children are found by scanning
- * /proc for that parent.  Elsewhere, or without /proc, one run of
- * "ps -A -o pid= -o ppid= -o rss= -o time=" gives the same figures, the
- * time to the second only.  Pages shared between the master and its
- * workers count once per process: callers take differences, in which the
- * shared pages cancel out.  Kernel memory (socket buffers, an epoll set)
- * is in no RSS.
+ * On Linux each process's parent and times come from /proc/PID/stat and
+ * its VmRSS from /proc/PID/status; children are found by scanning /proc
+ * for that parent.  Elsewhere, or without /proc, one run of
+ * "ps -A -o pid= -o ppid= -o rss= -o time=" gives the same figures.
+ * Pages shared between the master and its workers count once per
+ * process: callers take differences, in which the shared pages cancel
+ * out.  Kernel memory (socket buffers, an epoll set) is in no RSS.
  */
 #include "config.h"
 
@@ -24,17 +23,29 @@
 
 #include "bench/bench.h"
 
-/* The VmRSS of the process named by a /proc entry, or -1. */
+/* Add a process to usage if it is pid or a child of pid; 1 if it is pid. */
+static int
+usage_add(struct daemon_usage *usage, pid_t pid, long process, long parent,
+    long kb, double seconds)
+{
+	if (process != (long)pid && parent != (long)pid)
+		return 0;
+	usage->rss_kb += kb;
+	usage->cpu_seconds += seconds;
+	return process == (long)pid;
+}
+
+/* The VmRSS of the process of a /proc entry, in kB; 0 if unreadable. */
 static long
 proc_rss_kb(const char *name)
 {
 	char	 path[300], line[256];
-	long	 kb = -1;
+	long	 kb = 0;
 	FILE	*status;
 
 	(void)snprintf(path, sizeof(path), "/proc/%s/status", name);
 	if ((status = fopen(path, "r")) == NULL)
-		return -1;
+		return 0;
 	while (fgets(line, sizeof(line), status) != NULL)
 		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
 			break;
@@ -43,125 +54,92 @@ proc_rss_kb(const char *name)
 }
 
 /*
- * The parent and the user + system seconds of the process named by a
- * /proc entry, from /proc/NAME/stat; 0 or -1.
+ * Add the process of a /proc entry to usage if it is pid or a child of
+ * pid, from its stat and status files; 1 if it is pid itself.
  */
 static int
-proc_stat(const char *name, long *parent, double *cpu_seconds)
+proc_add(const char *name, pid_t pid, struct daemon_usage *usage)
 {
-	char		 path[300], text[1024], *parenthesis;
+	char		 path[300], text[1024], *command_end;
 	unsigned long	 user_ticks, system_ticks;
+	long		 process = strtol(name, NULL, 10), parent;
 	ssize_t		 count;
-	long		 ticks_per_second;
 	int		 fd;
 
 	(void)snprintf(path, sizeof(path), "/proc/%s/stat", name);
 	if ((fd = open(path, O_RDONLY)) == -1)
-		return -1;
+		return 0;
 	count = read(fd, text, sizeof(text) - 1);
 	(void)close(fd);
 	if (count <= 0)
-		return -1;
+		return 0;
 	text[count] = '\0';
 	/* The command may hold spaces and parentheses: skip past it. */
-	if ((parenthesis = strrchr(text, ')')) == NULL ||
-	    sscanf(parenthesis + 1, " %*c %ld %*d %*d %*d %*d %*u %*u %*u %*u "
-	    "%*u %lu %lu", parent, &user_ticks, &system_ticks) != 3)
-		return -1;
-	if ((ticks_per_second = sysconf(_SC_CLK_TCK)) <= 0)
-		ticks_per_second = 100;
-	*cpu_seconds = (double)(user_ticks + system_ticks) /
-	    (double)ticks_per_second;
-	return 0;
+	if ((command_end = strrchr(text, ')')) == NULL ||
+	    sscanf(command_end + 1, " %*s %ld %*s %*s %*s %*s %*s %*s %*s "
+	    "%*s %*s %lu %lu", &parent, &user_ticks, &system_ticks) != 3 ||
+	    (process != (long)pid && parent != (long)pid))
+		return 0;
+	return usage_add(usage, pid, process, parent, proc_rss_kb(name),
+	    (double)(user_ticks + system_ticks) / (double)sysconf(_SC_CLK_TCK));
 }
 
-/* pid's usage plus its children's, from /proc; -1 without /proc. */
+/* pid's usage plus its children's, from /proc; -1 if pid is not there. */
 static int
-proc_tree_usage(pid_t pid, struct daemon_usage *usage)
+proc_usage(pid_t pid, struct daemon_usage *usage)
 {
 	struct dirent	*entry;
 	DIR		*proc;
-	char		 name[32];
-	double		 seconds;
-	long		 parent, kb;
+	int		 found = 0;
 
-	(void)snprintf(name, sizeof(name), "%ld", (long)pid);
-	if ((usage->rss_kb = proc_rss_kb(name)) == -1 ||
-	    proc_stat(name, &parent, &usage->cpu_seconds) == -1)
-		return -1;
+	*usage = (struct daemon_usage){ 0, 0 };
 	if ((proc = opendir("/proc")) == NULL)
-		return 0;
-	while ((entry = readdir(proc)) != NULL) {
-		if (entry->d_name[0] < '1' || entry->d_name[0] > '9' ||
-		    proc_stat(entry->d_name, &parent, &seconds) == -1 ||
-		    parent != (long)pid)
-			continue;
-		usage->cpu_seconds += seconds;
-		if ((kb = proc_rss_kb(entry->d_name)) > 0)
-			usage->rss_kb += kb;
-	}
+		return -1;
+	while ((entry = readdir(proc)) != NULL)
+		if (entry->d_name[0] >= '1' && entry->d_name[0] <= '9')
+			found |= proc_add(entry->d_name, pid, usage);
 	(void)closedir(proc);
-	return 0;
+	return found ? 0 : -1;
 }
 
-/* Seconds from ps(1)'s "[[DD-]HH:]MM:SS"; -1 if it is not that. */
+/* Seconds from ps(1)'s "[DD-][HH:]MM:SS[.hh]". */
 static double
-ps_time_seconds(const char *text)
+ps_seconds(const char *text)
 {
-	long	days = 0, parts[3] = { 0, 0, 0 }, value;
+	double	 seconds = 0;
+	long	 days = 0;
 	char	*end;
-	int	count = 0;
 
-	for (;;) {
-		value = strtol(text, &end, 10);
-		if (end == text)
-			return -1;
-		if (*end == '-' && count == 0 && days == 0) {
-			days = value;
-		} else {
-			if (count == 3)
-				return -1;
-			parts[count++] = value;
-		}
-		if (*end != ':' && *end != '-')
-			break;
+	if (strchr(text, '-') != NULL) {
+		days = strtol(text, &end, 10);
 		text = end + 1;
 	}
-	if (count == 2)
-		return (double)(days * 86400 + parts[0] * 60 + parts[1]);
-	if (count == 3)
-		return (double)(days * 86400 + parts[0] * 3600 +
-		    parts[1] * 60 + parts[2]);
-	return -1;
+	for (;;) {
+		seconds = seconds * 60 + strtod(text, &end);
+		if (*end != ':')
+			return seconds + (double)days * 86400;
+		text = end + 1;
+	}
 }
 
 /* pid's usage plus its children's, from ps(1); -1 if pid is not listed. */
 static int
-ps_tree_usage(pid_t pid, struct daemon_usage *usage)
+ps_usage(pid_t pid, struct daemon_usage *usage)
 {
 	FILE	*ps;
-	char	 line[160], time[64];
+	char	 line[160], cpu[64];
 	long	 process, parent, kb;
-	double	 seconds;
 	int	 found = 0;
 
-	usage->rss_kb = 0;
-	usage->cpu_seconds = 0;
+	*usage = (struct daemon_usage){ 0, 0 };
 	ps = popen("ps -A -o pid= -o ppid= -o rss= -o time= 2>/dev/null", "r");
 	if (ps == NULL)
 		return -1;
-	while (fgets(line, sizeof(line), ps) != NULL) {
+	while (fgets(line, sizeof(line), ps) != NULL)
 		if (sscanf(line, "%ld %ld %ld %63s", &process, &parent, &kb,
-		    time) != 4)
-			continue;
-		if (process != (long)pid && parent != (long)pid)
-			continue;
-		if (process == (long)pid)
-			found = 1;
-		usage->rss_kb += kb;
-		if ((seconds = ps_time_seconds(time)) > 0)
-			usage->cpu_seconds += seconds;
-	}
+		    cpu) == 4)
+			found |= usage_add(usage, pid, process, parent, kb,
+			    ps_seconds(cpu));
 	(void)pclose(ps);
 	return found ? 0 : -1;
 }
@@ -170,15 +148,15 @@ ps_tree_usage(pid_t pid, struct daemon_usage *usage)
 int
 daemon_usage(pid_t pid, struct daemon_usage *usage)
 {
-	if (proc_tree_usage(pid, usage) == 0)
-		return 0;
-	return ps_tree_usage(pid, usage);
+	return proc_usage(pid, usage) == 0 ? 0 : ps_usage(pid, usage);
 }
 
-/* Take a sample for -P: both figures -1 without pid or when unreadable. */
+/* Take a sample for -P: both figures -1 without it or when unreadable. */
 void
-daemon_sample(pid_t pid, struct daemon_usage *usage)
+daemon_sample(const struct bench_run *run, struct daemon_usage *usage)
 {
+	pid_t	pid = (pid_t)run->options->daemon_pid;
+
 	if (pid == 0 || daemon_usage(pid, usage) == -1) {
 		usage->rss_kb = -1;
 		usage->cpu_seconds = -1;

@@ -10,11 +10,13 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+
 #include "bench/bench.h"
 #include "event/dispatcher.h"
 
 enum echo_state {
-	ECHO_WAITING,		/* open; no message out */
+	ECHO_WAITING,		/* open (the first, 0); no message out */
 	ECHO_IN_FLIGHT		/* a measured message awaits its echo */
 };
 
@@ -31,18 +33,7 @@ echo_send_next(struct bench_connection *c)
 	issued++;
 	c->state = ECHO_IN_FLIGHT;
 	c->stamp_usec = monotonic_usec();
-	message_next(c);
-	message_send(c);
-}
-
-/* Connected: the opening round trip. */
-static void
-echo_connected(struct bench_connection *c)
-{
-	(void)bench_socket_no_delay(c->fd);
-	c->state = ECHO_WAITING;
-	message_next(c);
-	message_send(c);
+	message_start(c);
 }
 
 /* An echo is back: count it, send the next; the last of -n ends it all. */
@@ -70,14 +61,7 @@ echo_readable(struct bench_connection *c)
 		echo_send_next(c);
 }
 
-/* The measurement starts: every open connection sends. */
-static void
-echo_measure(struct bench_run *run)
-{
-	bench_each(run, echo_send_next);
-}
-
-/* Close c unless its echo is still awaited. */
+/* The measurement ends: close c unless its echo is still awaited. */
 static void
 echo_close_waiting(struct bench_connection *c)
 {
@@ -85,23 +69,13 @@ echo_close_waiting(struct bench_connection *c)
 		bench_close(c);
 }
 
-/* The measurement ends: only the messages in flight are awaited. */
-static void
-echo_end(struct bench_run *run)
-{
-	bench_each(run, echo_close_waiting);
-}
-
 /* Echo's figures. */
 static void
 echo_report(const struct bench_run *run)
 {
-	double	seconds = bench_seconds(run->start_usec, run->end_usec);
-
-	result_unsigned("opened", run->open_count);
-	result_decimal("seconds", seconds, 3);
-	result_unsigned("round_trips", round_trips);
-	result_rate("rate", (double)round_trips, seconds, 1);
+	(void)printf(" opened=%zu seconds=%.3f round_trips=%llu rate=%.1f",
+	    run->open_count, run->seconds, round_trips,
+	    result_rate(run, (double)round_trips));
 	result_latency_us(&run->histogram);
 	result_memory(&run->before, &run->opened, run->open_count);
 }
@@ -114,10 +88,11 @@ const struct bench_mode	bench_echo = {
 	.default_connections = 100,
 	.default_size = 64,
 	.default_duration_usec = 5 * (uint64_t)1000000,
-	.connected = echo_connected,
+	.no_delay = 1,
+	.connected = message_start,
 	.readable = echo_readable,
 	.writable = message_send,
-	.measure = echo_measure,
-	.end = echo_end,
+	.start = echo_send_next,
+	.stop = echo_close_waiting,
 	.report = echo_report,
 };

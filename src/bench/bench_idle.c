@@ -10,23 +10,17 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+
 #include "bench/bench.h"
 
 enum idle_state {
-	IDLE_OPENING,		/* the first round trip */
+	IDLE_OPENING,		/* the first round trip, from the connect */
 	IDLE_HOLDING,		/* open and quiet */
 	IDLE_CHECKING		/* the last round trip */
 };
 
 static unsigned long long	checked;
-
-/* Connected: the first round trip. */
-static void
-idle_connected(struct bench_connection *c)
-{
-	message_next(c);
-	message_send(c);
-}
 
 /* A round trip is complete: the first opens c, the last closes it. */
 static void
@@ -43,34 +37,23 @@ idle_readable(struct bench_connection *c)
 	bench_close(c);
 }
 
-/* The hold is over for c: one more round trip. */
+/* The hold is over: one more round trip for c. */
 static void
 idle_check(struct bench_connection *c)
 {
 	if (c->state != IDLE_HOLDING)
 		return;
 	c->state = IDLE_CHECKING;
-	message_next(c);
-	message_send(c);
-}
-
-/* The hold is over: check every connection. */
-static void
-idle_end(struct bench_run *run)
-{
-	bench_each(run, idle_check);
+	message_start(c);
 }
 
 /* Idle's figures. */
 static void
 idle_report(const struct bench_run *run)
 {
-	result_unsigned("opened", run->open_count);
-	result_decimal("open_seconds", bench_seconds(run->launch_usec,
-	    run->open_usec), 3);
-	result_decimal("held_seconds", bench_seconds(run->start_usec,
-	    run->end_usec), 3);
-	result_unsigned("checked", checked);
+	(void)printf(" opened=%zu open_seconds=%.3f held_seconds=%.3f "
+	    "checked=%llu", run->open_count, run->open_seconds, run->seconds,
+	    checked);
 	result_memory(&run->before, &run->ended, run->open_count);
 }
 
@@ -82,9 +65,9 @@ const struct bench_mode	bench_idle = {
 	.default_connections = 1000,
 	.default_size = 64,
 	.default_duration_usec = 5 * (uint64_t)1000000,
-	.connected = idle_connected,
+	.connected = message_start,
 	.readable = idle_readable,
 	.writable = message_send,
-	.end = idle_end,
+	.stop = idle_check,
 	.report = idle_report,
 };

@@ -6,32 +6,39 @@
  *
  *	pforkd-bench mode [-a address] [-b backend] [-c connections] ...
  *
- * The mode may also follow the options, as the single operand.
+ * The mode may also follow the options, as the single operand.  The
+ * options that take a value are an option table (util/option_table.h),
+ * which checks each against its range.
  */
 #include "config.h"
 
 #include <sys/types.h>
-#include <sys/select.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bench/bench.h"
+#include "compat/compat.h"
 #include "event/dispatcher.h"
-#include "util/parse_number.h"
+#include "util/option_table.h"
 
 #define EXIT_USAGE		2
 #define COMMON_OPTIONS		"abhPpt"
 #define OPTION_STRING		"a:B:b:c:D:f:hn:P:p:s:t:"
-#define CONNECTIONS_MAX		1000000
-#define DURATION_MAX		86400.0		/* seconds */
-#define DELAY_MAX		3600.0		/* seconds, as pforkd */
 #define FD_SPARE		32	/* stdio, the dispatcher, popen */
+#define OPTION(member)		OPTION_FIELD(struct bench_options, member)
+
+static option_setter	store_limit;
 
 /* The modes, in the order -h lists them. */
 static const struct bench_mode *const modes[] = {
@@ -39,12 +46,32 @@ static const struct bench_mode *const modes[] = {
 	&bench_idle, &bench_chat, NULL
 };
 
-/* The command line before the mode's defaults are applied. */
-struct command_line {
-	const char	*mode_name;
-	const char	*address;
-	unsigned int	 port;
-	char		 given[128];	/* given['c'] != 0: -c was given */
+/* The options that take a value, named as typed, and their ranges. */
+static const struct option_keyword option_keywords[] = {
+	{ .name = "-a", .type = OPTION_TEXT, OPTION(address), .low = 1 },
+	{ .name = "-B", .type = OPTION_COUNT, OPTION(chunk_bytes), .low = 1,
+	    .high = 65536, .initial = 10 },
+	{ .name = "-b", .type = OPTION_TEXT, OPTION(backend), .low = 1 },
+	{ .name = "-c", .type = OPTION_COUNT, OPTION(connections), .low = 1,
+	    .high = 1000000 },
+	{ .name = "-D", .type = OPTION_SECONDS, OPTION(delay_usec),
+	    .high = 3600, .initial = 700000 },
+	{ .name = "-f", .type = OPTION_TEXT, OPTION(poem_path), .low = 1 },
+	{ .name = "-n", .type = OPTION_CUSTOM, OPTION(count_limit),
+	    .set = store_limit },
+	{ .name = "-P", .type = OPTION_COUNT, OPTION(daemon_pid), .low = 1,
+	    .high = INT_MAX },
+	{ .name = "-p", .type = OPTION_COUNT, OPTION(port), .low = 1,
+	    .high = 65535 },
+	{ .name = "-s", .type = OPTION_COUNT, OPTION(size), .low = 1,
+	    .high = BENCH_SIZE_MAX },
+	{ .name = "-t", .type = OPTION_SECONDS_ABOVE_ZERO,
+	    OPTION(duration_usec), .high = 86400 },
+	{ .name = NULL }
+};
+
+static const struct option_table option_table = {
+	option_keywords, sizeof(struct bench_options), 0
 };
 
 /* Print the modes with their defaults. */
@@ -103,7 +130,8 @@ usage(FILE *stream)
 	    "  -h              print this help and exit\n"
 	    "  -n count        stop after count round trips (echo), "
 	    "connections (connect)\n"
-	    "                  or bytes echoed (stream), if before -t\n"
+	    "                  or bytes echoed (stream), if before -t; "
+	    "chat: messages to post\n"
 	    "  -P pid          the daemon's pid: report its memory (RSS, with "
 	    "its children)\n"
 	    "  -p port         the server's port\n"
@@ -117,113 +145,35 @@ usage(FILE *stream)
 
 /* Report a usage error and exit 2. */
 static void
-usage_error(const char *message, const char *argument)
+usage_error(const char *format, ...)
 {
-	if (argument != NULL)
-		(void)fprintf(stderr, "pforkd-bench: %s '%s'\n", message,
-		    argument);
-	else
-		(void)fprintf(stderr, "pforkd-bench: %s\n", message);
-	(void)fprintf(stderr, "pforkd-bench -h lists the modes and options\n");
+	va_list	arguments;
+
+	va_start(arguments, format);
+	(void)fprintf(stderr, "pforkd-bench: ");
+	(void)vfprintf(stderr, format, arguments);
+	(void)fprintf(stderr, "\npforkd-bench -h lists the modes and "
+	    "options\n");
+	va_end(arguments);
 	exit(EXIT_USAGE);
 }
 
-/* Parse a count from minimum to maximum; exit 2 with message if bad. */
-static unsigned int
-count_argument(const char *text, unsigned long minimum,
-    unsigned long maximum, const char *message)
+/* -n: a positive count of up to 64 bits; 0, or -1 with a message. */
+static int
+store_limit(void *base, const struct option_keyword *keyword,
+    const char *value, char *error, size_t error_size)
 {
-	unsigned int	count;
-
-	if (parse_count(text, maximum, &count) == -1 || count < minimum)
-		usage_error(message, text);
-	return count;
-}
-
-/* Parse a positive 64-bit count; exit 2 if bad. */
-static unsigned long long
-large_count_argument(const char *text, const char *message)
-{
-	unsigned long long	 count;
+	unsigned long long	*limit = option_field(base, keyword);
 	char			*end;
 
-	if (text[0] < '0' || text[0] > '9')
-		usage_error(message, text);
 	errno = 0;
-	count = strtoull(text, &end, 10);
-	if (*end != '\0' || errno != 0 || count == 0)
-		usage_error(message, text);
-	return count;
-}
-
-/* Parse seconds from above 0 (or from 0) to maximum; exit 2 if bad. */
-static uint64_t
-seconds_argument(const char *text, double maximum, int zero_allowed,
-    const char *message)
-{
-	uint64_t	usec;
-
-	if (parse_seconds(text, maximum, &usec) == -1 ||
-	    (usec == 0 && !zero_allowed))
-		usage_error(message, text);
-	return usec;
-}
-
-/* Take one option into options and line; exit 2 on a bad one. */
-static void
-take_option(int option, struct bench_options *options,
-    struct command_line *line)
-{
-	switch (option) {
-	case 'a':
-		line->address = optarg;
-		break;
-	case 'B':
-		options->chunk_bytes = count_argument(optarg, 1, 65536,
-		    "-B takes bytes per chunk from 1 to 65536, not");
-		break;
-	case 'b':
-		if (dispatcher_find_backend(optarg) == NULL)
-			usage_error("unknown backend (see -h):", optarg);
-		options->backend = optarg;
-		break;
-	case 'c':
-		options->connections = count_argument(optarg, 1,
-		    CONNECTIONS_MAX, "-c takes connections from 1 to "
-		    "1000000, not");
-		break;
-	case 'D':
-		options->delay_usec = seconds_argument(optarg, DELAY_MAX, 1,
-		    "-D takes seconds from 0 to 3600, not");
-		break;
-	case 'f':
-		options->poem_path = optarg;
-		break;
-	case 'n':
-		options->count_limit = large_count_argument(optarg,
-		    "-n takes a positive count, not");
-		break;
-	case 'P':
-		options->daemon_pid = (pid_t)count_argument(optarg, 1, INT_MAX,
-		    "-P takes a process ID, not");
-		break;
-	case 'p':
-		line->port = count_argument(optarg, 1, 65535,
-		    "-p takes a port from 1 to 65535, not");
-		break;
-	case 's':
-		options->size = count_argument(optarg, 1, BENCH_SIZE_MAX,
-		    "-s takes bytes from 1 to 65536, not");
-		break;
-	case 't':
-		options->duration_usec = seconds_argument(optarg, DURATION_MAX,
-		    0, "-t takes seconds, above 0 and up to 86400, not");
-		break;
-	default:
-		usage(stderr);
-		exit(EXIT_USAGE);
-	}
-	line->given[option] = 1;
+	if (value[0] >= '0' && value[0] <= '9' &&
+	    (*limit = strtoull(value, &end, 10)) != 0 && *end == '\0' &&
+	    errno == 0)
+		return 0;
+	(void)snprintf(error, error_size, "%s: '%s' is not a positive count",
+	    keyword->name, value);
+	return -1;
 }
 
 /* Find a mode by name; exit 2 if there is none. */
@@ -235,93 +185,126 @@ find_mode(const char *name)
 	for (mode = modes; *mode != NULL; mode++)
 		if (strcmp((*mode)->name, name) == 0)
 			return *mode;
-	usage_error("unknown mode (see -h):", name);
+	usage_error("unknown mode (see -h): '%s'", name);
 	return NULL;
 }
 
 /* Refuse options the mode has no use for; exit 2. */
 static void
-check_options_apply(const struct bench_mode *mode,
-    const struct command_line *line)
+check_options_apply(const struct bench_mode *mode, const char *given)
 {
-	char		 flag[3] = "-";
 	const char	*letter;
 
-	for (letter = OPTION_STRING; *letter != '\0'; letter++) {
-		if (*letter == ':' || !line->given[(unsigned char)*letter] ||
-		    strchr(COMMON_OPTIONS, *letter) != NULL ||
-		    strchr(mode->options, *letter) != NULL)
-			continue;
-		flag[1] = *letter;
-		(void)fprintf(stderr, "pforkd-bench: %s does not apply to "
-		    "mode %s\n", flag, mode->name);
-		exit(EXIT_USAGE);
-	}
+	for (letter = OPTION_STRING; *letter != '\0'; letter++)
+		if (*letter != ':' && given[(unsigned char)*letter] &&
+		    strchr(COMMON_OPTIONS, *letter) == NULL &&
+		    strchr(mode->options, *letter) == NULL)
+			usage_error("-%c does not apply to mode %s", *letter,
+			    mode->name);
 }
 
 /* Fill in what the command line left to the mode's defaults. */
 static void
-apply_defaults(struct bench_options *options, struct command_line *line)
+apply_defaults(struct bench_options *options)
 {
 	const struct bench_mode	*mode = options->mode;
 
-	if (line->port == 0)
-		line->port = mode->default_port;
+	if (options->address[0] == '\0')
+		(void)strlcpy(options->address, "127.0.0.1",
+		    sizeof(options->address));
+	if (options->port == 0)
+		options->port = mode->default_port;
 	if (options->connections == 0)
 		options->connections = mode->default_connections;
 	if (options->size == 0)
 		options->size = mode->default_size;
 	if (options->duration_usec == 0)
 		options->duration_usec = mode->default_duration_usec;
-	if (!line->given['B'])
-		options->chunk_bytes = 10;
-	if (!line->given['D'])
-		options->delay_usec = 700000;
+}
+
+/*
+ * Fill in the target from -a and -p: a numeric address ("127.0.0.1",
+ * "::1" or "[::1]"), and a loopback one, or exit 2.  pforkd-bench is a
+ * load generator: pointed at another machine it would be a flood.
+ */
+static void
+parse_target(struct bench_target *target, const char *address,
+    unsigned int port)
+{
+	struct sockaddr_in	*v4 = (struct sockaddr_in *)&target->address;
+	struct sockaddr_in6	*v6 = (struct sockaddr_in6 *)&target->address;
+	const char		*start = address;
+	char			 host[64] = "";
+	size_t			 length = strlen(address);
+	int			 loopback = 0;
+
+	if (length > 2 && address[0] == '[' && address[length - 1] == ']') {
+		start++;
+		length -= 2;
+	}
+	if (length < sizeof(host))
+		(void)snprintf(host, sizeof(host), "%.*s", (int)length, start);
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		target->address_length = sizeof(*v4);
+		loopback = ntohl(v4->sin_addr.s_addr) >> 24 == 127;
+	} else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		target->address_length = sizeof(*v6);
+		loopback = IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr);
+	} else
+		usage_error("-a takes a numeric loopback address (127.0.0.1 "
+		    "or ::1), not '%s'", address);
+	if (!loopback)
+		usage_error("refusing to load '%s': only loopback addresses "
+		    "(127.0.0.0/8, ::1) are allowed", address);
+	(void)snprintf(target->text, sizeof(target->text), v4->sin_family ==
+	    AF_INET ? "%s:%u" : "[%s]:%u", host, port);
 }
 
 /* Check what only the whole command line can tell; exit 2. */
 static void
-check_run(const struct bench_options *options)
+check_run(struct bench_options *options)
 {
 	struct daemon_usage	 usage;
 	const char		*backend = options->backend;
 	int			 limit;
 
 	if (strcmp(options->mode->name, "poetry") == 0 &&
-	    options->poem_path == NULL)
-		usage_error("poetry needs -f, the poem the service sends",
-		    NULL);
-	if (backend == NULL)
-		backend = backend_ops_name(dispatcher_backends()[0]);
+	    options->poem_path[0] == '\0')
+		usage_error("poetry needs -f, the poem the service sends");
+	if (backend[0] == '\0')
+		(void)strlcpy(options->backend, backend_ops_name(
+		    dispatcher_backends()[0]), sizeof(options->backend));
+	else if (dispatcher_find_backend(backend) == NULL)
+		usage_error("unknown backend (see -h): '%s'", backend);
 	limit = backend_ops_fd_limit(dispatcher_find_backend(backend));
-	if (limit != 0 && options->connections + FD_SPARE > (unsigned)limit) {
-		(void)fprintf(stderr, "pforkd-bench: %s cannot watch fds past "
-		    "%d: use at most %d connections or another backend\n",
-		    backend, limit, limit - FD_SPARE);
-		exit(EXIT_USAGE);
-	}
-	if (options->daemon_pid != 0 && daemon_usage(options->daemon_pid,
-	    &usage) == -1) {
-		(void)fprintf(stderr, "pforkd-bench: cannot read the memory of "
-		    "process %ld (-P): no such process, or no /proc and no "
-		    "ps\n", (long)options->daemon_pid);
-		exit(EXIT_USAGE);
-	}
+	if (limit != 0 && options->connections + FD_SPARE > (unsigned)limit)
+		usage_error("%s cannot watch fds past %d: use at most %d "
+		    "connections or another backend", backend, limit,
+		    limit - FD_SPARE);
+	if (options->daemon_pid != 0 && daemon_usage((pid_t)
+	    options->daemon_pid, &usage) == -1)
+		usage_error("cannot read the memory of process %u (-P): no "
+		    "such process, or no /proc and no ps",
+		    options->daemon_pid);
 }
 
 /* Parse the command line into options; exit 2 on a usage error. */
 static void
 parse_command_line(int argc, char **argv, struct bench_options *options)
 {
-	struct command_line	line;
-	char			error[160];
-	int			option;
+	const char	*mode_name = NULL;
+	char		 given[128], name[3] = "-", error[160];
+	int		 option;
 
-	memset(&line, 0, sizeof(line));
-	line.address = "127.0.0.1";
+	memset(given, 0, sizeof(given));
+	option_table_defaults(&option_table, options);
 	if (argc > 1 && argv[1][0] != '-') {
 		/* The mode first: drop it and let getopt see the rest. */
-		line.mode_name = argv[1];
+		mode_name = argv[1];
 		argv[1] = argv[0];
 		argv++;
 		argc--;
@@ -331,21 +314,47 @@ parse_command_line(int argc, char **argv, struct bench_options *options)
 			usage(stdout);
 			exit(0);
 		}
-		take_option(option, options, &line);
+		name[1] = (char)option;
+		switch (option_table_set(&option_table, options, name, optarg,
+		    error, sizeof(error))) {
+		case 0:
+			usage(stderr);
+			exit(EXIT_USAGE);
+		case -1:
+			usage_error("%s", error);
+		}
+		given[(unsigned char)option] = 1;
 	}
-	if (line.mode_name == NULL && optind < argc)
-		line.mode_name = argv[optind++];
-	if (line.mode_name == NULL)
-		usage_error("which mode? (see -h)", NULL);
+	if (mode_name == NULL && optind < argc)
+		mode_name = argv[optind++];
+	if (mode_name == NULL)
+		usage_error("which mode? (see -h)");
 	if (optind != argc)
-		usage_error("unexpected argument", argv[optind]);
-	options->mode = find_mode(line.mode_name);
-	check_options_apply(options->mode, &line);
-	apply_defaults(options, &line);
-	if (bench_target_parse(&options->target, line.address, line.port,
-	    error, sizeof(error)) == -1)
-		usage_error(error, NULL);
+		usage_error("unexpected argument '%s'", argv[optind]);
+	options->mode = find_mode(mode_name);
+	check_options_apply(options->mode, given);
+	apply_defaults(options);
+	parse_target(&options->target, options->address, options->port);
 	check_run(options);
+}
+
+/* Raise the soft fd limit to the hard one; warn when below wanted. */
+static void
+raise_fd_limit(size_t wanted)
+{
+	struct rlimit	limit;
+
+	if (getrlimit(RLIMIT_NOFILE, &limit) == -1)
+		return;
+	if (limit.rlim_cur != limit.rlim_max) {
+		limit.rlim_cur = limit.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &limit) == -1)
+			(void)getrlimit(RLIMIT_NOFILE, &limit);
+	}
+	if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted)
+		(void)fprintf(stderr, "pforkd-bench: the fd limit (%llu) is "
+		    "below the %zu this run needs; raise ulimit -Hn\n",
+		    (unsigned long long)limit.rlim_cur, wanted);
 }
 
 int
@@ -355,7 +364,7 @@ main(int argc, char **argv)
 
 	(void)signal(SIGPIPE, SIG_IGN);
 	parse_command_line(argc, argv, &options);
-	bench_raise_fd_limit((size_t)options.connections + FD_SPARE);
+	raise_fd_limit((size_t)options.connections + FD_SPARE);
 	pattern_init();
 	return bench_run(&options);
 }

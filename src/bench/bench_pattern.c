@@ -13,12 +13,11 @@
  * offset; its echo is complete when as many came back.  Reads take what
  * is there, up to a whole buffer, so an echo longer than the message is
  * caught at once instead of being mistaken for the start of the next.
+ * The poetry mode checks what it reads against its poem the same way.
  */
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bench/bench.h"
 #include "event/dispatcher.h"
@@ -54,25 +53,6 @@ pattern_at(uint64_t offset)
 	return pattern + offset % PATTERN_PERIOD;
 }
 
-/* Whether bytes equal the pattern from offset on; any length. */
-static int
-pattern_matches(uint64_t offset, const void *bytes, size_t length)
-{
-	const unsigned char	*next = bytes;
-	size_t			 piece;
-
-	while (length > 0) {
-		piece = length < PATTERN_SLICE_MAX ? length :
-		    PATTERN_SLICE_MAX;
-		if (memcmp(pattern_at(offset), next, piece) != 0)
-			return 0;
-		offset += piece;
-		next += piece;
-		length -= piece;
-	}
-	return 1;
-}
-
 /* Where connection index starts in the pattern: far from its neighbours. */
 uint64_t
 pattern_start(size_t connection_index)
@@ -82,64 +62,63 @@ pattern_start(size_t connection_index)
 
 /*
  * Write the next length bytes of c's pattern (at most PATTERN_SLICE_MAX):
- * 0 when all went out, 1 when the socket is full, -1 when c failed.
+ * 0 when all went out, 1 when the socket took less, -1 when c failed.
  */
 int
 pattern_send(struct bench_connection *c, uint64_t length)
 {
-	uint64_t	end = c->sent + length;
-	ssize_t		count;
+	ssize_t	count;
 
-	while (c->sent < end) {
-		count = write(c->fd, pattern_at(c->offset + c->sent),
-		    (size_t)(end - c->sent));
-		if (count == -1 && errno == EINTR)
-			continue;
-		if (count == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 1;
-		if (count == -1) {
-			bench_fail(c, strerror(errno));
-			return -1;
-		}
-		c->sent += (uint64_t)count;
-	}
-	return 0;
+	count = bench_write(c, pattern_at(c->offset + c->sent), (size_t)length);
+	if (count == -1)
+		return -1;
+	c->sent += (uint64_t)count;
+	return (uint64_t)count < length;
 }
 
 /*
- * Read what came back on c and check it against what was sent: the bytes
- * read, 0 at the end of the stream, -1 when nothing is there or c failed.
+ * Read what came in on c and check it against expected, of which due
+ * bytes at most are still to come: the bytes read, added to c->received;
+ * 0 at the end of the stream; -1 when nothing is there or c failed.
  */
 ssize_t
-pattern_receive(struct bench_connection *c)
+bench_receive(struct bench_connection *c, const void *expected, uint64_t due)
 {
 	ssize_t	count;
 
 	if ((count = bench_read(c, receive_buffer,
 	    sizeof(receive_buffer))) <= 0)
 		return count;
-	if ((uint64_t)count > c->sent - c->received) {
-		bench_fail(c, "more bytes came back than were sent");
-		return -1;
+	if ((uint64_t)count > due)
+		bench_fail(c, "more bytes came than were due (after %llu good "
+		    "ones)", (unsigned long long)c->received);
+	else if (memcmp(expected, receive_buffer, (size_t)count) != 0)
+		bench_fail(c, "the bytes differ from those due (after %llu "
+		    "good ones)", (unsigned long long)c->received);
+	else {
+		c->received += (uint64_t)count;
+		return count;
 	}
-	if (!pattern_matches(c->offset + c->received, receive_buffer,
-	    (size_t)count)) {
-		bench_fail(c, "the echo differs from what was sent");
-		return -1;
-	}
-	c->received += (uint64_t)count;
-	return count;
+	return -1;
 }
 
-/* c's next message: -s bytes on from its last one, or from its start. */
-void
-message_next(struct bench_connection *c)
+/* Read what came back on c and check it against what was sent. */
+ssize_t
+pattern_receive(struct bench_connection *c)
 {
-	c->offset = c->size == 0 ? pattern_start(c->index) : c->offset +
-	    c->size;
+	return bench_receive(c, pattern_at(c->offset + c->received),
+	    c->sent - c->received);
+}
+
+/* Send c's next message: -s bytes of the pattern on from its last one. */
+void
+message_start(struct bench_connection *c)
+{
+	c->offset += c->size;
 	c->size = c->run->options->size;
 	c->sent = 0;
 	c->received = 0;
+	message_send(c);
 }
 
 /* Write what is left of c's message; watch for writing while any is. */

@@ -60,35 +60,22 @@ result_begin(const struct bench_run *run)
 		(void)printf(" size=%u", options->size);
 }
 
-/* Add key=value for a count. */
-void
-result_unsigned(const char *key, unsigned long long value)
+/* amount per second of the measurement; 0 when no time passed. */
+double
+result_rate(const struct bench_run *run, double amount)
 {
-	(void)printf(" %s=%llu", key, value);
-}
-
-/* Add key=value for a measurement, with decimals digits after the point. */
-void
-result_decimal(const char *key, double value, int decimals)
-{
-	(void)printf(" %s=%.*f", key, decimals, value);
-}
-
-/* Add key=value for amount per second; 0 when no time passed. */
-void
-result_rate(const char *key, double amount, double seconds, int decimals)
-{
-	result_decimal(key, seconds > 0 ? amount / seconds : 0.0, decimals);
+	return run->seconds > 0 ? amount / run->seconds : 0.0;
 }
 
 /* Add the percentiles and the maximum of latencies in microseconds. */
 void
 result_latency_us(const struct histogram *latency)
 {
-	result_unsigned("p50_us", histogram_percentile(latency, 50.0));
-	result_unsigned("p99_us", histogram_percentile(latency, 99.0));
-	result_unsigned("p999_us", histogram_percentile(latency, 99.9));
-	result_unsigned("max_us", latency->largest);
+	(void)printf(" p50_us=%llu p99_us=%llu p999_us=%llu max_us=%llu",
+	    (unsigned long long)histogram_percentile(latency, 50.0),
+	    (unsigned long long)histogram_percentile(latency, 99.0),
+	    (unsigned long long)histogram_percentile(latency, 99.9),
+	    (unsigned long long)latency->largest);
 }
 
 /*
@@ -112,8 +99,8 @@ result_memory(const struct daemon_usage *before,
 		return;
 	growth = after->rss_kb > before->rss_kb ? after->rss_kb -
 	    before->rss_kb : 0;
-	result_decimal("bytes_per_connection", (double)growth * 1024.0 /
-	    (double)connections, 0);
+	(void)printf(" bytes_per_connection=%.0f", (double)growth * 1024.0 /
+	    (double)connections);
 }
 
 /*
@@ -124,12 +111,10 @@ result_memory(const struct daemon_usage *before,
 int
 result_end(const struct bench_run *run)
 {
-	double	seconds = bench_seconds(run->start_usec, run->end_usec);
-
 	if (run->start.cpu_seconds >= 0 && run->ended.cpu_seconds >= 0 &&
-	    seconds > 0)
-		result_decimal("daemon_cpu", (run->ended.cpu_seconds -
-		    run->start.cpu_seconds) / seconds, 2);
+	    run->seconds > 0)
+		(void)printf(" daemon_cpu=%.2f", result_rate(run,
+		    run->ended.cpu_seconds - run->start.cpu_seconds));
 	(void)printf(" errors=%llu\n", error_count);
 	(void)fflush(stdout);
 	return error_count == 0 ? 0 : 1;

@@ -15,8 +15,14 @@
  */
 #include "config.h"
 
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +30,12 @@
 
 #include "bench/bench.h"
 #include "event/dispatcher.h"
+#include "util/descriptor.h"
 
 static void	bench_finish(struct bench_run *);
 
 /* Microseconds from one time to a later one, as seconds. */
-double
+static double
 bench_seconds(uint64_t from_usec, uint64_t to_usec)
 {
 	return to_usec > from_usec ? (double)(to_usec - from_usec) / 1e6 : 0.0;
@@ -61,7 +68,7 @@ bench_drop(struct bench_connection *c)
 static void
 bench_measure(struct bench_run *run)
 {
-	daemon_sample(run->options->daemon_pid, &run->start);
+	daemon_sample(run, &run->start);
 	run->measuring = 1;
 	run->start_usec = monotonic_usec();
 	if (dispatcher_timer_start(run->dispatcher, &run->end,
@@ -72,6 +79,8 @@ bench_measure(struct bench_run *run)
 	}
 	if (run->mode->measure != NULL)
 		run->mode->measure(run);
+	if (run->mode->start != NULL)
+		bench_each(run, run->mode->start);
 }
 
 /* Every connection is open or failed: measure, unless there is none. */
@@ -82,7 +91,7 @@ bench_all_open(struct bench_run *run)
 		return;
 	dispatcher_timer_stop(run->dispatcher, &run->open_timeout);
 	run->open_usec = monotonic_usec();
-	daemon_sample(run->options->daemon_pid, &run->opened);
+	daemon_sample(run, &run->opened);
 	if (run->measuring)
 		return;
 	if (run->open_count == 0)
@@ -145,12 +154,17 @@ bench_close(struct bench_connection *c)
 		bench_finish(run);
 }
 
-/* c is broken: count the error and close it. */
+/* c is broken: count the error, saying why, and close it. */
 void
-bench_fail(struct bench_connection *c, const char *reason)
+bench_fail(struct bench_connection *c, const char *format, ...)
 {
 	struct bench_run	*run = c->run;
+	va_list			 arguments;
+	char			 reason[256];
 
+	va_start(arguments, format);
+	(void)vsnprintf(reason, sizeof(reason), format, arguments);
+	va_end(arguments);
 	bench_error("%s connection %zu: %s", run->mode->name, c->index,
 	    reason);
 	bench_close(c);
@@ -171,8 +185,22 @@ bench_read(struct bench_connection *c, void *buffer, size_t size)
 		count = read(c->fd, buffer, size);
 	while (count == -1 && errno == EINTR);
 	if (count == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
-		bench_fail(c, strerror(errno));
+		bench_fail(c, "%s", strerror(errno));
 	return count;
+}
+
+/* Write to c from buffer: the bytes written, 0 when full, -1 as c fails. */
+ssize_t
+bench_write(struct bench_connection *c, const void *buffer, size_t size)
+{
+	ssize_t	count;
+
+	if ((count = write(c->fd, buffer, size)) != -1)
+		return count;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return 0;
+	bench_fail(c, "%s", strerror(errno));
+	return -1;
 }
 
 /* Watch c's fd for events, if it is not already; 0, or -1 as c fails. */
@@ -182,7 +210,7 @@ bench_want(struct bench_connection *c, int events)
 	if (c->events == events)
 		return 0;
 	if (dispatcher_set_events(c->run->dispatcher, c->fd, events) == -1) {
-		bench_fail(c, strerror(errno));
+		bench_fail(c, "%s", strerror(errno));
 		return -1;
 	}
 	c->events = events;
@@ -195,13 +223,16 @@ bench_ready(struct dispatcher *d, int fd, int events, void *arg)
 {
 	struct bench_connection	*c = arg;
 	const struct bench_mode	*mode = c->run->mode;
-	int			 error;
+	socklen_t		 length = sizeof(int);
+	int			 error = 0;
 
 	(void)d;
 	if (c->connecting) {
 		c->connecting = 0;
-		if ((error = bench_socket_error(fd)) != 0)
-			bench_fail(c, strerror(error));
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == -1)
+			error = errno;
+		if (error != 0)
+			bench_fail(c, "%s", strerror(error));
 		else
 			mode->connected(c);
 		return;
@@ -212,25 +243,52 @@ bench_ready(struct dispatcher *d, int fd, int events, void *arg)
 		mode->readable(c);
 }
 
-/* Start a new connection for c, closing the one it had. */
+/* Make fd non-blocking, with the mode's socket options; 0 or -1. */
+static int
+bench_socket_options(const struct bench_mode *mode, int fd)
+{
+	struct linger	reset = { .l_onoff = 1, .l_linger = 0 };
+	int		on = 1;
+
+	if (descriptor_set_nonblocking(fd) == -1 ||
+	    descriptor_set_cloexec(fd) == -1)
+		return -1;
+	if (mode->no_delay &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
+		return -1;
+	if (mode->reset_on_close &&
+	    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Start a new connection for c, closing the one it had: a non-blocking
+ * socket, connected or connecting to the target, watched for writing.
+ */
 void
 bench_connect_to(struct bench_connection *c)
 {
-	struct bench_run	*run = c->run;
+	struct bench_run		*run = c->run;
+	const struct bench_target	*target = &run->options->target;
 
 	bench_drop(c);
 	c->stamp_usec = monotonic_usec();
-	if ((c->fd = bench_socket_connect(&run->options->target)) == -1) {
-		bench_fail(c, errno == EADDRNOTAVAIL ?
-		    "no local port left (TIME_WAIT)" : strerror(errno));
+	if ((c->fd = socket(target->address.ss_family, SOCK_STREAM, 0)) ==
+	    -1) {
+		bench_fail(c, "%s", strerror(errno));
 		return;
 	}
 	run->live++;
 	c->connecting = 1;
 	c->events = EVENT_WRITE;
-	if (dispatcher_watch(run->dispatcher, c->fd, EVENT_WRITE, bench_ready,
-	    c) == -1)
-		bench_fail(c, strerror(errno));
+	if (bench_socket_options(run->mode, c->fd) == -1 ||
+	    (connect(c->fd, (const struct sockaddr *)&target->address,
+	    target->address_length) == -1 && errno != EINPROGRESS &&
+	    errno != EINTR) || dispatcher_watch(run->dispatcher, c->fd,
+	    EVENT_WRITE, bench_ready, c) == -1)
+		bench_fail(c, "%s", errno == EADDRNOTAVAIL ?
+		    "no local port left (TIME_WAIT)" : strerror(errno));
 }
 
 /* Fail the open connections, or only those still opening, with reason. */
@@ -242,7 +300,7 @@ bench_fail_all(struct bench_run *run, const char *reason, int opening_only)
 	for (i = 0; i < run->started && !run->finished; i++)
 		if (run->connections[i].fd != -1 &&
 		    (!opening_only || !run->connections[i].settled))
-			bench_fail(&run->connections[i], reason);
+			bench_fail(&run->connections[i], "%s", reason);
 }
 
 /* BENCH_OPEN_TIMEOUT_USEC passed: what is not open fails. */
@@ -305,11 +363,13 @@ bench_end(struct bench_run *run)
 	if (!run->ending) {
 		run->ending = 1;
 		run->end_usec = monotonic_usec();
-		daemon_sample(run->options->daemon_pid, &run->ended);
+		daemon_sample(run, &run->ended);
 		dispatcher_timer_stop(run->dispatcher, &run->open_timeout);
 		run->total = run->started;
 		if (run->mode->end != NULL)
 			run->mode->end(run);
+		if (run->mode->stop != NULL)
+			bench_each(run, run->mode->stop);
 		if (!run->finished && run->live > 0)
 			(void)dispatcher_timer_start(run->dispatcher, &run->end,
 			    BENCH_DRAIN_USEC, 0);
@@ -342,8 +402,7 @@ bench_prepare(struct bench_run *run)
 	if ((d = run->dispatcher = dispatcher_create(run->options->backend)) ==
 	    NULL) {
 		(void)fprintf(stderr, "pforkd-bench: cannot start the %s "
-		    "backend: %s\n", run->options->backend != NULL ?
-		    run->options->backend : "default", strerror(errno));
+		    "backend: %s\n", run->options->backend, strerror(errno));
 		return -1;
 	}
 	timer_init(&run->open_timeout, bench_open_timed_out, run);
@@ -358,42 +417,22 @@ bench_prepare(struct bench_run *run)
 	return 0;
 }
 
-/* Open, measure, drain and report; the exit status. */
-static int
-bench_go(struct bench_run *run)
-{
-	if ((run->mode->setup != NULL && run->mode->setup(run) == -1) ||
-	    bench_prepare(run) == -1)
-		return 1;
-	daemon_sample(run->options->daemon_pid, &run->before);
-	run->launch_usec = monotonic_usec();
-	if (run->mode->measure_at_launch)
-		bench_measure(run);
-	bench_fill(run);
-	while (!run->finished)
-		if (dispatcher_run_once(run->dispatcher, -1) == -1 &&
-		    errno != EINTR) {
-			(void)fprintf(stderr, "pforkd-bench: the event loop "
-			    "failed: %s\n", strerror(errno));
-			return 1;
-		}
-	result_begin(run);
-	run->mode->report(run);
-	return result_end(run);
-}
-
-/* Run the mode of options; the exit status: 0, or 1 on any error. */
+/*
+ * Run the mode of options: open, measure, drain and report.  The exit
+ * status: 0, or 1 on any error.  The process exits next: nothing is freed.
+ */
 int
 bench_run(const struct bench_options *options)
 {
-	static struct bench_run	 run;
-	size_t			 i;
-	int			 status;
+	static const struct daemon_usage	 unread = { -1, -1 };
+	static struct bench_run			 run;
+	size_t					 i;
 
 	run.options = options;
 	run.mode = options->mode;
 	run.total = (size_t)options->connections + run.mode->helpers;
 	run.duration_usec = options->duration_usec;
+	run.before = run.opened = run.start = run.ended = unread;
 	if ((run.connections = calloc(run.total,
 	    sizeof(*run.connections))) == NULL) {
 		(void)fprintf(stderr, "pforkd-bench: %s\n", strerror(errno));
@@ -403,12 +442,26 @@ bench_run(const struct bench_options *options)
 		run.connections[i].run = &run;
 		run.connections[i].index = i;
 		run.connections[i].fd = -1;
+		run.connections[i].offset = pattern_start(i);
 	}
-	daemon_sample(0, &run.opened);
-	run.start = run.ended = run.opened;
-	status = bench_go(&run);
-	if (run.dispatcher != NULL)
-		dispatcher_free(run.dispatcher);
-	free(run.connections);
-	return status;
+	if ((run.mode->setup != NULL && run.mode->setup(&run) == -1) ||
+	    bench_prepare(&run) == -1)
+		return 1;
+	daemon_sample(&run, &run.before);
+	run.launch_usec = monotonic_usec();
+	if (run.mode->measure_at_launch)
+		bench_measure(&run);
+	bench_fill(&run);
+	while (!run.finished)
+		if (dispatcher_run_once(run.dispatcher, -1) == -1 &&
+		    errno != EINTR) {
+			(void)fprintf(stderr, "pforkd-bench: the event loop "
+			    "failed: %s\n", strerror(errno));
+			return 1;
+		}
+	run.seconds = bench_seconds(run.start_usec, run.end_usec);
+	run.open_seconds = bench_seconds(run.launch_usec, run.open_usec);
+	result_begin(&run);
+	run.mode->report(&run);
+	return result_end(&run);
 }

@@ -6,38 +6,29 @@
  * so a percentile is reported with an error of at most 1/64 (1.6%) of its
  * value, from 30 KiB of counters however many samples there are.  The value
  * reported is the top of its bucket (never below the truth), capped by the
- * largest sample, which is kept exactly like the smallest.
+ * largest sample, which is kept exactly.
  *
- * A value v at or above 2 * HISTOGRAM_SUB_BUCKETS has its highest set bit
- * at position p; shifting it right by p - HISTOGRAM_SUB_BUCKET_BITS leaves
- * a number from HISTOGRAM_SUB_BUCKETS to 2 * HISTOGRAM_SUB_BUCKETS - 1, its
- * place within the power of two.  Buckets follow each other without gaps:
- * 127 is bucket 127, 128 and 129 share bucket 128, and so on.
+ * A value v at or above 2 * HISTOGRAM_SUB_BUCKETS is shifted right by the
+ * smallest s that leaves a number below that, which is then at least
+ * HISTOGRAM_SUB_BUCKETS: its place within the power of two.  Its bucket is
+ * s * HISTOGRAM_SUB_BUCKETS plus that number, so buckets follow each other
+ * without gaps: 127 is bucket 127, 128 and 129 share bucket 128, and so on.
  */
 #include "config.h"
 
-#include <string.h>
+#include <math.h>
 
 #include "bench/bench.h"
 
-/* The position of the highest set bit of a nonzero value. */
-static unsigned int
-highest_bit(uint64_t value)
-{
-	unsigned int	position = 0;
-
-	while (value >>= 1)
-		position++;
-	return position;
-}
-
-/* The shift that brings value into [SUB_BUCKETS, 2 * SUB_BUCKETS). */
+/* The shift that brings value below 2 * HISTOGRAM_SUB_BUCKETS. */
 static unsigned int
 bucket_shift(uint64_t value)
 {
-	if (value < 2 * HISTOGRAM_SUB_BUCKETS)
-		return 0;
-	return highest_bit(value) - HISTOGRAM_SUB_BUCKET_BITS;
+	unsigned int	shift = 0;
+
+	while (value >> shift >= 2 * HISTOGRAM_SUB_BUCKETS)
+		shift++;
+	return shift;
 }
 
 /* The bucket that counts value. */
@@ -46,25 +37,19 @@ bucket_of(uint64_t value)
 {
 	unsigned int	shift = bucket_shift(value);
 
-	if (shift == 0)
-		return (size_t)value;
-	return (size_t)(shift + 1) * HISTOGRAM_SUB_BUCKETS +
-	    (size_t)((value >> shift) - HISTOGRAM_SUB_BUCKETS);
+	return (size_t)shift * HISTOGRAM_SUB_BUCKETS + (size_t)(value >> shift);
 }
 
 /* The largest value that falls in bucket. */
 static uint64_t
 bucket_top(size_t bucket)
 {
-	unsigned int	shift;
-	uint64_t	lowest;
+	unsigned int	shift = 0;
 
-	if (bucket < 2 * HISTOGRAM_SUB_BUCKETS)
-		return bucket;
-	shift = (unsigned int)(bucket / HISTOGRAM_SUB_BUCKETS) - 1;
-	lowest = (uint64_t)(bucket % HISTOGRAM_SUB_BUCKETS +
-	    HISTOGRAM_SUB_BUCKETS) << shift;
-	return lowest + (((uint64_t)1 << shift) - 1);
+	if (bucket >= 2 * HISTOGRAM_SUB_BUCKETS)
+		shift = (unsigned int)(bucket / HISTOGRAM_SUB_BUCKETS) - 1;
+	return ((uint64_t)(bucket - shift * HISTOGRAM_SUB_BUCKETS) << shift) +
+	    (((uint64_t)1 << shift) - 1);
 }
 
 /* Count one sample. */
@@ -72,16 +57,15 @@ void
 histogram_record(struct histogram *histogram, uint64_t value)
 {
 	histogram->counts[bucket_of(value)]++;
-	if (histogram->total == 0 || value < histogram->smallest)
-		histogram->smallest = value;
 	if (value > histogram->largest)
 		histogram->largest = value;
 	histogram->total++;
 }
 
 /*
- * The value at percent (0 to 100): the top of the bucket holding the
- * sample of that rank, never above the largest sample; 0 when empty.
+ * The value at percent (above 0, up to 100): the top of the bucket holding
+ * the sample of that rank (the nearest rank above), never above the
+ * largest sample; 0 when empty.
  */
 uint64_t
 histogram_percentile(const struct histogram *histogram, double percent)
@@ -91,11 +75,7 @@ histogram_percentile(const struct histogram *histogram, double percent)
 
 	if (histogram->total == 0)
 		return 0;
-	if (percent <= 0.0)
-		return histogram->smallest;
-	rank = (uint64_t)(percent / 100.0 * (double)histogram->total);
-	if ((double)rank < percent / 100.0 * (double)histogram->total)
-		rank++;		/* the nearest rank above, as a ceiling */
+	rank = (uint64_t)ceil(percent / 100.0 * (double)histogram->total);
 	if (rank > histogram->total)
 		rank = histogram->total;
 	for (bucket = 0; bucket < HISTOGRAM_BUCKETS; bucket++) {
@@ -105,4 +85,11 @@ histogram_percentile(const struct histogram *histogram, double percent)
 	}
 	top = bucket_top(bucket);
 	return top < histogram->largest ? top : histogram->largest;
+}
+
+/* The value at percent, microseconds shown as milliseconds. */
+double
+histogram_ms(const struct histogram *histogram, double percent)
+{
+	return (double)histogram_percentile(histogram, percent) / 1000.0;
 }

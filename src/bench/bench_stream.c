@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "bench/bench.h"
@@ -36,7 +37,6 @@ static unsigned long long	written, received, received_in_window;
 static void
 stream_connected(struct bench_connection *c)
 {
-	c->offset = pattern_start(c->index);
 	if (bench_want(c, 0) == 0)
 		bench_opened(c);
 }
@@ -49,13 +49,6 @@ stream_start(struct bench_connection *c)
 	(void)bench_want(c, EVENT_READ | EVENT_WRITE);
 }
 
-/* The measurement starts: every connection streams. */
-static void
-stream_measure(struct bench_run *run)
-{
-	bench_each(run, stream_start);
-}
-
 /* Stop writing: shut down the sending side, read until the server closes. */
 static void
 stream_stop_writing(struct bench_connection *c)
@@ -64,16 +57,9 @@ stream_stop_writing(struct bench_connection *c)
 		return;
 	c->state = STREAM_FINISHING;
 	if (shutdown(c->fd, SHUT_WR) == -1)
-		bench_fail(c, strerror(errno));
+		bench_fail(c, "%s", strerror(errno));
 	else
 		(void)bench_want(c, EVENT_READ);
-}
-
-/* The measurement ends: every connection stops writing. */
-static void
-stream_end(struct bench_run *run)
-{
-	bench_each(run, stream_stop_writing);
 }
 
 /* Write one more slice of the pattern; after -n bytes, all stop. */
@@ -91,7 +77,7 @@ stream_writable(struct bench_connection *c)
 		return;
 	written += c->sent - before;
 	if (limit != 0 && written >= limit)
-		stream_end(c->run);
+		bench_each(c->run, stream_stop_writing);
 }
 
 /* Read what came back and check it; the end of the stream must be whole. */
@@ -125,15 +111,10 @@ stream_readable(struct bench_connection *c)
 static void
 stream_report(const struct bench_run *run)
 {
-	double	seconds = bench_seconds(run->start_usec, run->end_usec);
-
-	result_unsigned("opened", run->open_count);
-	result_decimal("seconds", seconds, 3);
-	result_unsigned("bytes", received_in_window);
-	result_rate("mib_per_second", (double)received_in_window / MEBIBYTE,
-	    seconds, 1);
-	result_unsigned("bytes_written", written);
-	result_unsigned("bytes_verified", received);
+	(void)printf(" opened=%zu seconds=%.3f bytes=%llu mib_per_second=%.1f "
+	    "bytes_written=%llu bytes_verified=%llu", run->open_count,
+	    run->seconds, received_in_window, result_rate(run,
+	    (double)received_in_window / MEBIBYTE), written, received);
 	result_memory(&run->before, &run->opened, run->open_count);
 }
 
@@ -148,7 +129,7 @@ const struct bench_mode	bench_stream = {
 	.connected = stream_connected,
 	.readable = stream_readable,
 	.writable = stream_writable,
-	.measure = stream_measure,
-	.end = stream_end,
+	.start = stream_start,
+	.stop = stream_stop_writing,
 	.report = stream_report,
 };
