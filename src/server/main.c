@@ -21,6 +21,7 @@
 #include "server/listener_set.h"
 #include "server/master.h"
 #include "server/pid_file.h"
+#include "server/service_manager.h"
 #include "server/settings.h"
 #include "util/descriptor.h"
 #include "util/log.h"
@@ -223,6 +224,8 @@ main(int argc, char **argv)
 	int			 check_only = 0, report_fd = -1, status = 1;
 
 	close_inherited_descriptors();
+	/* Before anything forks or starts a program: see service_manager.c. */
+	(void)service_manager_open();
 	/* Relative paths mean the same file after detaching to /. */
 	if (path_remember_start() == -1)
 		(void)fprintf(stderr, "pforkd: cannot tell the current "
