@@ -23,6 +23,7 @@
 #include "server/pid_file.h"
 #include "server/service_manager.h"
 #include "server/settings.h"
+#include "server/socket_activation.h"
 #include "util/descriptor.h"
 #include "util/log.h"
 #include "util/path.h"
@@ -195,23 +196,22 @@ open_log(const struct settings *settings,
 }
 
 /*
- * Close what whoever started pforkd left open, before anything of ours is
- * opened, so that no worker or child inherits it.  Sockets systemd passes
- * (LISTEN_FDS from fd 3, when LISTEN_PID is this process) stay.
+ * Take the sockets a service manager passed (LISTEN_FDS from fd 3, when
+ * LISTEN_PID is this process), then close whatever else whoever started
+ * pforkd left open, before anything of ours is opened, so that no worker
+ * or child inherits it.  Exits when the passed sockets are unusable.
  */
 static void
 close_inherited_descriptors(void)
 {
-	const char	*listen_pid = getenv("LISTEN_PID");
-	const char	*listen_fds = getenv("LISTEN_FDS");
-	long		 count = 0;
+	char	error[256];
 
-	if (listen_pid != NULL && listen_fds != NULL &&
-	    strtol(listen_pid, NULL, 10) == (long)getpid())
-		count = strtol(listen_fds, NULL, 10);
-	if (count < 0 || count > 4096)
-		count = 0;
-	descriptor_close_inherited(3, (int)count);
+	if (socket_activation_take(error, sizeof(error)) == -1) {
+		(void)fprintf(stderr, "pforkd: %s\n", error);
+		exit(1);
+	}
+	descriptor_close_inherited(SOCKET_ACTIVATION_FIRST_FD,
+	    (int)socket_activation_count());
 }
 
 int
