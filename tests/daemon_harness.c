@@ -179,6 +179,57 @@ spawn(struct daemon_process *daemon, const char *const *arguments,
 }
 
 /*
+ * Start another program (argv[0] a path) with its stderr to daemon->log_fd,
+ * for pforkd run under a tool such as systemd-socket-activate.  0 or -1.
+ */
+int
+harness_spawn_program(struct daemon_process *daemon,
+    const char *const *argv)
+{
+	int	log_pipe[2];
+
+	memset(daemon, 0, sizeof(*daemon));
+	daemon->pid = -1;
+	if (pipe(log_pipe) == -1)
+		return -1;
+	if ((daemon->pid = fork()) == -1) {
+		(void)close(log_pipe[0]);
+		(void)close(log_pipe[1]);
+		return -1;
+	}
+	if (daemon->pid == 0) {
+		(void)dup2(log_pipe[1], STDERR_FILENO);
+		(void)close(log_pipe[0]);
+		(void)close(log_pipe[1]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	(void)close(log_pipe[1]);
+	daemon->log_fd = log_pipe[0];
+	return 0;
+}
+
+/* Find name in $PATH into path; 0, or -1 when it is not installed. */
+int
+harness_find_program(const char *name, char *path, size_t path_size)
+{
+	const char	*directories = getenv("PATH");
+	size_t		 length;
+
+	while (directories != NULL && *directories != '\0') {
+		length = strcspn(directories, ":");
+		(void)snprintf(path, path_size, "%.*s/%s", (int)length,
+		    directories, name);
+		if (length > 0 && access(path, X_OK) == 0)
+			return 0;
+		directories += length;
+		if (*directories == ':')
+			directories++;
+	}
+	return -1;
+}
+
+/*
  * Start pforkd with arguments (NULL-terminated, without argv[0]) and wait
  * until it announced `listeners` listening sockets.  0 or -1.
  */

@@ -39,6 +39,9 @@ int	harness_wait_log(struct daemon_process *, const char *needle,
 	    int timeout_ms);
 int	harness_stop(struct daemon_process *, int signal_number,
 	    int timeout_ms);
+int	harness_spawn_program(struct daemon_process *,
+	    const char *const *argv);
+int	harness_find_program(const char *name, char *path, size_t path_size);
 int	harness_run(const char *const *arguments, char *output,
 	    size_t output_size, int timeout_ms);
 int	harness_listening_port(const char *line);

@@ -54,10 +54,12 @@ man_option_flags() {
 help_synopsis_flags() {
 	awk '
 	/^usage:/ { inside = 1 }
-	inside && !/^usage:/ && !/^ +\[/ { inside = 0 }
+	# Continued by lines of options ("  [-x") or of another form
+	# ("       pforkd -i ..."), whose required flags have no bracket.
+	inside && !/^usage:/ && !/^ +(\[|[a-z][a-z-]* )/ { inside = 0 }
 	inside {
 		line = $0
-		while (match(line, /\[-[A-Za-z0-9]+/)) {
+		while (match(line, /[[ ]-[A-Za-z0-9]+/)) {
 			word = substr(line, RSTART + 2, RLENGTH - 2)
 			for (k = 1; k <= length(word); k++)
 				print substr(word, k, 1)

@@ -493,6 +493,25 @@ configuration_add_listen(struct configuration *configuration,
 	return 0;
 }
 
+/* Make the one service of -i, which listens nowhere; 0 or -1. */
+int
+configuration_add_inetd(struct configuration *configuration,
+    const char *spec, char *error, size_t error_size)
+{
+	struct service	*service = &configuration->services[0];
+	char		 message[400];
+
+	if (service_parse_inetd(service, spec, message,
+	    sizeof(message)) == -1) {
+		service_discard(service);
+		(void)snprintf(error, error_size, "-i %s: %s", spec, message);
+		return -1;
+	}
+	configuration->service_count = 1;
+	configuration->inetd = 1;
+	return 0;
+}
+
 /* Add the bundled default services on 127.0.0.1; 0 or -1. */
 int
 configuration_add_defaults(struct configuration *configuration,
@@ -643,7 +662,7 @@ check_service(struct configuration *configuration, size_t index,
 		    "protocol", service->origin, service->name);
 		return -1;
 	}
-	if (service->listen_count == 0) {
+	if (service->listen_count == 0 && !configuration->inetd) {
 		(void)snprintf(error, error_size, "%s: service '%s' has no "
 		    "listen address", service->origin, service->name);
 		return -1;

@@ -34,6 +34,7 @@ struct configuration {
 	uint64_t	graceful_timeout_usec;	/* SIGQUIT and reload drain */
 	struct service	services[CONFIGURATION_SERVICES_MAX];
 	size_t		service_count;
+	int		inetd;			/* -i: one connection on fd 0 */
 };
 
 #define CONFIGURATION_DEFAULT_GRACEFUL_USEC	(30 * (uint64_t)1000000)
@@ -55,6 +56,8 @@ int	configuration_load_file(struct configuration *, const char *path,
 	    char *error, size_t error_size);
 
 /* Add a service from a -l argument; on error "-l ARG: message". */
+int	configuration_add_inetd(struct configuration *, const char *spec,
+	    char *error, size_t error_size);
 int	configuration_add_listen(struct configuration *, const char *spec,
 	    char *error, size_t error_size);
 

@@ -1,5 +1,6 @@
 /*
- * listen_spec.c: parse a -l argument, SERVICE@[ADDR]:PORT[,key=value]...
+ * listen_spec.c: parse a -l argument, SERVICE@[ADDR]:PORT[,key=value]...,
+ * and a -i argument, SERVICE[,key=value]..., which has no address.
  *
  * ADDR is a numeric IPv4 address, a bracketed numeric IPv6 address, or
  * empty for every address of both families.  The keys are the same as the
@@ -39,12 +40,65 @@ parse_option(struct service *service, char *option, char *error,
 	return service_set_option(service, option, value, error, error_size);
 }
 
+/* Apply the comma-separated key=value options of rest (may be NULL). */
+static int
+parse_options(struct service *service, char *rest, char *error,
+    size_t error_size)
+{
+	char	*option;
+
+	while (rest != NULL) {
+		option = rest;
+		if ((rest = strchr(option, ',')) != NULL)
+			*rest++ = '\0';
+		if (parse_option(service, option, error, error_size) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Name service after protocol name; 0, or -1 when there is none. */
+static int
+init_named(struct service *service, const char *name, const char *flag,
+    const char *spec, char *error, size_t error_size)
+{
+	service_init(service, name);
+	(void)snprintf(service->origin, sizeof(service->origin), "%s %s",
+	    flag, spec);
+	if (service->protocol != NULL)
+		return 0;
+	(void)snprintf(error, error_size, "unknown service '%s' (built in: "
+	    "%s)", name, protocol_names());
+	return -1;
+}
+
+/* Fill service from a -i argument; 0, or -1 with a message in error. */
+int
+service_parse_inetd(struct service *service, const char *spec,
+    char *error, size_t error_size)
+{
+	char	*copy, *rest;
+	int	 result = -1;
+
+	if ((copy = strdup(spec)) == NULL) {
+		(void)snprintf(error, error_size, "%s", strerror(errno));
+		return -1;
+	}
+	if ((rest = strchr(copy, ',')) != NULL)
+		*rest++ = '\0';
+	if (init_named(service, copy, "-i", spec, error, error_size) == 0 &&
+	    parse_options(service, rest, error, error_size) == 0)
+		result = 0;
+	free(copy);
+	return result;
+}
+
 /* Fill service from a -l argument; 0, or -1 with a message in error. */
 int
 service_parse_listen(struct service *service, const char *spec,
     char *error, size_t error_size)
 {
-	char	*copy, *at, *endpoint, *option, *rest;
+	char	*copy, *at, *endpoint, *rest;
 	int	 result = -1;
 
 	if ((copy = strdup(spec)) == NULL) {
@@ -57,27 +111,14 @@ service_parse_listen(struct service *service, const char *spec,
 		goto done;
 	}
 	*at = '\0';
-	service_init(service, copy);
-	(void)snprintf(service->origin, sizeof(service->origin), "-l %s",
-	    spec);
-	if (service->protocol == NULL) {
-		(void)snprintf(error, error_size,
-		    "unknown service '%s' (built in: %s)", copy,
-		    protocol_names());
+	if (init_named(service, copy, "-l", spec, error, error_size) == -1)
 		goto done;
-	}
 	endpoint = at + 1;
 	if ((rest = strchr(endpoint, ',')) != NULL)
 		*rest++ = '\0';
-	if (service_add_listen(service, endpoint, error, error_size) == -1)
+	if (service_add_listen(service, endpoint, error, error_size) == -1 ||
+	    parse_options(service, rest, error, error_size) == -1)
 		goto done;
-	while (rest != NULL) {
-		option = rest;
-		if ((rest = strchr(option, ',')) != NULL)
-			*rest++ = '\0';
-		if (parse_option(service, option, error, error_size) == -1)
-			goto done;
-	}
 	result = 0;
 done:
 	free(copy);

@@ -1,6 +1,7 @@
 /*
  * listener_set.c: bind a configuration's listeners, reusing sockets from
- * the previous configuration where the listen address did not change.
+ * the previous configuration where the listen address did not change, or
+ * adopt the sockets a service manager passed.
  */
 #include "config.h"
 
@@ -10,6 +11,7 @@
 
 #include "connection/connection.h"
 #include "server/listener_set.h"
+#include "server/socket_activation.h"
 #include "util/log.h"
 
 /*
@@ -71,12 +73,6 @@ open_address(struct listener_set *set, const struct configuration *
 	return 0;
 }
 
-/*
- * Bind every listener of configuration into set, taking unchanged sockets
- * out of reuse (which may be NULL).  On failure, sockets bound here are
- * closed and those taken from reuse are given back, so the caller can go
- * on running on reuse unchanged.
- */
 /* Undo a partial listener_set_open(): give back or close each socket. */
 static void
 listener_set_return(struct listener_set *set, struct listener_set *reuse)
@@ -97,6 +93,75 @@ listener_set_return(struct listener_set *set, struct listener_set *reuse)
 	set->count = 0;
 }
 
+/* Whether some listener of the set serves service_index. */
+static int
+serves(const struct listener_set *set, int service_index)
+{
+	size_t	i;
+
+	for (i = 0; i < set->count; i++)
+		if (set->listeners[i].service_index == service_index)
+			return 1;
+	return 0;
+}
+
+/* Add passed socket index, for service_index, to set (from reuse if there). */
+static void
+adopt_one(struct listener_set *set, struct listener_set *reuse,
+    size_t index, int service_index)
+{
+	struct listener	*listener;
+	char		 key[sizeof(set->listeners[0].key)];
+
+	/* Neither a service name nor an address has a '#' in it. */
+	(void)snprintf(key, sizeof(key), "#passed fd %d",
+	    socket_activation_fd(index));
+	if (take_over(set, reuse, key, service_index) > 0)
+		return;
+	listener = &set->listeners[set->count++];
+	listener->fd = socket_activation_fd(index);
+	listener->service_index = service_index;
+	(void)memcpy(listener->key, key, sizeof(key));
+}
+
+/*
+ * Match every passed socket to a service of configuration, and check that
+ * every service has one; 0, or -1 with a message.
+ */
+static int
+adopt_passed(struct listener_set *set, const struct configuration
+    *configuration, struct listener_set *reuse, char *error,
+    size_t error_size)
+{
+	size_t	index;
+	int	service_index;
+
+	for (index = 0; index < socket_activation_count(); index++) {
+		if (socket_activation_match(configuration, index,
+		    &service_index, error, error_size) == -1)
+			return -1;
+		adopt_one(set, reuse, index, service_index);
+	}
+	for (index = 0; index < configuration->service_count; index++) {
+		if (serves(set, (int)index))
+			continue;
+		(void)snprintf(error, error_size, "service %s (%s): no socket "
+		    "among the %zu the service manager passed",
+		    configuration->services[index].name,
+		    configuration->services[index].origin,
+		    socket_activation_count());
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Bind every listener of configuration into set, taking unchanged sockets
+ * out of reuse (which may be NULL).  On failure, sockets bound here are
+ * closed and those taken from reuse are given back, so the caller can go
+ * on running on reuse unchanged.  With sockets passed by a service
+ * manager, nothing is bound: each passed socket goes to its service.
+ */
 int
 listener_set_open(struct listener_set *set, const struct configuration
     *configuration, struct listener_set *reuse, char *error,
@@ -105,6 +170,12 @@ listener_set_open(struct listener_set *set, const struct configuration
 	size_t	service_index, address;
 
 	set->count = 0;
+	if (socket_activation_count() > 0) {
+		if (adopt_passed(set, configuration, reuse, error,
+		    error_size) == -1)
+			goto fail;
+		return 0;
+	}
 	for (service_index = 0; service_index < configuration->service_count;
 	    service_index++) {
 		const struct service *service =

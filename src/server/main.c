@@ -18,10 +18,13 @@
 #include "protocols/protocol_table.h"
 #include "server/configuration.h"
 #include "server/detach.h"
+#include "server/inetd_mode.h"
 #include "server/listener_set.h"
 #include "server/master.h"
 #include "server/pid_file.h"
+#include "server/service_manager.h"
 #include "server/settings.h"
+#include "server/socket_activation.h"
 #include "util/descriptor.h"
 #include "util/log.h"
 #include "util/path.h"
@@ -31,7 +34,8 @@
 /* The manual's SYNOPSIS, for a usage error and for -h. */
 #define SYNOPSIS \
 	"usage: pforkd [-dhnVv] [-b backend] [-f file] [-L log] [-l listen]\n" \
-	"              [-p pidfile] [-u user[:group]] [-w workers]\n"
+	"              [-p pidfile] [-u user[:group]] [-w workers]\n" \
+	"       pforkd -i service[,key=value...] [-dv] [-b backend] [-L log]\n"
 
 /* Print the synopsis and a pointer to -h on stderr; exit 2. */
 static void
@@ -53,6 +57,8 @@ help(void)
 	    "  -d          stay in the foreground and log to stderr\n"
 	    "  -f file     read the configuration file (see pforkd.conf(5))\n"
 	    "  -h          print this help and exit\n"
+	    "  -i service  serve the one connection on the standard input\n"
+	    "              (inetd mode), SERVICE[,key=value]..., then exit\n"
 	    "  -L log      log to stderr, syslog[:facility] or file:PATH\n"
 	    "  -l listen   serve SERVICE@[ADDRESS]:PORT[,key=value]...\n"
 	    "              (repeatable; services: %s)\n"
@@ -108,6 +114,9 @@ take_option(int option, struct settings *settings)
 			bad_argument("-f: too long a path:", optarg);
 		settings->file = settings->file_path;
 		break;
+	case 'i':
+		settings->inetd = optarg;
+		break;
 	case 'L':
 		if (!log_target_valid(optarg))
 			bad_argument("-L takes stderr, syslog[:facility] or "
@@ -158,7 +167,7 @@ parse_command_line(int argc, char **argv, struct settings *settings,
 {
 	int	option;
 
-	while ((option = getopt(argc, argv, "b:df:hL:l:np:u:Vvw:")) != -1) {
+	while ((option = getopt(argc, argv, "b:df:hi:L:l:np:u:Vvw:")) != -1) {
 		if (option == 'h') {
 			help();
 			exit(0);
@@ -173,6 +182,13 @@ parse_command_line(int argc, char **argv, struct settings *settings,
 	if (optind != argc) {
 		(void)fprintf(stderr, "pforkd: unexpected argument '%s'\n",
 		    argv[optind]);
+		usage();
+	}
+	if (settings->inetd != NULL && (settings->file != NULL ||
+	    settings->listen_count > 0 || settings->pid_file != NULL ||
+	    settings->workers != 0 || settings->user != NULL)) {
+		(void)fprintf(stderr, "pforkd: -i takes none of -f, -l, -p, "
+		    "-u and -w\n");
 		usage();
 	}
 }
@@ -194,23 +210,22 @@ open_log(const struct settings *settings,
 }
 
 /*
- * Close what whoever started pforkd left open, before anything of ours is
- * opened, so that no worker or child inherits it.  Sockets systemd passes
- * (LISTEN_FDS from fd 3, when LISTEN_PID is this process) stay.
+ * Take the sockets a service manager passed (LISTEN_FDS from fd 3, when
+ * LISTEN_PID is this process), then close whatever else whoever started
+ * pforkd left open, before anything of ours is opened, so that no worker
+ * or child inherits it.  Exits when the passed sockets are unusable.
  */
 static void
 close_inherited_descriptors(void)
 {
-	const char	*listen_pid = getenv("LISTEN_PID");
-	const char	*listen_fds = getenv("LISTEN_FDS");
-	long		 count = 0;
+	char	error[256];
 
-	if (listen_pid != NULL && listen_fds != NULL &&
-	    strtol(listen_pid, NULL, 10) == (long)getpid())
-		count = strtol(listen_fds, NULL, 10);
-	if (count < 0 || count > 4096)
-		count = 0;
-	descriptor_close_inherited(3, (int)count);
+	if (socket_activation_take(error, sizeof(error)) == -1) {
+		(void)fprintf(stderr, "pforkd: %s\n", error);
+		exit(1);
+	}
+	descriptor_close_inherited(SOCKET_ACTIVATION_FIRST_FD,
+	    (int)socket_activation_count());
 }
 
 int
@@ -223,6 +238,8 @@ main(int argc, char **argv)
 	int			 check_only = 0, report_fd = -1, status = 1;
 
 	close_inherited_descriptors();
+	/* Before anything forks or starts a program: see service_manager.c. */
+	(void)service_manager_open();
 	/* Relative paths mean the same file after detaching to /. */
 	if (path_remember_start() == -1)
 		(void)fprintf(stderr, "pforkd: cannot tell the current "
@@ -246,6 +263,12 @@ main(int argc, char **argv)
 		(void)printf("pforkd: configuration OK: %zu services\n",
 		    configuration->service_count);
 		status = 0;
+		goto done;
+	}
+	if (settings.inetd != NULL) {
+		open_log(&settings, configuration);
+		status = inetd_mode_run(configuration, settings.inetd);
+		log_close();
 		goto done;
 	}
 	if (listener_set_open(listeners, configuration, NULL, error,

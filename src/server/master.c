@@ -34,6 +34,7 @@
 #include "server/pid_file.h"
 #include "server/privileges.h"
 #include "server/scoreboard.h"
+#include "server/service_manager.h"
 #include "server/worker.h"
 #include "util/descriptor.h"
 #include "util/log.h"
@@ -43,6 +44,8 @@
 #define RESPAWN_BACKOFF_MAX	(10 * 1000 * 1000)
 #define FAST_STOP_KILL_USEC	(900 * 1000)
 #define GRACEFUL_KILL_GRACE	(2 * 1000 * 1000)
+#define STATUS_INTERVAL_USEC	(5 * 1000 * 1000)
+#define STATUS_TEXT_MAX		128
 
 enum master_state { MASTER_RUNNING, MASTER_STOPPING };
 
@@ -71,6 +74,8 @@ struct master {
 	enum master_state	 state;
 	int			 exit_status;
 	struct timer		 kill_timer;
+	struct timer		 notify_timer;	/* status and watchdog */
+	char			 status_text[STATUS_TEXT_MAX];
 };
 
 /* The child side of a fork: drop what belongs to the master, then serve. */
@@ -80,6 +85,7 @@ worker_child(struct master *master, int row)
 	struct worker_setup	setup;
 
 	(void)close(master->lifeline[1]);
+	service_manager_forget();
 	if (master->report_fd != -1)
 		(void)close(master->report_fd);
 	pid_file_forget();
@@ -176,6 +182,62 @@ live_workers(const struct master *master)
 		    timer_is_pending(&master->slots[row].respawn_timer))
 			count++;
 	return count;
+}
+
+/* The status line for the service manager: workers and connections. */
+static void
+format_status(const struct master *master, char *text, size_t text_size)
+{
+	int	row, running = 0;
+
+	for (row = 0; row < SCOREBOARD_ROWS; row++)
+		if (master->slots[row].pid > 0)
+			running++;
+	(void)snprintf(text, text_size, "%d workers, %lu connections",
+	    running, (unsigned long)scoreboard_total(master->board));
+}
+
+/* Tell the service manager pforkd serves, with a fresh status line. */
+static void
+notify_ready(struct master *master)
+{
+	format_status(master, master->status_text,
+	    sizeof(master->status_text));
+	service_manager_notify("READY=1\nSTATUS=%s", master->status_text);
+}
+
+/* The notify timer: the watchdog's keep-alive and a changed status. */
+static void
+notify_tick(struct dispatcher *d, struct timer *timer, void *arg)
+{
+	struct master	*master = arg;
+	char		 text[STATUS_TEXT_MAX];
+
+	(void)d;
+	(void)timer;
+	if (service_manager_watchdog_interval() > 0)
+		service_manager_notify("WATCHDOG=1");
+	format_status(master, text, sizeof(text));
+	if (strcmp(text, master->status_text) == 0)
+		return;
+	(void)memcpy(master->status_text, text, sizeof(text));
+	service_manager_notify("STATUS=%s", text);
+}
+
+/* Start the notify timer, when a service manager listens; 0 or -1. */
+static int
+notify_timer_start(struct master *master)
+{
+	uint64_t	interval = service_manager_watchdog_interval();
+
+	timer_init(&master->notify_timer, notify_tick, master);
+	if (!service_manager_active())
+		return 0;
+	/* A long watchdog limit is pinged more often than needed: harmless. */
+	if (interval == 0 || interval > STATUS_INTERVAL_USEC)
+		interval = STATUS_INTERVAL_USEC;
+	return dispatcher_timer_start(master->dispatcher,
+	    &master->notify_timer, interval, interval);
 }
 
 /* A respawn delay is over: fork the replacement. */
@@ -330,6 +392,8 @@ begin_stop(struct master *master, int graceful)
 	    "fast");
 	if (master->state == MASTER_STOPPING && graceful)
 		return;	/* a fast stop is never downgraded */
+	if (master->state != MASTER_STOPPING)
+		service_manager_notify("STOPPING=1");
 	master->state = MASTER_STOPPING;
 	for (row = 0; row < SCOREBOARD_ROWS; row++)
 		dispatcher_timer_stop(master->dispatcher,
@@ -377,6 +441,7 @@ reload(struct master *master)
 	struct identity		 identity;
 	char			 error[512];
 
+	service_manager_reloading();
 	fresh = calloc(1, sizeof(*fresh));
 	listeners = malloc(sizeof(*listeners));
 	if (fresh == NULL || listeners == NULL) {
@@ -390,6 +455,7 @@ reload(struct master *master)
 	    sizeof(error)) == -1)
 		goto refuse;
 	switch_generation(master, fresh, listeners, &identity);
+	notify_ready(master);
 	return;
 refuse:
 	log_message(LOG_LEVEL_ERROR, "reload refused, the current "
@@ -398,6 +464,8 @@ refuse:
 		configuration_release(fresh);
 	free(fresh);
 	free(listeners);
+	/* Still serving, as before: the manager must not wait forever. */
+	notify_ready(master);
 }
 
 /*
@@ -475,6 +543,8 @@ master_prepare(struct master *master, char *error, size_t error_size)
 		    &master->slots[i]);
 	}
 	timer_init(&master->kill_timer, kill_stragglers, master);
+	if (notify_timer_start(master) == -1)
+		goto system_error;
 	return 0;
 system_error:
 	(void)snprintf(error, error_size, "%s", strerror(errno));
@@ -517,6 +587,10 @@ master_run(const struct settings *settings, struct configuration
 	    configuration->backend[0] ? configuration->backend : "default");
 	detach_report(report_fd, NULL);
 	master.report_fd = -1;
+	/* Detached, the master is not the process the manager started. */
+	if (!settings->foreground)
+		service_manager_notify("MAINPID=%ld", (long)getpid());
+	notify_ready(&master);
 	if (dispatcher_run(master.dispatcher) == -1) {
 		log_errno(LOG_LEVEL_ERROR, "master event loop failed");
 		signal_workers(&master, SIGKILL, 0);

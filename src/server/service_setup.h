@@ -32,6 +32,8 @@ int	service_add_listen(struct service *, const char *endpoint,
 	    char *error, size_t error_size);
 int	service_parse_listen(struct service *, const char *spec,
 	    char *error, size_t error_size);
+int	service_parse_inetd(struct service *, const char *spec,
+	    char *error, size_t error_size);
 int	service_prepare(struct service *, char *error, size_t error_size);
 void	service_discard(struct service *);
 

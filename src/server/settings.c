@@ -64,6 +64,14 @@ settings_build(const struct settings *settings,
 	size_t	i;
 
 	configuration_init(configuration);
+	if (settings->inetd != NULL) {
+		if (configuration_add_inetd(configuration, settings->inetd,
+		    error, error_size) == -1)
+			return -1;
+		apply_overrides(settings, configuration);
+		configuration->workers = 1;
+		return configuration_finish(configuration, error, error_size);
+	}
 	if (settings->file != NULL && configuration_load_file(configuration,
 	    settings->file, error, error_size) == -1)
 		return -1;

@@ -21,6 +21,7 @@ struct settings {
 	const char	*file;			/* -f, or NULL */
 	const char	*listens[SETTINGS_LISTENS_MAX];	/* -l */
 	size_t		 listen_count;
+	const char	*inetd;			/* -i, or NULL */
 	const char	*backend;		/* -b */
 	const char	*log_target;		/* -L */
 	const char	*pid_file;		/* -p */
