@@ -27,8 +27,6 @@
 #include "util/descriptor.h"
 #include "util/log.h"
 
-#define DONE_CHECK_USEC	(20 * 1000)
-
 /* SIGTERM, SIGINT: close the connection and return. */
 static void
 inetd_signal(struct dispatcher *d, int signal_number, void *arg)
@@ -38,14 +36,25 @@ inetd_signal(struct dispatcher *d, int signal_number, void *arg)
 	dispatcher_stop(d);
 }
 
-/* The connection layer has no end-of-connection hook: look every 20 ms. */
-static void
-check_done(struct dispatcher *d, struct timer *timer, void *arg)
+/* Admit the one connection: nothing to count, there are no caps here. */
+static int
+inetd_admit(void *context, const struct service *service,
+    const struct sockaddr *peer, void *record, const char **refusal)
 {
-	(void)timer;
-	(void)arg;
-	if (connection_count() == 0)
-		dispatcher_stop(d);
+	(void)context;
+	(void)service;
+	(void)peer;
+	(void)record;
+	(void)refusal;
+	return 0;
+}
+
+/* The connection has ended, whoever ended it: the process is done. */
+static void
+inetd_leave(void *context, void *record)
+{
+	(void)record;
+	dispatcher_stop(context);
 }
 
 /* Move the connection off fds 0 and 1; the new fd, or -1 with errno. */
@@ -96,8 +105,8 @@ inetd_mode_run(struct configuration *configuration, const char *spec)
 {
 	const struct service	*service = &configuration->services[0];
 	struct sockaddr_storage	 peer;
+	struct connection_admission	 gate;
 	struct dispatcher	*dispatcher;
-	struct timer		 done_timer;
 	socklen_t		 length = sizeof(peer);
 	int			 fd;
 
@@ -115,11 +124,14 @@ inetd_mode_run(struct configuration *configuration, const char *spec)
 		log_errno(LOG_LEVEL_ERROR, "-i: cannot serve");
 		return 1;
 	}
-	timer_init(&done_timer, check_done, NULL);
+	/* The admission seam tells when the connection ends: no polling. */
+	memset(&gate, 0, sizeof(gate));
+	gate.admit = inetd_admit;
+	gate.leave = inetd_leave;
+	gate.context = dispatcher;
+	connection_use_admission(&gate);
 	if (dispatcher_signal(dispatcher, SIGTERM, inetd_signal, NULL) == -1 ||
-	    dispatcher_signal(dispatcher, SIGINT, inetd_signal, NULL) == -1 ||
-	    dispatcher_timer_start(dispatcher, &done_timer, DONE_CHECK_USEC,
-	    DONE_CHECK_USEC) == -1) {
+	    dispatcher_signal(dispatcher, SIGINT, inetd_signal, NULL) == -1) {
 		log_errno(LOG_LEVEL_ERROR, "-i: cannot serve");
 		(void)close(fd);
 		dispatcher_free(dispatcher);
@@ -130,6 +142,7 @@ inetd_mode_run(struct configuration *configuration, const char *spec)
 	    length) == 0 && dispatcher_run(dispatcher) == -1)
 		log_errno(LOG_LEVEL_ERROR, "-i: event loop failed");
 	connection_finish_all("stopping");
+	connection_use_admission(NULL);
 	dispatcher_free(dispatcher);
 	return 0;
 }
