@@ -153,16 +153,25 @@ test_utf8_bytes(void **state)
 	free(poem.bytes);
 }
 
-/* A relative file= is found in the source tree's poetry folder. */
+/*
+ * A bare file= started from the source tree is found in its poetry folder,
+ * as the README's ./pforkd -d finds the poems of the defaults: pforkd
+ * starts in top_srcdir (read only under distcheck, and nothing is written
+ * there) and the test goes back to where it was once pforkd is up.
+ */
 static void
 test_relative_file(void **state)
 {
 	struct backend_fixture	*fixture = *state;
 	struct poem		 poem;
+	char			 here[1024];
 
 	load_bundled(&poem, "science.txt");
+	assert_non_null(getcwd(here, sizeof(here)));
+	assert_int_equal(chdir(test_srcdir()), 0);
 	harness_must_start_listen(fixture, 0,
 	    "poetry@127.0.0.1:0,file=science.txt,delay=0");
+	assert_int_equal(chdir(here), 0);
 	expect_poem(fixture, &poem, 5000);
 	harness_must_stop(&fixture->daemon, 5000);
 	free(poem.bytes);

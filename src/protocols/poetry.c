@@ -63,14 +63,20 @@ struct poetry_state {
 	size_t		chunk_end;	/* bytes that may be sent by now */
 };
 
-/* Where a relative file= is looked for after the current directory. */
+/*
+ * Where a relative file= is looked for after the directory pforkd started
+ * in: the installed poems, then the folder poetry under the start
+ * directory, relative like the file itself.  The last one lets a pforkd
+ * that was built but not installed, started from its source tree
+ * (./pforkd -d), serve the bundled poems its defaults name, without
+ * compiling the build tree's path into the program: an installed pforkd
+ * started anywhere else never looks there.
+ */
 static const char *const poetry_folders[] = {
 #ifdef POETRY_DIR
 	POETRY_DIR,
 #endif
-#ifdef SOURCE_POETRY_DIR
-	SOURCE_POETRY_DIR,
-#endif
+	"poetry",
 	NULL
 };
 
@@ -114,10 +120,32 @@ append_message(char *error, size_t error_size, const char *text)
 	(void)snprintf(error + used, error_size - used, "%s", text);
 }
 
+/*
+ * Write into path (path_size bytes) the name of file in folder, a relative
+ * folder taken from the start directory; 0, or -1 when it does not fit.
+ */
+static int
+poetry_folder_path(const char *folder, const char *file, char *path,
+    size_t path_size)
+{
+	char	joined[2 * POETRY_PATH_MAX];
+	int	length;
+
+	if (file == NULL)
+		length = snprintf(joined, sizeof(joined), "%s", folder);
+	else
+		length = snprintf(joined, sizeof(joined), "%s/%s", folder,
+		    file);
+	if (length < 0 || (size_t)length >= sizeof(joined))
+		return -1;
+	return path_resolve(joined, path, path_size);
+}
+
 /* Write "not found" and the places looked in into error. */
 static void
 poetry_not_found(const char *file, char *error, size_t error_size)
 {
+	char	folder[POETRY_PATH_MAX];
 	size_t	i;
 
 	(void)snprintf(error, error_size, "file: '%s' not found", file);
@@ -127,8 +155,11 @@ poetry_not_found(const char *file, char *error, size_t error_size)
 	append_message(error, error_size, path_start_directory()[0] != '\0' ?
 	    path_start_directory() : "the current directory");
 	for (i = 0; poetry_folders[i] != NULL; i++) {
+		if (poetry_folder_path(poetry_folders[i], NULL, folder,
+		    sizeof(folder)) == -1)
+			continue;
 		append_message(error, error_size, ", ");
-		append_message(error, error_size, poetry_folders[i]);
+		append_message(error, error_size, folder);
 	}
 	append_message(error, error_size, ")");
 }
@@ -141,19 +172,21 @@ static int
 poetry_find(const char *file, char *path, size_t path_size, char *error,
     size_t error_size)
 {
-	size_t	i = 0;
-	int	fd, length;
+	size_t	i;
+	int	fd;
 
 	/* Relative: the directory pforkd started in, not / once detached. */
 	if (path_resolve(file, path, path_size) == -1)
 		(void)strlcpy(path, file, path_size);
 	fd = poetry_open_file(path);
-	while (fd == -1 && errno == ENOENT && file[0] != '/' &&
-	    poetry_folders[i] != NULL) {
-		length = snprintf(path, path_size, "%s/%s", poetry_folders[i++],
-		    file);
-		if (length < 0 || (size_t)length >= path_size)
+	for (i = 0; fd == -1 && errno == ENOENT && file[0] != '/' &&
+	    poetry_folders[i] != NULL; i++) {
+		/* A name too long for a folder is not in it. */
+		if (poetry_folder_path(poetry_folders[i], file, path,
+		    path_size) == -1) {
+			errno = ENOENT;
 			continue;
+		}
 		fd = poetry_open_file(path);
 	}
 	if (fd != -1)
