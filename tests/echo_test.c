@@ -25,6 +25,7 @@
 #include "backend_cases.h"
 #include "daemon_harness.h"
 #include "event/dispatcher.h"
+#include "test_util.h"
 #include "util/descriptor.h"
 
 /* Bytes written come back in order, over several round trips. */
@@ -141,6 +142,108 @@ test_backpressure(void **state)
 	}
 	assert_int_equal(got, total);
 	assert_memory_equal(sent, received, total);
+	(void)close(fd);
+	free(sent);
+	free(received);
+	harness_must_stop(&fixture->daemon, 1000);
+}
+
+/* Write to fd until the stream is blocked for 300 ms; the bytes written. */
+static size_t
+write_until_blocked(int fd, const unsigned char *bytes, size_t total)
+{
+	struct pollfd	pfd;
+	size_t		written = 0;
+	ssize_t		count;
+	int		rounds = 0;
+
+	while (written < total && rounds++ < 10000) {
+		count = write(fd, bytes + written, total - written);
+		if (count > 0) {
+			written += (size_t)count;
+			continue;
+		}
+		assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, 300) == 0)
+			return written;
+	}
+	fail_msg("%zu bytes written without blocking", written);
+	return written;
+}
+
+/*
+ * A peer that sends but never reads: the echo it owes stalls, and
+ * send-timeout closes the connection (the idle timeout is far off, and
+ * the peer keeps the connection busy as far as reading goes).
+ */
+static void
+test_send_timeout(void **state)
+{
+	struct backend_fixture	*fixture = *state;
+	const size_t		 total = 32 * 1024 * 1024;
+	unsigned char		*sent;
+	uint64_t		 connected;
+	int			 fd, size = 65536;
+
+	sent = malloc(total);
+	assert_non_null(sent);
+	fill_pattern(sent, total);
+	harness_must_start_listen(fixture, 1,
+	    "echo@127.0.0.1:0,send-timeout=0.5,idle=60");
+	fd = harness_must_connect(&fixture->daemon, 0);
+	connected = monotonic_usec();
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	assert_int_equal(descriptor_set_nonblocking(fd), 0);
+	(void)write_until_blocked(fd, sent, total);
+	free(sent);
+	harness_must_log(&fixture->daemon, "send timeout", 5000);
+	/* No stall can have begun before the connection did. */
+	assert_true(monotonic_usec() - connected >= 500000);
+	(void)close(fd);
+	harness_must_stop(&fixture->daemon, 1000);
+}
+
+/*
+ * A peer that reads in bursts, pausing shorter than send-timeout between
+ * them, is never cut off: every byte the kernel takes is progress.
+ */
+static void
+test_send_timeout_spares_slow_reader(void **state)
+{
+	struct backend_fixture	*fixture = *state;
+	const size_t		 total = 8 * 1024 * 1024;
+	unsigned char		*sent, *received;
+	size_t			 written = 0, got = 0;
+	ssize_t			 count;
+	int			 fd, rounds = 0;
+
+	sent = malloc(total);
+	received = malloc(total);
+	assert_non_null(sent);
+	assert_non_null(received);
+	fill_pattern(sent, total);
+	harness_must_start_listen(fixture, 1,
+	    "echo@127.0.0.1:0,send-timeout=0.6");
+	fd = harness_must_connect(&fixture->daemon, 0);
+	assert_int_equal(descriptor_set_nonblocking(fd), 0);
+	while (got < total && rounds++ < 400) {
+		while (written < total && (count = write(fd, sent + written,
+		    total - written)) > 0)
+			written += (size_t)count;
+		test_sleep_usec(200000);
+		count = 0;
+		while (got < total && (count = read(fd, received + got,
+		    total - got)) > 0)
+			got += (size_t)count;
+		/* The server never closed: the stream only ran dry. */
+		assert_true(got == total || (count == -1 && (errno == EAGAIN ||
+		    errno == EWOULDBLOCK)));
+	}
+	assert_int_equal(got, total);
+	assert_memory_equal(sent, received, total);
+	assert_null(strstr(fixture->daemon.log, "send timeout"));
 	(void)close(fd);
 	free(sent);
 	free(received);
@@ -299,6 +402,9 @@ static const struct backend_case echo_cases[] = {
 	{ "half-close flushes the echo", test_half_close },
 	{ "backpressure bounds the buffer", test_backpressure },
 	{ "idle timeout", test_idle_timeout },
+	{ "send timeout closes a peer that never reads", test_send_timeout },
+	{ "send timeout spares a slow reader",
+	    test_send_timeout_spares_slow_reader },
 	{ "peer reset", test_peer_reset },
 	{ "SIGTERM with open connections", test_sigterm_with_connections },
 	{ "IPv6 loopback", test_ipv6_loopback },

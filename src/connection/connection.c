@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "connection/connection.h"
+#include "connection/output_budget.h"
 #include "connection/protocol.h"
 #include "connection/service.h"
 #include "util/log.h"
@@ -62,8 +63,9 @@ format_socket_address(const struct sockaddr *address, socklen_t length,
 }
 
 /*
- * Microseconds until the connection's idle timeout or lifetime ends (the
- * earlier), 0 when one has ended, UINT64_MAX when neither applies.
+ * Microseconds until the connection's idle timeout, send timeout or
+ * lifetime ends (the earliest), 0 when one has ended, UINT64_MAX when
+ * none applies.
  */
 static uint64_t
 connection_time_left(struct connection *connection, uint64_t now,
@@ -77,6 +79,17 @@ connection_time_left(struct connection *connection, uint64_t now,
 		left = elapsed >= service->idle_timeout_usec ? 0 :
 		    service->idle_timeout_usec - elapsed;
 		*reason = "idle timeout";
+	}
+	if (connection->stalled && service->send_timeout_usec != 0) {
+		elapsed = now - connection->stalled_usec;
+		if (elapsed >= service->send_timeout_usec) {
+			*reason = "send timeout";
+			return 0;
+		}
+		if (service->send_timeout_usec - elapsed < left) {
+			left = service->send_timeout_usec - elapsed;
+			*reason = "send timeout";
+		}
 	}
 	if (service->lifetime_usec != 0) {
 		elapsed = now - connection->started_usec;
@@ -108,7 +121,10 @@ connection_deadline(struct dispatcher *d, struct timer *timer, void *arg)
 		connection_finish(connection, reason);
 		return;
 	}
-	(void)dispatcher_timer_start(d, &connection->idle_timer, left, 0);
+	/* None applies (only a stall, now over): the next stall arms it. */
+	if (left != UINT64_MAX)
+		(void)dispatcher_timer_start(d, &connection->idle_timer, left,
+		    0);
 }
 
 /* Note activity, which postpones the idle timeout. */
@@ -209,6 +225,7 @@ connection_finish(struct connection *connection, const char *reason)
 	    (unsigned long long)connection->bytes_in,
 	    (unsigned long long)connection->bytes_out, reason);
 	connection->service->protocol->release(connection);
+	output_budget_forget(connection);
 	dispatcher_timer_stop(connection->dispatcher, &connection->idle_timer);
 	(void)dispatcher_close(connection->dispatcher, connection->fd);
 	if (connection->admission != NULL)
@@ -254,6 +271,54 @@ connection_read(struct connection *connection, void *buffer, size_t size)
 	return count;
 }
 
+/*
+ * A stall has begun: make sure the deadline timer looks at it no later
+ * than the send timeout.  Lazy again: a timer due earlier is left alone.
+ */
+static void
+connection_stall_begins(struct connection *connection)
+{
+	struct dispatcher	*d = connection->dispatcher;
+	uint64_t		 limit = connection->service->send_timeout_usec;
+
+	if (limit == 0 || (timer_is_pending(&connection->idle_timer) &&
+	    timer_deadline(&connection->idle_timer) <= dispatcher_now(d) +
+	    limit))
+		return;
+	/* Without a timer the stall goes unwatched; the idle timeout stays. */
+	(void)dispatcher_timer_start(d, &connection->idle_timer, limit, 0);
+}
+
+/*
+ * Account for a write of size bytes that returned count: bytes out and
+ * activity, and the stall the send timeout measures.  Any byte the kernel
+ * takes is progress; a write it takes whole ends the stall.
+ */
+static void
+connection_wrote(struct connection *connection, size_t size, ssize_t count)
+{
+	int	saved_errno = errno;
+
+	if (count == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
+		return;		/* the connection is broken: no stall */
+	if (count > 0) {
+		connection->bytes_out += (uint64_t)count;
+		connection_touch(connection);
+	}
+	if (count >= 0 && (size_t)count == size) {
+		connection->stalled = 0;
+		return;
+	}
+	if (count > 0 || !connection->stalled)
+		connection->stalled_usec =
+		    dispatcher_now(connection->dispatcher);
+	if (!connection->stalled) {
+		connection->stalled = 1;
+		connection_stall_begins(connection);
+	}
+	errno = saved_errno;	/* the caller looks for EAGAIN */
+}
+
 /* send(2) that never raises SIGPIPE, counts bytes and notes activity. */
 ssize_t
 connection_write(struct connection *connection, const void *buffer,
@@ -264,9 +329,47 @@ connection_write(struct connection *connection, const void *buffer,
 	do
 		count = send(connection->fd, buffer, size, SEND_FLAGS);
 	while (count == -1 && errno == EINTR);
-	if (count > 0) {
-		connection->bytes_out += (uint64_t)count;
-		connection_touch(connection);
-	}
+	connection_wrote(connection, size, count);
 	return count;
+}
+
+/* connection_write() of several pieces at once, with sendmsg(2). */
+ssize_t
+connection_write_vector(struct connection *connection,
+    const struct iovec *pieces, int count)
+{
+	struct msghdr	message;
+	ssize_t		sent;
+	size_t		size = 0;
+	int		i;
+
+	for (i = 0; i < count; i++)
+		size += pieces[i].iov_len;
+	memset(&message, 0, sizeof(message));
+	message.msg_iov = (struct iovec *)(uintptr_t)pieces;
+	message.msg_iovlen = count;
+	do
+		sent = sendmsg(connection->fd, &message, SEND_FLAGS);
+	while (sent == -1 && errno == EINTR);
+	connection_wrote(connection, size, sent);
+	return sent;
+}
+
+/*
+ * The connection that has waited longest for its peer to take what it
+ * holds to send (stalled, with output queued), or NULL: the first to go
+ * when the output budget is spent.
+ */
+struct connection *
+connection_longest_stalled(void)
+{
+	struct connection	*connection, *found = NULL;
+
+	for (connection = connection_list; connection != NULL;
+	    connection = connection->next)
+		if (connection->stalled && connection->output_queued > 0 &&
+		    (found == NULL ||
+		    connection->stalled_usec < found->stalled_usec))
+			found = connection;
+	return found;
 }

@@ -11,6 +11,8 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "event/dispatcher.h"
@@ -28,10 +30,17 @@ struct connection {
 	uint64_t		 last_activity_usec;
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
+	uint64_t		 stalled_usec;	/* since the last byte went */
+	int			 stalled;	/* a write came up short */
+	size_t			 output_queued;	/* bytes held to send */
 	void			*protocol_state;
 	void			*admission;	/* the server's; opaque here */
 	struct connection	*previous;
 	struct connection	*next;
+	/* Waiting for room in the output budget: what to call then. */
+	void			(*budget_resume)(struct connection *);
+	struct connection	*budget_previous;
+	struct connection	*budget_next;
 	char			 peer[CONNECTION_PEER_MAX];
 };
 
@@ -58,6 +67,9 @@ size_t	 connection_count(void);
 void	 connection_touch(struct connection *);
 ssize_t	 connection_read(struct connection *, void *, size_t);
 ssize_t	 connection_write(struct connection *, const void *, size_t);
+ssize_t	 connection_write_vector(struct connection *,
+	    const struct iovec *, int count);
+struct connection *connection_longest_stalled(void);
 void	 format_socket_address(const struct sockaddr *, socklen_t, char *,
 	    size_t);
 

@@ -30,6 +30,7 @@ struct listen_address {
 #define SERVICE_SET_LIFETIME		0x02
 #define SERVICE_SET_MAX_CONNECTIONS	0x04
 #define SERVICE_SET_PER_SOURCE_MAX	0x08
+#define SERVICE_SET_SEND_TIMEOUT	0x10
 
 struct service {
 	char			 name[SERVICE_NAME_MAX];
@@ -38,6 +39,7 @@ struct service {
 	size_t			 listen_count;
 	uint64_t		 idle_timeout_usec;	/* 0 = none */
 	uint64_t		 lifetime_usec;		/* 0 = none */
+	uint64_t		 send_timeout_usec;	/* 0 = none */
 	unsigned int		 max_connections;	/* 0 = no cap */
 	unsigned int		 per_source_max;	/* 0 = no cap */
 	unsigned int		 explicit;		/* SERVICE_SET_* */
@@ -46,6 +48,7 @@ struct service {
 };
 
 #define SERVICE_DEFAULT_IDLE_USEC	(300 * (uint64_t)1000000)
+#define SERVICE_DEFAULT_SEND_USEC	(60 * (uint64_t)1000000)
 
 /* Set by pforkd -n: prepare() checks, but opens nothing exclusive. */
 extern int	service_check_only;

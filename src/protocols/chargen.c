@@ -9,8 +9,8 @@
  *
  * Flow control is the socket's: pforkd writes only when the kernel says
  * the socket is writable and never queues what it did not take, so a peer
- * that stops reading costs nothing but its socket buffers, and the idle
- * timeout (activity means bytes moved) ends it.  Input is read and
+ * that stops reading costs nothing but its socket buffers, and the send
+ * timeout (no byte taken for that long) ends it.  Input is read and
  * dropped so that a peer that sends cannot stall itself; its EOF ends the
  * connection.
  */

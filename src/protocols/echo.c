@@ -6,7 +6,10 @@
  * demand and freed when drained, so an idle connection costs no buffer.
  * While ECHO_PENDING_MAX bytes are owed, pforkd stops reading from that
  * peer (backpressure).  When the peer half-closes, what is owed is sent
- * first, then the connection closes.
+ * first, then the connection closes.  The per-connection buffer counts
+ * against the worker's output budget: while the budget is spent, nothing
+ * more is read (connection/output_budget.h), and a peer that never reads
+ * is closed by the send timeout.
  */
 #include "config.h"
 
@@ -15,6 +18,7 @@
 #include <string.h>
 
 #include "connection/connection.h"
+#include "connection/output_budget.h"
 #include "connection/protocol.h"
 #include "event/dispatcher.h"
 #include "protocols/protocol_table.h"
@@ -32,6 +36,7 @@ struct echo_state {
 static char	echo_read_buffer[ECHO_READ_CHUNK];
 
 static void	echo_ready(struct dispatcher *, int, int, void *);
+static void	echo_resume(struct connection *);
 
 /* Watch for what the connection can do next; close when all is done. */
 static void
@@ -43,8 +48,12 @@ echo_update_interest(struct connection *connection, struct echo_state *state)
 		connection_finish(connection, "peer closed");
 		return;
 	}
-	if (!state->peer_finished && state->pending_length < ECHO_PENDING_MAX)
-		events |= EVENT_READ;
+	if (!state->peer_finished && state->pending_length < ECHO_PENDING_MAX) {
+		if (!output_budget_spent())
+			events |= EVENT_READ;
+		else
+			output_budget_wait(connection, echo_resume);
+	}
 	if (state->pending_length > 0)
 		events |= EVENT_WRITE;
 	if (dispatcher_set_events(connection->dispatcher, connection->fd,
@@ -52,15 +61,36 @@ echo_update_interest(struct connection *connection, struct echo_state *state)
 		connection_finish(connection, strerror(errno));
 }
 
+/* The budget has room again: read once more. */
+static void
+echo_resume(struct connection *connection)
+{
+	echo_update_interest(connection, connection->protocol_state);
+}
+
+/* Free the buffer of owed bytes, and its share of the budget. */
+static void
+echo_drop_pending(struct connection *connection, struct echo_state *state)
+{
+	if (state->pending == NULL)
+		return;
+	free(state->pending);
+	state->pending = NULL;
+	output_budget_remove(connection, ECHO_PENDING_MAX, ECHO_PENDING_MAX);
+}
+
 /* Keep bytes the peer did not accept yet; 0 or -1 with errno. */
 static int
-echo_keep(struct echo_state *state, const char *bytes, size_t length)
+echo_keep(struct connection *connection, struct echo_state *state,
+    const char *bytes, size_t length)
 {
 	/* One buffer while bytes are owed, none once they are all sent. */
 	if (state->pending == NULL) {
 		if ((state->pending = malloc(ECHO_PENDING_MAX)) == NULL)
 			return -1;
 		state->pending_start = 0;
+		output_budget_add(connection, ECHO_PENDING_MAX,
+		    ECHO_PENDING_MAX);
 	}
 	if (state->pending_start + state->pending_length + length >
 	    ECHO_PENDING_MAX) {
@@ -88,10 +118,8 @@ echo_flush(struct connection *connection, struct echo_state *state)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 	state->pending_start += (size_t)sent;
 	state->pending_length -= (size_t)sent;
-	if (state->pending_length == 0) {
-		free(state->pending);
-		state->pending = NULL;
-	}
+	if (state->pending_length == 0)
+		echo_drop_pending(connection, state);
 	return 0;
 }
 
@@ -121,7 +149,7 @@ echo_receive(struct connection *connection, struct echo_state *state)
 		}
 	}
 	if (sent < received)
-		return echo_keep(state, echo_read_buffer + sent,
+		return echo_keep(connection, state, echo_read_buffer + sent,
 		    (size_t)(received - sent));
 	return 0;
 }
@@ -167,7 +195,7 @@ echo_release(struct connection *connection)
 
 	if (state == NULL)
 		return;
-	free(state->pending);
+	echo_drop_pending(connection, state);
 	free(state);
 	connection->protocol_state = NULL;
 }

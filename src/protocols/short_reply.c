@@ -4,7 +4,7 @@
  * The reply is copied into the connection's state at open, so it reflects
  * the moment of the connection, and sent as soon as the socket is
  * writable; a peer whose window is closed is waited for (EAGAIN), within
- * the service's idle timeout.
+ * the service's send and idle timeouts.
  */
 #include "config.h"
 

@@ -179,6 +179,12 @@ static const struct option_keyword global_keywords[] = {
 	    .initial = SERVICE_DEFAULT_IDLE_USEC },
 	{ .name = "lifetime", .type = OPTION_SECONDS, GLOBAL(lifetime_usec),
 	    .high = SERVICE_SECONDS_MAX },
+	{ .name = "send-timeout", .type = OPTION_SECONDS,
+	    GLOBAL(send_timeout_usec), .high = SERVICE_SECONDS_MAX,
+	    .initial = SERVICE_DEFAULT_SEND_USEC },
+	{ .name = "output-budget", .type = OPTION_COUNT,
+	    GLOBAL(output_budget_mib), .high = CONFIGURATION_OUTPUT_BUDGET_MAX,
+	    .initial = CONFIGURATION_DEFAULT_OUTPUT_BUDGET },
 	{ .name = "graceful-timeout", .type = OPTION_SECONDS,
 	    GLOBAL(graceful_timeout_usec), .high = SERVICE_SECONDS_MAX,
 	    .initial = CONFIGURATION_DEFAULT_GRACEFUL_USEC },
@@ -645,6 +651,8 @@ inherit_defaults(struct service *service,
 		service->idle_timeout_usec = configuration->idle_timeout_usec;
 	if (!(service->explicit & SERVICE_SET_LIFETIME))
 		service->lifetime_usec = configuration->lifetime_usec;
+	if (!(service->explicit & SERVICE_SET_SEND_TIMEOUT))
+		service->send_timeout_usec = configuration->send_timeout_usec;
 	if (!(service->explicit & SERVICE_SET_PER_SOURCE_MAX))
 		service->per_source_max = configuration->per_source_max;
 }

@@ -31,6 +31,8 @@ struct configuration {
 	unsigned int	ipv6_prefix;		/* per-source grouping, /64 */
 	uint64_t	idle_timeout_usec;	/* default for services */
 	uint64_t	lifetime_usec;		/* default for services */
+	uint64_t	send_timeout_usec;	/* default for services */
+	unsigned int	output_budget_mib;	/* per worker; 0 = none */
 	uint64_t	graceful_timeout_usec;	/* SIGQUIT and reload drain */
 	struct service	services[CONFIGURATION_SERVICES_MAX];
 	size_t		service_count;
@@ -39,6 +41,8 @@ struct configuration {
 
 #define CONFIGURATION_DEFAULT_GRACEFUL_USEC	(30 * (uint64_t)1000000)
 #define CONFIGURATION_DEFAULT_IPV6_PREFIX	64
+#define CONFIGURATION_DEFAULT_OUTPUT_BUDGET	64	/* MiB */
+#define CONFIGURATION_OUTPUT_BUDGET_MAX		1000000	/* MiB */
 
 struct option_table;
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "connection/connection.h"
+#include "connection/output_budget.h"
 #include "connection/peer_wake.h"
 #include "event/dispatcher.h"
 #include "server/acceptor.h"
@@ -218,6 +219,8 @@ worker_main(const struct worker_setup *setup)
 		return WORKER_EXIT_FATAL;
 	}
 	connection_use_admission(&worker.admission);
+	output_budget_setup(worker.dispatcher,
+	    (uint64_t)setup->configuration->output_budget_mib << 20);
 	log_message(LOG_LEVEL_DEBUG, "worker serving with %s",
 	    dispatcher_backend_name(worker.dispatcher));
 	if (dispatcher_run(worker.dispatcher) == -1) {

@@ -42,15 +42,28 @@ struct chat_options {
 };
 
 struct chat_waiter;
+struct shared_body;
 
-/* This worker's copy of the cache, and replies rendered from it. */
+/* A reply listing messages: parts of the body, most of them shared. */
+struct chat_reply {
+	struct http_body_part	*parts;
+	size_t			 count;
+	size_t			 capacity;
+};
+
+/*
+ * This worker's copy of the cache, and replies rendered from it.  Each
+ * message's JSON is rendered once into a shared body (after ", ", so that
+ * a list is the bodies one after another), and the page's HTML of every
+ * message into another: every reply points into them and no connection
+ * copies them.
+ */
 struct chat_view {
 	struct chat_snapshot	 snapshot;
-	struct buffer		*json;		/* per message */
-	struct buffer		 inbox_html;	/* every message's HTML */
-	int			 inbox_valid;
+	struct shared_body	**json;		/* per message */
+	struct shared_body	*inbox;		/* every message's HTML */
 	size_t			 reply_from;	/* index the reply starts at */
-	struct buffer		 reply;		/* {"messages": [...]} */
+	struct chat_reply	 reply;		/* {"messages": [...]} */
 	int			 reply_valid;
 };
 
@@ -80,8 +93,8 @@ void	chat_abandon(struct http_connection *, void *arg);
 int	chat_view_refresh(struct chat_service *);
 void	chat_view_free(struct chat_view *);
 int	chat_view_answer_start(const struct chat_view *, const char *cursor);
-const struct buffer *chat_view_inbox(struct chat_view *);
-const struct buffer *chat_view_reply(struct chat_view *, size_t from);
+struct shared_body *chat_view_inbox(struct chat_view *);
+const struct chat_reply *chat_view_reply(struct chat_view *, size_t from);
 int	chat_wait(struct chat_service *, struct http_connection *,
 	    const char *cursor);
 void	chat_waiters_answer(struct chat_service *);

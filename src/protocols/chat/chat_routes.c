@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "connection/peer_wake.h"
+#include "connection/shared_body.h"
 #include "http/http_form.h"
 #include "protocols/chat/chat.h"
 #include "protocols/chat/chat_format.h"
@@ -27,6 +28,7 @@
 #define XSRF_COOKIE_MAX		256
 #define XSRF_TOKEN_LENGTH	32
 #define JSON_TYPE		"application/json; charset=UTF-8"
+#define SPLITS_MAX		4	/* @MESSAGES@ sent without a copy */
 
 static struct buffer	scratch;	/* a reply being built */
 static struct buffer	headers;	/* its extra header lines */
@@ -92,13 +94,20 @@ usable_xsrf_cookie(const struct http_request *request, char *cookie,
 	    0 && token_length > 0;
 }
 
-/* Append the page template with its placeholders filled in; 0 or -1. */
+/*
+ * Append the page template with @XSRF@ filled in, noting in splits where
+ * each @MESSAGES@ goes (the messages are sent from the view's shared
+ * inbox, not copied here), at most SPLITS_MAX of them; the inbox is
+ * copied in place of any after those.  0 or -1.
+ */
 static int
 render_page(struct buffer *out, const struct chat_asset *page,
-    const struct buffer *inbox, const char *token)
+    const struct shared_body *inbox, const char *token, size_t *splits,
+    size_t *split_count)
 {
 	const char	*text = (const char *)page->data, *end, *mark;
 
+	*split_count = 0;
 	end = text + page->length;
 	while (text < end) {
 		mark = memchr(text, '@', (size_t)(end - text));
@@ -108,7 +117,9 @@ render_page(struct buffer *out, const struct chat_asset *page,
 			return -1;
 		if ((size_t)(end - mark) >= 10 &&
 		    memcmp(mark, "@MESSAGES@", 10) == 0) {
-			if (inbox->length > 0 && buffer_append(out,
+			if (*split_count < SPLITS_MAX)
+				splits[(*split_count)++] = out->length;
+			else if (inbox->length > 0 && buffer_append(out,
 			    inbox->data, inbox->length) == -1)
 				return -1;
 			text = mark + 10;
@@ -126,14 +137,46 @@ render_page(struct buffer *out, const struct chat_asset *page,
 	return 0;
 }
 
+/*
+ * Send the rendered page: the template's text from out, and the shared
+ * inbox at each split.
+ */
+static void
+send_page(struct http_connection *http, const struct buffer *out,
+    struct shared_body *inbox, const size_t *splits, size_t split_count)
+{
+	struct http_body_part	parts[2 * SPLITS_MAX + 1];
+	size_t			i, count = 0, from = 0;
+
+	for (i = 0; i <= split_count; i++) {
+		parts[count].shared = NULL;
+		parts[count].bytes = out->data + from;
+		parts[count].offset = 0;
+		parts[count].length = (i < split_count ? splits[i] :
+		    out->length) - from;
+		count++;
+		if (i == split_count)
+			break;
+		parts[count].shared = inbox;
+		parts[count].bytes = NULL;
+		parts[count].offset = 0;
+		parts[count].length = inbox->length;
+		count++;
+		from = splits[i];
+	}
+	(void)http_respond_parts(http, 200, "text/html; charset=UTF-8",
+	    headers.data, parts, count);
+}
+
 /* GET /: the page with the cached messages and an XSRF token. */
 static void
 serve_page(struct chat_service *chat, struct http_connection *http,
     const struct http_request *request)
 {
-	const struct buffer	*inbox;
+	struct shared_body	*inbox;
 	char			 cookie[XSRF_COOKIE_MAX];
 	char			 token[XSRF_TOKEN_LENGTH + 1];
+	size_t			 splits[SPLITS_MAX], split_count;
 	int			 have_cookie;
 
 	have_cookie = usable_xsrf_cookie(request, cookie, sizeof(cookie));
@@ -150,12 +193,12 @@ serve_page(struct chat_service *chat, struct http_connection *http,
 	    token) == -1) || buffer_append_string(&headers,
 	    "Cache-Control: no-cache\r\n") == -1 ||
 	    render_page(&scratch, chat_asset_find(chat, "index.html"), inbox,
-	    have_cookie ? cookie : token) == -1) {
+	    have_cookie ? cookie : token, splits, &split_count) == -1 ||
+	    buffer_reserve(&scratch, 0) == -1) {
 		(void)http_respond_error(http, 500, "out of memory");
 		return;
 	}
-	(void)http_respond(http, 200, "text/html; charset=UTF-8",
-	    headers.data, scratch.data, scratch.length);
+	send_page(http, &scratch, inbox, splits, split_count);
 }
 
 /* GET /static/NAME or /favicon.ico: one of the page's assets. */
@@ -256,7 +299,7 @@ poll_updates(struct chat_service *chat, struct http_connection *http,
 	static const char		 too_many[] =
 	    "503 Service Unavailable: too many waiting polls\n";
 	const struct http_form_field	*cursor;
-	const struct buffer		*reply;
+	const struct chat_reply		*reply;
 	const char			*cursor_text;
 	int				 start;
 
@@ -272,8 +315,8 @@ poll_updates(struct chat_service *chat, struct http_connection *http,
 		if (reply == NULL)
 			(void)http_respond_error(http, 500, "out of memory");
 		else
-			(void)http_respond(http, 200, JSON_TYPE, NULL,
-			    reply->data, reply->length);
+			(void)http_respond_parts(http, 200, JSON_TYPE, NULL,
+			    reply->parts, reply->count);
 		return;
 	}
 	if (chat->waiter_count >= chat->options.waiters_max) {

@@ -6,10 +6,13 @@
  * newest sequence number has moved (one atomic load to find out).  A poll
  * whose cursor is the newest message waits in a list with a timer; when
  * any worker adds a message, every worker refreshes its view once and
- * answers each waiter with the messages after its own cursor.  Waiters
- * with the same cursor share one rendered reply.  Waiters are kept in the
- * order they came, which is their deadline order, so one timer per
- * worker answers those that time out.
+ * answers each waiter with the messages after its own cursor.  A reply
+ * is a list of parts that point into the messages' shared renderings, so
+ * every poll, waiting or answered at once, whatever its cursor, sends the
+ * same bytes without a copy of its own; the parts of the latest cursor's
+ * reply are kept until the view changes.  Waiters are kept in the order
+ * they came, which is their deadline order, so one timer per worker
+ * answers those that time out.
  */
 #include "config.h"
 
@@ -18,11 +21,18 @@
 
 #include "connection/connection.h"
 #include "connection/peer_wake.h"
+#include "connection/shared_body.h"
 #include "protocols/chat/chat.h"
 #include "protocols/chat/chat_format.h"
+#include "util/array.h"
 
 #define CURSOR_MAX	64
 #define JSON_TYPE	"application/json; charset=UTF-8"
+#define REPLY_START	"{\"messages\": ["
+#define REPLY_END	"]}"
+#define SEPARATOR	", "		/* before each message's JSON */
+#define PARTS_FIRST	16
+#define PARTS_MAX	((size_t)1 << 24)
 
 struct chat_waiter {
 	struct chat_waiter	*previous;
@@ -36,7 +46,7 @@ struct chat_waiter {
 static int	answering;		/* chat_waiters_answer() is running */
 static int	answer_again;		/* ... and must look once more */
 
-/* Free the rendered parts of a view. */
+/* Free the rendered parts of a view; replies sending them keep theirs. */
 static void
 view_clear_rendering(struct chat_view *view)
 {
@@ -44,11 +54,13 @@ view_clear_rendering(struct chat_view *view)
 
 	if (view->json != NULL)
 		for (i = 0; i < view->snapshot.count; i++)
-			buffer_free(&view->json[i]);
+			shared_body_release(view->json[i]);
 	free(view->json);
 	view->json = NULL;
-	buffer_free(&view->inbox_html);
-	buffer_free(&view->reply);
+	shared_body_release(view->inbox);
+	view->inbox = NULL;
+	free(view->reply.parts);
+	memset(&view->reply, 0, sizeof(view->reply));
 	view->reply_valid = 0;
 }
 
@@ -58,6 +70,24 @@ chat_view_free(struct chat_view *view)
 {
 	view_clear_rendering(view);
 	chat_snapshot_free(&view->snapshot);
+}
+
+/* Render one message as ", " and its JSON, in a shared body; 0 or -1. */
+static int
+render_message(struct shared_body **json,
+    const struct chat_cached_message *message)
+{
+	struct buffer	text;
+
+	buffer_init(&text);
+	if (buffer_append_string(&text, SEPARATOR) == -1 ||
+	    chat_message_json(&text, message->id, message->body,
+	    message->length) == -1 || (*json = shared_body_adopt(&text)) ==
+	    NULL) {
+		buffer_free(&text);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -76,7 +106,6 @@ view_render(struct chat_view *view, struct chat_view *old)
 		return -1;
 	for (i = 0; i < view->snapshot.count; i++) {
 		message = &view->snapshot.messages[i];
-		buffer_init(&view->json[i]);
 		/* Both snapshots are in sequence order: walk them together. */
 		while (old->json != NULL && j < old->snapshot.count &&
 		    old->snapshot.messages[j].sequence < message->sequence)
@@ -84,11 +113,10 @@ view_render(struct chat_view *view, struct chat_view *old)
 		if (old->json != NULL && j < old->snapshot.count &&
 		    old->snapshot.messages[j].sequence == message->sequence) {
 			view->json[i] = old->json[j];
-			buffer_init(&old->json[j]);
+			old->json[j] = NULL;
 			continue;
 		}
-		if (chat_message_json(&view->json[i], message->id,
-		    message->body, message->length) == -1)
+		if (render_message(&view->json[i], message) == -1)
 			return -1;
 	}
 	return 0;
@@ -107,8 +135,7 @@ chat_view_refresh(struct chat_service *chat)
 	old = *view;
 	memset(view, 0, sizeof(*view));
 	view->reply = old.reply;	/* keep its memory */
-	buffer_init(&old.reply);
-	buffer_clear(&view->reply);
+	memset(&old.reply, 0, sizeof(old.reply));
 	if (chat_cache_snapshot(chat->cache, &view->snapshot) == -1 ||
 	    view_render(view, &old) == -1) {
 		chat_view_free(view);
@@ -118,24 +145,30 @@ chat_view_refresh(struct chat_service *chat)
 	return result;
 }
 
-/* The HTML of every message, for the page; NULL when out of memory. */
-const struct buffer *
+/*
+ * The HTML of every message, for the page, shared (the view holds it);
+ * NULL when out of memory.
+ */
+struct shared_body *
 chat_view_inbox(struct chat_view *view)
 {
 	const struct chat_cached_message	*message;
+	struct buffer				 html;
 	size_t					 i;
 
-	if (view->inbox_valid)
-		return &view->inbox_html;
-	buffer_clear(&view->inbox_html);
+	if (view->inbox != NULL)
+		return view->inbox;
+	buffer_init(&html);
 	for (i = 0; i < view->snapshot.count; i++) {
 		message = &view->snapshot.messages[i];
-		if (chat_message_html(&view->inbox_html, message->id,
-		    message->body, message->length) == -1)
-			return NULL;
+		if (chat_message_html(&html, message->id, message->body,
+		    message->length) == -1)
+			break;
 	}
-	view->inbox_valid = 1;
-	return &view->inbox_html;
+	if (i == view->snapshot.count)
+		view->inbox = shared_body_adopt(&html);
+	buffer_free(&html);
+	return view->inbox;
 }
 
 /* The index of the message with id cursor, or -1. */
@@ -153,28 +186,51 @@ chat_view_find(const struct chat_view *view, const char *cursor)
 	return -1;
 }
 
-/* The reply listing the messages from index from on; NULL on error. */
-const struct buffer *
+/* Set a part to bytes that are copied. */
+static void
+part_copied(struct http_body_part *part, const char *text)
+{
+	part->shared = NULL;
+	part->bytes = text;
+	part->offset = 0;
+	part->length = strlen(text);
+}
+
+/*
+ * The reply listing the messages from index from on: its start, each
+ * message's shared JSON (the first without its separator), its end.
+ * NULL when out of memory.
+ */
+const struct chat_reply *
 chat_view_reply(struct chat_view *view, size_t from)
 {
-	size_t	i;
+	struct chat_reply	*reply = &view->reply;
+	struct http_body_part	*parts, *part;
+	size_t			 i, skip;
 
 	if (view->reply_valid && view->reply_from == from)
-		return &view->reply;
-	buffer_clear(&view->reply);
+		return reply;
 	view->reply_valid = 0;
-	if (buffer_append_string(&view->reply, "{\"messages\": [") == -1)
+	parts = array_grow(reply->parts, &reply->capacity,
+	    view->snapshot.count - from + 2, sizeof(*parts), PARTS_FIRST,
+	    PARTS_MAX);
+	if (parts == NULL)
 		return NULL;
-	for (i = from; i < view->snapshot.count; i++)
-		if ((i > from && buffer_append_string(&view->reply, ", ") ==
-		    -1) || buffer_append(&view->reply, view->json[i].data,
-		    view->json[i].length) == -1)
-			return NULL;
-	if (buffer_append_string(&view->reply, "]}") == -1)
-		return NULL;
+	reply->parts = parts;
+	part_copied(&parts[0], REPLY_START);
+	for (i = from; i < view->snapshot.count; i++) {
+		part = &parts[i - from + 1];
+		skip = i == from ? strlen(SEPARATOR) : 0;
+		part->shared = view->json[i];
+		part->bytes = NULL;
+		part->offset = skip;
+		part->length = view->json[i]->length - skip;
+	}
+	part_copied(&parts[view->snapshot.count - from + 1], REPLY_END);
+	reply->count = view->snapshot.count - from + 2;
 	view->reply_from = from;
 	view->reply_valid = 1;
-	return &view->reply;
+	return reply;
 }
 
 /* Where a poll's answer starts in the view, or -1 when it must wait. */
@@ -331,7 +387,7 @@ answer_round(struct chat_service *chat)
 {
 	struct chat_waiter	*waiter, *next, *ready = NULL;
 	struct http_connection	*http;
-	const struct buffer	*reply;
+	const struct chat_reply	*reply;
 	int			 start;
 
 	if (chat_view_refresh(chat) == -1)
@@ -360,8 +416,8 @@ answer_round(struct chat_service *chat)
 		if (reply == NULL)
 			(void)http_respond_error(http, 500, "out of memory");
 		else
-			(void)http_respond(http, 200, JSON_TYPE, NULL,
-			    reply->data, reply->length);
+			(void)http_respond_parts(http, 200, JSON_TYPE, NULL,
+			    reply->parts, reply->count);
 	}
 }
 
