@@ -548,3 +548,27 @@ harness_have_ipv6_loopback(void)
 	(void)close(fd);
 	return usable;
 }
+
+/*
+ * A loopback port free at the moment, of socket type (SOCK_STREAM or
+ * SOCK_DGRAM), for a daemon that must be told its port in advance; fails
+ * the case when none can be had.
+ */
+int
+harness_free_port(int type)
+{
+	struct sockaddr_in	address;
+	socklen_t		length = sizeof(address);
+	int			fd, port;
+
+	memset(&address, 0, sizeof(address));
+	address.sin_family = AF_INET;
+	address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, type, 0)) == -1 || bind(fd,
+	    (struct sockaddr *)&address, sizeof(address)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&address, &length) == -1)
+		fail_msg("no free loopback port: %s", strerror(errno));
+	port = ntohs(address.sin_port);
+	(void)close(fd);
+	return port;
+}

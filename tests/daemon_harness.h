@@ -69,5 +69,6 @@ ssize_t	harness_read_until_eof(int fd, void *buffer, size_t size,
 	    int timeout_ms);
 int	harness_write_all(int fd, const void *buffer, size_t length);
 int	harness_have_ipv6_loopback(void);
+int	harness_free_port(int type);
 
 #endif /* PFORKD_DAEMON_HARNESS_H */

@@ -99,28 +99,6 @@ wait_file_contains(const char *path, const char *needle, int timeout_ms)
 	return 0;
 }
 
-/* A loopback port free at the moment, for a daemon that logs to a file. */
-static int
-free_port(void)
-{
-	struct sockaddr_in	address;
-	socklen_t		length = sizeof(address);
-	int			fd, port;
-
-	memset(&address, 0, sizeof(address));
-	address.sin_family = AF_INET;
-	address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&address,
-	    sizeof(address)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&address,
-	    &length), 0);
-	port = ntohs(address.sin_port);
-	(void)close(fd);
-	return port;
-}
-
 /* The pids of the workers the daemon's log (text) says it started. */
 static size_t
 workers_in(const char *text, pid_t *pids, size_t max)
@@ -305,7 +283,7 @@ test_log_rotation_as_nobody(void **state)
 	char		 log[300], rotated[300], target[320], listen[64];
 	const char	*arguments[] = { "-d", "-v", "-w", "1", "-u", "nobody",
 			    "-L", target, "-l", listen, NULL };
-	int		 port = free_port();
+	int		 port = harness_free_port(SOCK_STREAM);
 
 	/* Workers running as nobody must reach the log's directory. */
 	assert_int_equal(chmod(scratch->directory, 0711), 0);
@@ -426,8 +404,9 @@ test_relative_paths_detached(void **state)
 	char		 poem[16];
 	const char	*arguments[] = { "-f", "rel.conf", "-p", "rel.pid",
 			    "-L", "file:rel.log", "-v", NULL };
-	int		 echo_port = free_port(), poetry_port = free_port();
-	int		 chat_port = free_port(), fd;
+	int		 echo_port = harness_free_port(SOCK_STREAM);
+	int		 poetry_port = harness_free_port(SOCK_STREAM);
+	int		 chat_port = harness_free_port(SOCK_STREAM), fd;
 	pid_t		 pid;
 
 	assert_int_equal(mkdir(scratch_path(scratch, "assets"), 0755), 0);
@@ -491,7 +470,8 @@ test_caps_across_reload(void **state)
 	char		 configuration[320];
 	const char	*arguments[] = { "-d", "-v", "-w", "1", "-f",
 			    configuration, NULL };
-	int		 port = free_port(), held[2], extra, i;
+	int		 port = harness_free_port(SOCK_STREAM), held[2], extra;
+	int		 i;
 
 	(void)snprintf(configuration, sizeof(configuration), "%s",
 	    scratch_path(scratch, "caps.conf"));

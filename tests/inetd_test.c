@@ -35,28 +35,6 @@
 
 static char	activate_path[PATH_MAX];
 
-/* A loopback TCP port free right now. */
-static int
-free_port(void)
-{
-	struct sockaddr_in	address;
-	socklen_t		length = sizeof(address);
-	int			fd, port;
-
-	memset(&address, 0, sizeof(address));
-	address.sin_family = AF_INET;
-	address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&address,
-	    sizeof(address)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&address,
-	    &length), 0);
-	port = ntohs(address.sin_port);
-	(void)close(fd);
-	return port;
-}
-
 /*
  * Run systemd-socket-activate --inetd with pforkd -d -v -i spec on a free
  * port; the port, once it listens.
@@ -68,7 +46,7 @@ start_inetd(struct daemon_process *activator, const char *spec)
 	const char	*argv[] = { activate_path, "--inetd", "--accept", "-l",
 			    listen, harness_pforkd_path(), "-d", "-v", "-i",
 			    spec, NULL };
-	int		 port = free_port();
+	int		 port = harness_free_port(SOCK_STREAM);
 
 	(void)snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
 	assert_int_equal(harness_spawn_program(activator, argv), 0);

@@ -44,28 +44,6 @@ struct activation {
 	size_t			count;
 };
 
-/* A loopback port free right now, of the given socket type. */
-static int
-free_port(int type)
-{
-	struct sockaddr_in	address;
-	socklen_t		length = sizeof(address);
-	int			fd, port;
-
-	memset(&address, 0, sizeof(address));
-	address.sin_family = AF_INET;
-	address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, type, 0);
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&address,
-	    sizeof(address)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&address,
-	    &length), 0);
-	port = ntohs(address.sin_port);
-	(void)close(fd);
-	return port;
-}
-
 /* Append one printf-formatted argument. */
 static void
 add(struct activation *activation, const char *format, ...)
@@ -183,7 +161,7 @@ static void
 test_one_socket(void **state)
 {
 	struct activation	*activation = *state;
-	int			 port = free_port(SOCK_STREAM);
+	int			 port = harness_free_port(SOCK_STREAM);
 	char			 line[64];
 
 	begin(activation);
@@ -207,8 +185,8 @@ static void
 test_several_sockets(void **state)
 {
 	struct activation	*activation = *state;
-	int			 echo_port = free_port(SOCK_STREAM);
-	int			 daytime_port = free_port(SOCK_STREAM);
+	int			 echo_port = harness_free_port(SOCK_STREAM);
+	int			 daytime_port = harness_free_port(SOCK_STREAM);
 
 	begin(activation);
 	add(activation, "-l");
@@ -232,8 +210,8 @@ static void
 test_named_sockets(void **state)
 {
 	struct activation	*activation = *state;
-	int			 first = free_port(SOCK_STREAM);
-	int			 second = free_port(SOCK_STREAM);
+	int			 first = harness_free_port(SOCK_STREAM);
+	int			 second = harness_free_port(SOCK_STREAM);
 
 	begin(activation);
 	add(activation, "-l");
@@ -259,7 +237,7 @@ static void
 test_reload_keeps_sockets(void **state)
 {
 	struct activation	*activation = *state;
-	int			 port = free_port(SOCK_STREAM);
+	int			 port = harness_free_port(SOCK_STREAM);
 
 	begin(activation);
 	add(activation, "-l");
@@ -282,7 +260,7 @@ static void
 test_socket_matching_nothing(void **state)
 {
 	struct activation	*activation = *state;
-	int			 port = free_port(SOCK_STREAM);
+	int			 port = harness_free_port(SOCK_STREAM);
 	char			 needle[128];
 
 	begin(activation);
@@ -290,7 +268,7 @@ test_socket_matching_nothing(void **state)
 	add(activation, "127.0.0.1:%d", port);
 	add_pforkd(activation);
 	add(activation, "-l");
-	add(activation, "echo@127.0.0.1:%d", free_port(SOCK_STREAM));
+	add(activation, "echo@127.0.0.1:%d", harness_free_port(SOCK_STREAM));
 	start(activation, port);
 	(void)snprintf(needle, sizeof(needle), "fd 3 (127.0.0.1:%d): no "
 	    "service", port);
@@ -302,7 +280,7 @@ static void
 test_service_without_socket(void **state)
 {
 	struct activation	*activation = *state;
-	int			 port = free_port(SOCK_STREAM);
+	int			 port = harness_free_port(SOCK_STREAM);
 
 	begin(activation);
 	add(activation, "-l");
@@ -311,7 +289,8 @@ test_service_without_socket(void **state)
 	add(activation, "-l");
 	add(activation, "echo@127.0.0.1:%d", port);
 	add(activation, "-l");
-	add(activation, "daytime@127.0.0.1:%d", free_port(SOCK_STREAM));
+	add(activation, "daytime@127.0.0.1:%d",
+	    harness_free_port(SOCK_STREAM));
 	start(activation, port);
 	expect_refusal(activation, port, "service daytime (-l daytime@");
 }
@@ -322,7 +301,7 @@ test_datagram_socket(void **state)
 {
 	struct activation	*activation = *state;
 	struct sockaddr_in	 address;
-	int			 port = free_port(SOCK_DGRAM), fd;
+	int			 port = harness_free_port(SOCK_DGRAM), fd;
 	char			 needle[128];
 
 	begin(activation);
