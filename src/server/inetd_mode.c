@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "connection/connection.h"
+#include "connection/output_budget.h"
 #include "connection/protocol.h"
 #include "connection/service.h"
 #include "event/dispatcher.h"
@@ -108,7 +109,7 @@ inetd_mode_run(struct configuration *configuration, const char *spec)
 	struct connection_admission	 gate;
 	struct dispatcher	*dispatcher;
 	socklen_t		 length = sizeof(peer);
-	int			 fd;
+	int			 fd, status = 0;
 
 	memset(&peer, 0, sizeof(peer));
 	if (getpeername(STDIN_FILENO, (struct sockaddr *)&peer,
@@ -118,12 +119,19 @@ inetd_mode_run(struct configuration *configuration, const char *spec)
 		return 1;
 	}
 	warn_lonely_chat(service, spec);
-	if ((fd = take_standard_input()) == -1 ||
-	    (dispatcher = dispatcher_create(configuration->backend[0] ?
-	    configuration->backend : NULL)) == NULL) {
+	if ((fd = take_standard_input()) == -1) {
 		log_errno(LOG_LEVEL_ERROR, "-i: cannot serve");
 		return 1;
 	}
+	if ((dispatcher = dispatcher_create(configuration->backend[0] ?
+	    configuration->backend : NULL)) == NULL) {
+		log_errno(LOG_LEVEL_ERROR, "-i: cannot serve");
+		(void)close(fd);
+		return 1;
+	}
+	/* One connection has a budget too, as a worker would give it. */
+	output_budget_setup(dispatcher,
+	    (uint64_t)configuration->output_budget_mib << 20);
 	/* The admission seam tells when the connection ends: no polling. */
 	memset(&gate, 0, sizeof(gate));
 	gate.admit = inetd_admit;
@@ -139,10 +147,14 @@ inetd_mode_run(struct configuration *configuration, const char *spec)
 	}
 	/* connection_start() closes fd itself when it refuses it. */
 	if (connection_start(dispatcher, service, fd, (struct sockaddr *)&peer,
-	    length) == 0 && dispatcher_run(dispatcher) == -1)
+	    length) == -1)
+		status = 1;
+	else if (dispatcher_run(dispatcher) == -1) {
 		log_errno(LOG_LEVEL_ERROR, "-i: event loop failed");
+		status = 1;
+	}
 	connection_finish_all("stopping");
 	connection_use_admission(NULL);
 	dispatcher_free(dispatcher);
-	return 0;
+	return status;
 }

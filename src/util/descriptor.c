@@ -60,7 +60,7 @@ int
 descriptor_open_regular(const char *path, int flags, mode_t mode)
 {
 	struct stat	status;
-	int		fd, saved_errno;
+	int		fd, status_flags, saved_errno;
 
 	/* O_NONBLOCK: opening a FIFO must not hang; files ignore the flag. */
 	fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode);
@@ -72,7 +72,8 @@ descriptor_open_regular(const char *path, int flags, mode_t mode)
 		errno = EINVAL;
 		goto failed;
 	}
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1)
+	if ((status_flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, status_flags & ~O_NONBLOCK) == -1)
 		goto failed;
 	return fd;
 failed:
