@@ -400,22 +400,16 @@ point_into(struct http_parser *parser, const char *buffer)
 }
 
 /*
- * Whether the request line alone is over head_max bytes: then the target
- * is what is too long, 414 rather than 431 (RFC 9112 3).  Empty lines
- * before the request are not part of it.
+ * Whether the first line alone fills the head_max + 1 bytes a head may
+ * not reach: then the target is what is too long, 414 rather than 431
+ * (RFC 9112 3).  Only those first bytes decide, which every caller has,
+ * so a request refused as it trickles in gets the same answer as one
+ * that arrived whole.
  */
 static int
-request_line_too_long(const char *buffer, size_t length, size_t head_max)
+request_line_too_long(const char *buffer, size_t head_max)
 {
-	const char	*end;
-	size_t		 start = 0;
-
-	while (start < length && (buffer[start] == '\r' ||
-	    buffer[start] == '\n'))
-		start++;
-	end = memchr(buffer + start, '\n', length - start);
-	return (end == NULL ? length : (size_t)(end - buffer)) - start >
-	    head_max;
+	return memchr(buffer, '\n', head_max + 1) == NULL;
 }
 
 /* Parse the request that buffer starts with: 1 complete, 0 more, -1 bad. */
@@ -431,7 +425,7 @@ http_parse(struct http_parser *parser, char *buffer, size_t length,
 		if (head_length > limits->head_max ||
 		    (head_length == 0 && length > limits->head_max))
 			return fail(status, request_line_too_long(buffer,
-			    length, limits->head_max) ? 414 : 431);
+			    limits->head_max) ? 414 : 431);
 		if (head_length == 0)
 			return 0;
 		if (parse_head(parser, buffer, head_length, limits,
