@@ -372,7 +372,8 @@ static void
 test_graceful_stop(void **state)
 {
 	struct fixture	*fixture = *state;
-	int		 fd, status;
+	uint64_t	 deadline;
+	int		 fd, other, status;
 
 	start_with_config(fixture, "graceful-timeout 10\n"
 	    "service echo {\n listen 127.0.0.1:0\n}\n", 1, "2");
@@ -380,10 +381,18 @@ test_graceful_stop(void **state)
 	assert_int_equal(round_trip(fd, "one\n"), 0);
 	assert_int_equal(kill(fixture->daemon.pid, SIGQUIT), 0);
 	harness_must_log(&fixture->daemon, "graceful stop", 3000);
-	(void)poll(NULL, 0, 200);
+	/*
+	 * The master logs before every worker has closed its copy of the
+	 * listener: wait (bounded) until connecting is refused.
+	 */
+	deadline = monotonic_usec() + 3000000;
+	while ((other = harness_connect("127.0.0.1",
+	    fixture->daemon.ports[0])) != -1 && monotonic_usec() < deadline) {
+		(void)close(other);
+		(void)poll(NULL, 0, 20);
+	}
+	assert_int_equal(other, -1);
 	assert_int_equal(round_trip(fd, "two\n"), 0);
-	assert_int_equal(harness_connect("127.0.0.1",
-	    fixture->daemon.ports[0]), -1);
 	(void)close(fd);
 	status = harness_stop(&fixture->daemon, 0, 3000);
 	assert_int_equal(status, 0);
