@@ -141,22 +141,18 @@ collect_ports(struct daemon_process *daemon, size_t count, int timeout_ms)
 	}
 }
 
-/* Fork and exec pforkd with arguments; its stderr (and stdout if asked)
- * go to daemon->log_fd.  0 or -1. */
+/*
+ * Fork and exec argv (argv[0] a path); its stderr (and stdout if asked)
+ * go to daemon->log_fd.  0 or -1.
+ */
 static int
-spawn(struct daemon_process *daemon, const char *const *arguments,
+spawn_argv(struct daemon_process *daemon, const char *const *argv,
     int capture_stdout)
 {
-	const char	*argv[64];
-	int		 log_pipe[2];
-	size_t		 i;
+	int	log_pipe[2];
 
 	memset(daemon, 0, sizeof(*daemon));
 	daemon->pid = -1;
-	argv[0] = harness_pforkd_path();
-	for (i = 0; arguments[i] != NULL && i < 62; i++)
-		argv[i + 1] = arguments[i];
-	argv[i + 1] = NULL;
 	if (pipe(log_pipe) == -1)
 		return -1;
 	if ((daemon->pid = fork()) == -1) {
@@ -178,6 +174,21 @@ spawn(struct daemon_process *daemon, const char *const *arguments,
 	return 0;
 }
 
+/* Fork and exec pforkd with arguments, as spawn_argv() does.  0 or -1. */
+static int
+spawn(struct daemon_process *daemon, const char *const *arguments,
+    int capture_stdout)
+{
+	const char	*argv[64];
+	size_t		 i;
+
+	argv[0] = harness_pforkd_path();
+	for (i = 0; arguments[i] != NULL && i < 62; i++)
+		argv[i + 1] = arguments[i];
+	argv[i + 1] = NULL;
+	return spawn_argv(daemon, argv, capture_stdout);
+}
+
 /*
  * Start another program (argv[0] a path) with its stderr to daemon->log_fd,
  * for pforkd run under a tool such as systemd-socket-activate.  0 or -1.
@@ -186,27 +197,7 @@ int
 harness_spawn_program(struct daemon_process *daemon,
     const char *const *argv)
 {
-	int	log_pipe[2];
-
-	memset(daemon, 0, sizeof(*daemon));
-	daemon->pid = -1;
-	if (pipe(log_pipe) == -1)
-		return -1;
-	if ((daemon->pid = fork()) == -1) {
-		(void)close(log_pipe[0]);
-		(void)close(log_pipe[1]);
-		return -1;
-	}
-	if (daemon->pid == 0) {
-		(void)dup2(log_pipe[1], STDERR_FILENO);
-		(void)close(log_pipe[0]);
-		(void)close(log_pipe[1]);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	(void)close(log_pipe[1]);
-	daemon->log_fd = log_pipe[0];
-	return 0;
+	return spawn_argv(daemon, argv, 0);
 }
 
 /* Find name in $PATH into path; 0, or -1 when it is not installed. */
