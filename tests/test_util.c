@@ -189,6 +189,40 @@ test_drain(int fd)
 	}
 }
 
+/* The third figure of a Linux tcp_rmem/tcp_wmem file, or 0. */
+static size_t
+read_buffer_limit(const char *path)
+{
+	FILE		*file;
+	unsigned long	 low, initial, high;
+	int		 fields;
+
+	if ((file = fopen(path, "r")) == NULL)
+		return 0;
+	fields = fscanf(file, "%lu %lu %lu", &low, &initial, &high);
+	(void)fclose(file);
+	return fields == 3 ? (size_t)high : 0;
+}
+
+/*
+ * The most one loopback TCP connection can hold in kernel buffers on the
+ * way from one end to the other: the sender's send buffer and the
+ * receiver's receive buffer, each at its autotuning maximum.  Linux tells
+ * it in /proc (some machines allow 32 MiB of receive buffer); elsewhere
+ * assume 16 MiB, more than the BSDs' defaults.
+ */
+size_t
+test_stream_buffer_max(void)
+{
+	size_t	receive, send;
+
+	receive = read_buffer_limit("/proc/sys/net/ipv4/tcp_rmem");
+	send = read_buffer_limit("/proc/sys/net/ipv4/tcp_wmem");
+	if (receive == 0 || send == 0)
+		return 16 * 1024 * 1024;
+	return receive + send;
+}
+
 /* Raise the soft fd limit as far as allowed; returns it, or -1. */
 long
 test_raise_nofile(void)

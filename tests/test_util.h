@@ -46,6 +46,7 @@ size_t		 test_random_pieces(uint32_t *seed, char *data, size_t length,
 
 /* Limits. */
 long		 test_raise_nofile(void);
+size_t		 test_stream_buffer_max(void);
 
 /* Watchdog: ends the whole program if a test outlives it. */
 void		 test_watchdog_arm(unsigned int seconds, const char *what);
