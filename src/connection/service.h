@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct access_rules;
+struct program_options;
 struct protocol;
 
 #define SERVICE_NAME_MAX	64
@@ -31,6 +33,7 @@ struct listen_address {
 #define SERVICE_SET_MAX_CONNECTIONS	0x04
 #define SERVICE_SET_PER_SOURCE_MAX	0x08
 #define SERVICE_SET_SEND_TIMEOUT	0x10
+#define SERVICE_SET_PROTOCOL		0x20	/* named, not implied by the name */
 
 struct service {
 	char			 name[SERVICE_NAME_MAX];
@@ -45,6 +48,9 @@ struct service {
 	unsigned int		 explicit;		/* SERVICE_SET_* */
 	char			 origin[128];	/* "FILE:LINE:COL" or "-l ..." */
 	void			*protocol_data;	/* the protocol's options */
+	/* The server's own parts; protocols never look at them. */
+	struct program_options	*program;	/* a program service, or NULL */
+	struct access_rules	*access_rules;	/* allow/deny; NULL = all */
 };
 
 #define SERVICE_DEFAULT_IDLE_USEC	(300 * (uint64_t)1000000)
