@@ -71,6 +71,9 @@ struct program_options {
 	uid_t			 uid;
 	gid_t			 gid;
 	int			 change_identity;
+	/* Filled by the master: the user's supplementary groups. */
+	gid_t			*groups;
+	int			 group_count;
 };
 
 struct option_table;
