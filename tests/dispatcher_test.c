@@ -735,6 +735,39 @@ case_dispatcher_close(void **state)
 	assert_int_equal(dispatcher_watched_count(d), watched);
 }
 
+/*
+ * An fd another holder still shares (a child given the socket, here a
+ * dup) is closed with dispatcher_close(): its registration must go too,
+ * or epoll goes on reporting the shared file's events under the number,
+ * which the next fd reuses.
+ */
+static void
+case_dispatcher_close_shared(void **state)
+{
+	struct fixture		*fixture = fixture_of(state);
+	struct dispatcher	*d = fixture->dispatcher;
+	int			 first[2], second[2], shared, calls = 0;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, first), 0);
+	assert_true((shared = dup(first[0])) != -1);
+	assert_int_equal(dispatcher_watch(d, first[0], EVENT_READ,
+	    count_and_drain, &calls), 0);
+	assert_int_equal(dispatcher_close(d, first[0]), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, second), 0);
+	assert_int_equal(dispatcher_watch(d, second[0], EVENT_READ,
+	    count_and_drain, &calls), 0);
+	/* The shared file turns readable; the new fd has nothing. */
+	assert_int_equal(write(first[1], "x", 1), 1);
+	expect_quiet(d, "the events of a closed, shared fd");
+	assert_int_equal(write(second[1], "y", 1), 1);
+	run_until(d, &calls, 1, LIMIT_USEC, "the fd after a shared one");
+	assert_int_equal(calls, 1);
+	assert_int_equal(dispatcher_close(d, second[0]), 0);
+	(void)close(second[1]);
+	(void)close(shared);
+	(void)close(first[1]);
+}
+
 /* One of many pipes. */
 struct many_pipe {
 	int	read_fd;
@@ -1500,6 +1533,7 @@ static const struct backend_case	test_cases[] = {
 	{ "unwatch in callback", case_unwatch_in_callback },
 	{ "close in callback with fd reuse", case_close_reuse },
 	{ "dispatcher_close", case_dispatcher_close },
+	{ "dispatcher_close of a shared fd", case_dispatcher_close_shared },
 	{ "10,000 fds", case_many_fds },
 	{ "FD_SETSIZE", case_fd_setsize },
 	{ "timer order", case_timer_order },

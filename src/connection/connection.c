@@ -227,7 +227,8 @@ connection_finish(struct connection *connection, const char *reason)
 	connection->service->protocol->release(connection);
 	output_budget_forget(connection);
 	dispatcher_timer_stop(connection->dispatcher, &connection->idle_timer);
-	(void)dispatcher_close(connection->dispatcher, connection->fd);
+	(void)dispatcher_close_private(connection->dispatcher,
+	    connection->fd);
 	if (connection->admission != NULL)
 		admission->leave(admission->context, connection->admission);
 	if (connection->previous != NULL)

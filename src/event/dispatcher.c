@@ -297,11 +297,30 @@ dispatcher_unwatch(struct dispatcher *d, int fd)
 
 /*
  * Stop watching fd and close it; 0 or -1 with errno (the fd is closed in
- * any case).  Where the kernel forgets a closed fd by itself, the backend
- * is not told: one system call less per connection.
+ * any case).  The backend is always told: with epoll a registration
+ * outlives close() while another process (a child given the socket, a
+ * worker that inherited a listener) still holds the open file, and would
+ * go on firing under whatever fd reuses the number.
  */
 int
 dispatcher_close(struct dispatcher *d, int fd)
+{
+	int	result = 0;
+
+	if (fd >= 0 && fd < d->fd_table_size && d->fds[fd].watched)
+		result = dispatcher_unwatch(d, fd);
+	if (close(fd) == -1)
+		result = -1;
+	return result;
+}
+
+/*
+ * dispatcher_close() for an fd no other process or dup shares (a worker's
+ * accepted connection): where the kernel forgets a closed fd by itself,
+ * the backend is not told, one system call less per connection.
+ */
+int
+dispatcher_close_private(struct dispatcher *d, int fd)
 {
 	struct fd_slot	*slot;
 	int		 result = 0;

@@ -66,14 +66,16 @@ int	 dispatcher_watch(struct dispatcher *, int fd, int events,
 int	 dispatcher_set_events(struct dispatcher *, int fd, int events);
 int	 dispatcher_unwatch(struct dispatcher *, int fd);
 /*
- * dispatcher_close() unwatches and closes fd.  On a backend that drops
- * interest on close (epoll) it skips the deregistration, which is right
- * only when no other process and no dup shares fd's open file: otherwise
- * the kernel keeps the registration, and its events pass for those of
- * any fd that later gets the number (see backends/epoll.c).  For a shared
- * fd, call dispatcher_unwatch() first, then close(2).
+ * dispatcher_close() unwatches and closes fd, always telling the backend:
+ * with epoll a registration outlives close() while another process or a
+ * dup shares fd's open file, and its events would pass for those of any
+ * fd that later gets the number (see backends/epoll.c).
+ * dispatcher_close_private() skips that system call where the kernel
+ * drops interest on close, and is only for fds nobody else holds (a
+ * worker's accepted connections).
  */
 int	 dispatcher_close(struct dispatcher *, int fd);
+int	 dispatcher_close_private(struct dispatcher *, int fd);
 int	 dispatcher_events(const struct dispatcher *, int fd);
 size_t	 dispatcher_watched_count(const struct dispatcher *);
 
