@@ -121,8 +121,12 @@ acceptor_ready(struct dispatcher *d, int fd, int events, void *arg)
 			}
 		}
 		acceptor->out_of_descriptors = 0;
-		(void)connection_start(d, acceptor->service, client,
-		    (struct sockaddr *)&peer, length);
+		if (acceptor->accepted != NULL)
+			acceptor->accepted(acceptor, client,
+			    (struct sockaddr *)&peer, (unsigned int)length);
+		else
+			(void)connection_start(d, acceptor->service, client,
+			    (struct sockaddr *)&peer, length);
 	}
 }
 
@@ -135,6 +139,8 @@ acceptor_start(struct acceptor *acceptor, struct dispatcher *d,
 	acceptor->service = service;
 	acceptor->fd = listen_fd;
 	acceptor->out_of_descriptors = 0;
+	acceptor->accepted = NULL;
+	acceptor->context = NULL;
 	timer_init(&acceptor->pause_timer, acceptor_resume, acceptor);
 	return dispatcher_watch(d, listen_fd, EVENT_READ, acceptor_ready,
 	    acceptor);

@@ -6,7 +6,13 @@
 
 #include "event/dispatcher.h"
 
+struct acceptor;
 struct service;
+struct sockaddr;
+
+/* Takes an accepted connection over (the default: connection_start()). */
+typedef void acceptor_callback(struct acceptor *, int fd,
+    const struct sockaddr *peer, unsigned int peer_length);
 
 struct acceptor {
 	struct dispatcher	*dispatcher;
@@ -14,6 +20,8 @@ struct acceptor {
 	int			 fd;		/* owned by whoever bound it */
 	struct timer		 pause_timer;
 	int			 out_of_descriptors; /* logged once per episode */
+	acceptor_callback	*accepted;	/* NULL: connection_start() */
+	void			*context;	/* for accepted */
 };
 
 int	acceptor_start(struct acceptor *, struct dispatcher *,

@@ -33,6 +33,7 @@
 #include "server/master.h"
 #include "server/pid_file.h"
 #include "server/privileges.h"
+#include "server/program_supervisor.h"
 #include "server/scoreboard.h"
 #include "server/service_manager.h"
 #include "server/worker.h"
@@ -67,6 +68,7 @@ struct master {
 	struct identity		 identity;
 	struct scoreboard	*board;
 	struct dispatcher	*dispatcher;
+	struct program_supervisor *programs;	/* program services */
 	unsigned int		 generation;
 	struct worker_slot	 slots[SCOREBOARD_ROWS];
 	int			 lifeline[2];
@@ -77,6 +79,10 @@ struct master {
 	struct timer		 notify_timer;	/* status and watchdog */
 	char			 status_text[STATUS_TEXT_MAX];
 };
+
+static void	begin_stop(struct master *, int graceful);
+static void	stop_when_done(struct master *);
+static uint32_t	master_worker_total(void *context);
 
 /* The child side of a fork: drop what belongs to the master, then serve. */
 static void
@@ -89,6 +95,7 @@ worker_child(struct master *master, int row)
 	if (master->report_fd != -1)
 		(void)close(master->report_fd);
 	pid_file_forget();
+	program_supervisor_close_after_fork(master->programs);
 	dispatcher_free_after_fork(master->dispatcher);
 	memset(&setup, 0, sizeof(setup));
 	setup.configuration = master->configuration;
@@ -358,14 +365,26 @@ reap_children(struct master *master)
 	int	status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		worker_exited(master, pid, status);
+		if (!program_supervisor_reaped(master->programs, pid, status))
+			worker_exited(master, pid, status);
 	if (live_workers(master) > 0)
 		return;
 	if (master->state == MASTER_RUNNING) {
 		log_message(LOG_LEVEL_ERROR, "no worker can run: exiting");
 		master->exit_status = 1;
+		begin_stop(master, 0);
+		return;
 	}
-	dispatcher_stop(master->dispatcher);
+	stop_when_done(master);
+}
+
+/* Once every worker and every program child has gone, stop the loop. */
+static void
+stop_when_done(struct master *master)
+{
+	if (live_workers(master) == 0 &&
+	    program_supervisor_children(master->programs) == 0)
+		dispatcher_stop(master->dispatcher);
 }
 
 /* Stop deadline passed: kill what is left. */
@@ -379,6 +398,7 @@ kill_stragglers(struct dispatcher *d, struct timer *timer, void *arg)
 	log_message(LOG_LEVEL_WARNING, "workers did not stop in time: "
 	    "sending SIGKILL");
 	signal_workers(master, SIGKILL, 0);
+	program_supervisor_signal(master->programs, SIGKILL);
 }
 
 /* Begin a fast (SIGTERM) or graceful (SIGQUIT) stop. */
@@ -398,14 +418,15 @@ begin_stop(struct master *master, int graceful)
 	for (row = 0; row < SCOREBOARD_ROWS; row++)
 		dispatcher_timer_stop(master->dispatcher,
 		    &master->slots[row].respawn_timer);
+	program_supervisor_stop(master->programs, graceful,
+	    master->configuration->graceful_timeout_usec);
 	listener_set_close(master->listeners);
 	signal_workers(master, graceful ? SIGQUIT : SIGTERM, 0);
 	deadline = graceful ? master->configuration->graceful_timeout_usec +
 	    GRACEFUL_KILL_GRACE : FAST_STOP_KILL_USEC;
 	(void)dispatcher_timer_start(master->dispatcher, &master->kill_timer,
 	    deadline, 0);
-	if (live_workers(master) == 0)
-		dispatcher_stop(master->dispatcher);
+	stop_when_done(master);
 }
 
 /* Swap in a checked configuration and its listeners; old ones drain. */
@@ -413,6 +434,8 @@ static void
 switch_generation(struct master *master, struct configuration *fresh,
     struct listener_set *listeners, const struct identity *identity)
 {
+	/* Unwatch before closing: a child may share a listener (epoll). */
+	program_supervisor_unwatch(master->programs);
 	/* What is left in the old set was removed from the configuration. */
 	listener_set_close(master->listeners);
 	free(master->listeners);
@@ -423,6 +446,10 @@ switch_generation(struct master *master, struct configuration *fresh,
 	master->identity = *identity;
 	master->generation++;
 	listener_set_log(listeners, fresh);
+	if (program_supervisor_configure(master->programs, fresh,
+	    listeners) == -1)
+		log_errno(LOG_LEVEL_ERROR, "reload: cannot watch the program "
+		    "services' listeners");
 	if (start_generation(master) == -1)
 		log_message(LOG_LEVEL_ERROR, "reload: not every new worker "
 		    "started");
@@ -515,6 +542,15 @@ master_signal(struct dispatcher *d, int signal_number, void *arg)
 	}
 }
 
+/* The connections the workers serve, for program services' global cap. */
+static uint32_t
+master_worker_total(void *context)
+{
+	struct master	*master = context;
+
+	return scoreboard_total(master->board);
+}
+
 /* Set up signals, the lifeline and the slots; 0 or -1 with a message. */
 static int
 master_prepare(struct master *master, char *error, size_t error_size)
@@ -530,8 +566,17 @@ master_prepare(struct master *master, char *error, size_t error_size)
 		return -1;
 	log_hand_to_workers(master);
 	if ((master->board = scoreboard_create()) == NULL ||
-	    (master->dispatcher = dispatcher_create(NULL)) == NULL ||
-	    pipe(master->lifeline) == -1)
+	    (master->dispatcher = dispatcher_create(
+	    master->configuration->backend[0] ?
+	    master->configuration->backend : NULL)) == NULL ||
+	    (master->programs = program_supervisor_create(master->dispatcher,
+	    master_worker_total, master)) == NULL ||
+	    pipe(master->lifeline) == -1 ||
+	    descriptor_set_cloexec(master->lifeline[0]) == -1 ||
+	    descriptor_set_cloexec(master->lifeline[1]) == -1)
+		goto system_error;
+	if (program_supervisor_configure(master->programs,
+	    master->configuration, master->listeners) == -1)
 		goto system_error;
 	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
 		if (dispatcher_signal(master->dispatcher, signals[i],
@@ -575,6 +620,7 @@ master_run(const struct settings *settings, struct configuration
 		log_message(LOG_LEVEL_ERROR, "%s", error);
 		detach_report(report_fd, error);
 		signal_workers(&master, SIGKILL, 0);
+		program_supervisor_free(master.programs);
 		listener_set_close(listeners);
 		free(listeners);
 		configuration_release(configuration);
@@ -596,6 +642,7 @@ master_run(const struct settings *settings, struct configuration
 		signal_workers(&master, SIGKILL, 0);
 		master.exit_status = 1;
 	}
+	program_supervisor_free(master.programs);
 	listener_set_close(master.listeners);
 	free(master.listeners);
 	configuration_release(master.configuration);

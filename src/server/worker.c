@@ -132,6 +132,7 @@ worker_start(struct worker *worker)
 {
 	const struct worker_setup	*setup = worker->setup;
 	const struct listener		*listener;
+	const struct service		*service;
 	static const int		 signals[] = {
 		SIGTERM, SIGINT, SIGQUIT, SIGUSR1
 	};
@@ -154,9 +155,13 @@ worker_start(struct worker *worker)
 		return -1;
 	for (i = 0; i < setup->listeners->count; i++) {
 		listener = &setup->listeners->listeners[i];
-		if (acceptor_start(&worker->acceptors[i], worker->dispatcher,
-		    &setup->configuration->services[listener->service_index],
-		    listener->fd) == -1)
+		service = &setup->configuration->services[
+		    listener->service_index];
+		/* The master accepts for program services. */
+		if (service->program != NULL)
+			continue;
+		if (acceptor_start(&worker->acceptors[worker->acceptor_count],
+		    worker->dispatcher, service, listener->fd) == -1)
 			return -1;
 		worker->acceptor_count++;
 	}

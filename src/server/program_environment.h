@@ -1,0 +1,27 @@
+/*
+ * program_environment.h: the environment a program service's child gets.
+ *
+ * Nothing of pforkd's own environment but what the service names in
+ * pass-environment; PATH=/usr/bin:/bin unless the service sets PATH;
+ * the service's environment settings; and for a connection the variables
+ * programs written for tcpserver and s6 (PROTO, TCPLOCALIP, TCPLOCALPORT,
+ * TCPREMOTEIP, TCPREMOTEPORT) and for systemd's Accept=yes (REMOTE_ADDR,
+ * REMOTE_PORT) read.  Later sources replace earlier ones, so the
+ * per-connection variables always tell the truth.
+ */
+#ifndef PFORKD_PROGRAM_ENVIRONMENT_H
+#define PFORKD_PROGRAM_ENVIRONMENT_H
+
+struct program_options;
+
+#define PROGRAM_DEFAULT_PATH	"PATH=/usr/bin:/bin"
+
+/*
+ * The environment for a child whose socket is fd (an accepted connection
+ * when connection is 1, else the listener): a NULL-terminated array from
+ * malloc, or NULL with errno.  Meant for the child after fork().
+ */
+char	**program_environment_make(const struct program_options *, int fd,
+	    int connection);
+
+#endif /* PFORKD_PROGRAM_ENVIRONMENT_H */
