@@ -693,6 +693,32 @@ test_wait_service(void **state)
 	harness_must_stop(&fixture->base.daemon, 3000);
 }
 
+/*
+ * pforkd's own inetd mode under its program services: "pforkd -i echo"
+ * as the command serves each connection with the built-in echo.
+ */
+static void
+test_inetd_mode_as_program(void **state)
+{
+	struct program_fixture	*fixture = *state;
+	char			 reply[6];
+	int			 fd, i;
+
+	start_program(fixture, "echo-i@127.0.0.1:0,command=%s -i echo",
+	    harness_pforkd_path());
+	for (i = 0; i < 3; i++) {
+		fd = harness_must_connect(&fixture->base.daemon, 0);
+		assert_int_equal(harness_write_all(fd, "hello\n", 6), 0);
+		assert_int_equal(harness_read_exact(fd, reply, 6, 5000), 0);
+		assert_memory_equal(reply, "hello\n", 6);
+		assert_int_equal(shutdown(fd, SHUT_WR), 0);
+		assert_true(closed_within(fd, 5000));
+		(void)close(fd);
+	}
+	harness_must_log(&fixture->base.daemon, "exit status 0", 5000);
+	harness_must_stop(&fixture->base.daemon, 3000);
+}
+
 /* Write the scratch configuration and start pforkd -d -v -f on it. */
 static void
 start_config(struct program_fixture *fixture, const char *text,
@@ -900,6 +926,8 @@ main(void)
 	backend_cases_add_plain(&list, "per-source-rate-limit",
 	    test_per_source_rate_limit);
 	backend_cases_add_plain(&list, "user nobody", test_user_switch);
+	backend_cases_add_plain(&list, "pforkd -i echo as a program",
+	    test_inetd_mode_as_program);
 	backend_cases_add_plain(&list, "SIGQUIT lets children finish",
 	    test_sigquit_lets_children_finish);
 	backend_cases_add_plain(&list, "SIGQUIT's deadline ends children",
