@@ -5,7 +5,8 @@
  * listens on 127.0.0.1, accepts, and starts one pforkd -i per connection
  * with the connection on its standard input and output.  Echo, daytime
  * and poetry are served; chat without a cache-file says in the log that
- * each connection has a room of its own; -i with -l is a usage error.
+ * each connection has a room of its own; the service's access rules
+ * refuse a peer they deny; -i with -l is a usage error.
  * Without systemd-socket-activate the program reports every case skipped.
  */
 #include "config.h"
@@ -151,6 +152,23 @@ test_lonely_chat(void **state)
 	(void)close(fd);
 }
 
+/* deny: the one connection is closed unserved, logged at -v; exit 1. */
+static void
+test_access_rules(void **state)
+{
+	struct daemon_process	*activator = *state;
+	char			 reply[16];
+	int			 port;
+
+	port = start_inetd(activator, "daytime,allow=10.0.0.0/8,"
+	    "deny=127.0.0.0/8");
+	assert_int_equal(read_all(port, reply, sizeof(reply)), 0);
+	must_log(activator, "daytime: 127.0.0.1:");
+	must_log(activator, " refused: denied by access rules (deny "
+	    "127.0.0.0/8)");
+	must_log(activator, "died with code 1");
+}
+
 /* -i runs no daemon: with -l it is a usage error. */
 static void
 test_inetd_with_listen_refused(void **state)
@@ -198,6 +216,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_daytime, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poetry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lonely_chat, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_access_rules, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_inetd_with_listen_refused,
 		    setup, teardown),

@@ -6,6 +6,10 @@
  * a level-triggered loop would spin at 100% CPU: the acceptor stops
  * watching the listener for ACCEPT_PAUSE_USEC instead, logs once, and
  * tries again.
+ *
+ * The service's access rules are checked on the peer's address as soon as
+ * the connection is accepted: a refused one is closed before a byte is
+ * read and before it counts against any cap, and logged at -v.
  */
 #include "config.h"
 
@@ -19,6 +23,7 @@
 #include "connection/connection.h"
 #include "connection/protocol.h"
 #include "connection/service.h"
+#include "server/access_rules.h"
 #include "server/acceptor.h"
 #include "server/listen_socket.h"
 #include "util/descriptor.h"
@@ -84,6 +89,26 @@ acceptor_pause(struct acceptor *acceptor)
 	    &acceptor->pause_timer, ACCEPT_PAUSE_USEC, 0);
 }
 
+/* Whether the access rules admit peer; a refused client is closed. */
+static int
+acceptor_admit(const struct acceptor *acceptor, int client,
+    const struct sockaddr *peer, socklen_t length)
+{
+	char	reason[ACCESS_REASON_MAX];
+	char	address[CONNECTION_PEER_MAX];
+
+	if (access_rules_check(acceptor->service->access_rules, peer, reason,
+	    sizeof(reason)))
+		return 1;
+	if (log_verbosity() >= LOG_LEVEL_INFO) {
+		format_socket_address(peer, length, address, sizeof(address));
+		log_message(LOG_LEVEL_INFO, "%s: %s refused: %s",
+		    acceptor->service->name, address, reason);
+	}
+	(void)close(client);
+	return 0;
+}
+
 /* The listener is readable: accept what is queued, up to a bound. */
 static void
 acceptor_ready(struct dispatcher *d, int fd, int events, void *arg)
@@ -121,6 +146,9 @@ acceptor_ready(struct dispatcher *d, int fd, int events, void *arg)
 			}
 		}
 		acceptor->out_of_descriptors = 0;
+		if (!acceptor_admit(acceptor, client,
+		    (struct sockaddr *)&peer, length))
+			continue;
 		if (acceptor->accepted != NULL)
 			acceptor->accepted(acceptor, client,
 			    (struct sockaddr *)&peer, (unsigned int)length);

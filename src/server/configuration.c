@@ -27,6 +27,7 @@
 #include "connection/protocol.h"
 #include "event/dispatcher.h"
 #include "protocols/protocol_table.h"
+#include "server/access_rules.h"
 #include "server/config_lexer.h"
 #include "server/configuration.h"
 #include "server/service_setup.h"
@@ -188,6 +189,10 @@ static const struct option_keyword global_keywords[] = {
 	{ .name = "graceful-timeout", .type = OPTION_SECONDS,
 	    GLOBAL(graceful_timeout_usec), .high = SERVICE_SECONDS_MAX,
 	    .initial = CONFIGURATION_DEFAULT_GRACEFUL_USEC },
+	{ .name = "allow", .type = OPTION_CUSTOM, GLOBAL(access_rules),
+	    .set = access_rules_set_keyword },
+	{ .name = "deny", .type = OPTION_CUSTOM, GLOBAL(access_rules),
+	    .set = access_rules_set_keyword },
 	{ .name = NULL }
 };
 
@@ -655,6 +660,10 @@ inherit_defaults(struct service *service,
 		service->send_timeout_usec = configuration->send_timeout_usec;
 	if (!(service->explicit & SERVICE_SET_PER_SOURCE_MAX))
 		service->per_source_max = configuration->per_source_max;
+	/* A service with rules of its own ignores the global ones. */
+	if (service->access_rules == NULL)
+		service->access_rules =
+		    access_rules_hold(configuration->access_rules);
 }
 
 /* Check one service, complete with its defaults; 0 or -1. */
@@ -704,7 +713,7 @@ configuration_finish(struct configuration *configuration, char *error,
 	return 0;
 }
 
-/* Free what the services' protocols allocated. */
+/* Free what the services' protocols allocated, and the access rules. */
 void
 configuration_release(struct configuration *configuration)
 {
@@ -713,4 +722,6 @@ configuration_release(struct configuration *configuration)
 	for (i = 0; i < configuration->service_count; i++)
 		service_discard(&configuration->services[i]);
 	configuration->service_count = 0;
+	access_rules_free(configuration->access_rules);
+	configuration->access_rules = NULL;
 }

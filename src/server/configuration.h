@@ -34,6 +34,7 @@ struct configuration {
 	uint64_t	send_timeout_usec;	/* default for services */
 	unsigned int	output_budget_mib;	/* per worker; 0 = none */
 	uint64_t	graceful_timeout_usec;	/* SIGQUIT and reload drain */
+	struct access_rules *access_rules;	/* default for services */
 	struct service	services[CONFIGURATION_SERVICES_MAX];
 	size_t		service_count;
 	int		inetd;			/* -i: one connection on fd 0 */
@@ -77,7 +78,10 @@ int	configuration_add_defaults(struct configuration *, char *error,
 int	configuration_finish(struct configuration *, char *error,
 	    size_t error_size);
 
-/* Free what the services' protocols allocated (poems and the like). */
+/*
+ * Free what the services' protocols allocated (poems and the like) and
+ * the access rules, the global list and the services'.
+ */
 void	configuration_release(struct configuration *);
 
 #endif /* PFORKD_CONFIGURATION_H */

@@ -24,6 +24,7 @@
 #include "connection/protocol.h"
 #include "connection/service.h"
 #include "event/dispatcher.h"
+#include "server/access_rules.h"
 #include "server/inetd_mode.h"
 #include "util/descriptor.h"
 #include "util/log.h"
@@ -37,17 +38,23 @@ inetd_signal(struct dispatcher *d, int signal_number, void *arg)
 	dispatcher_stop(d);
 }
 
-/* Admit the one connection: nothing to count, there are no caps here. */
+/*
+ * Admit the one connection if the service's access rules let its peer
+ * in: there is nothing to count, there are no caps here.
+ */
 static int
 inetd_admit(void *context, const struct service *service,
     const struct sockaddr *peer, void *record, const char **refusal)
 {
+	static char	reason[ACCESS_REASON_MAX];
+
 	(void)context;
-	(void)service;
-	(void)peer;
 	(void)record;
-	(void)refusal;
-	return 0;
+	if (access_rules_check(service->access_rules, peer, reason,
+	    sizeof(reason)))
+		return 0;
+	*refusal = reason;
+	return -1;
 }
 
 /* The connection has ended, whoever ended it: the process is done. */

@@ -16,6 +16,7 @@
 #include "connection/protocol.h"
 #include "connection/service.h"
 #include "protocols/protocol_table.h"
+#include "server/access_rules.h"
 #include "server/service_setup.h"
 #include "util/option_table.h"
 #include "util/parse_number.h"
@@ -84,6 +85,10 @@ static const struct option_keyword service_keywords[] = {
 	{ .name = "per-source-max", .type = OPTION_COUNT,
 	    SERVICE(per_source_max), .high = SERVICE_CONNECTIONS_MAX,
 	    .flag = SERVICE_SET_PER_SOURCE_MAX },
+	{ .name = "allow", .type = OPTION_CUSTOM, SERVICE(access_rules),
+	    .set = access_rules_set_keyword },
+	{ .name = "deny", .type = OPTION_CUSTOM, SERVICE(access_rules),
+	    .set = access_rules_set_keyword },
 	{ .name = NULL }
 };
 
@@ -225,7 +230,7 @@ service_prepare(struct service *service, char *error, size_t error_size)
 	return service->protocol->prepare(service, error, error_size);
 }
 
-/* Free what the protocol allocated, and its options. */
+/* Free what the protocol allocated, its options and the access rules. */
 void
 service_discard(struct service *service)
 {
@@ -234,6 +239,8 @@ service_discard(struct service *service)
 	if (service->protocol != NULL && service->protocol->options != NULL)
 		free(service->protocol_data);
 	service->protocol_data = NULL;
+	access_rules_free(service->access_rules);
+	service->access_rules = NULL;
 }
 
 /* Whether key is listen or protocol, which only a service block has. */

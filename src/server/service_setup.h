@@ -20,7 +20,7 @@ struct option_table;
 
 /* listen and protocol, which -l writes in its own way. */
 extern const struct option_table	service_block_option_table;
-/* idle, lifetime, max-connections, per-source-max. */
+/* idle, lifetime, max-connections, per-source-max, allow, deny. */
 extern const struct option_table	service_option_table;
 
 void	service_init(struct service *, const char *name);
