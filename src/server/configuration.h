@@ -77,7 +77,7 @@ int	configuration_add_defaults(struct configuration *, char *error,
 int	configuration_finish(struct configuration *, char *error,
 	    size_t error_size);
 
-/* Free what the services' protocols allocated (poems and the like). */
+/* Free what the services allocated (poems, program options...). */
 void	configuration_release(struct configuration *);
 
 #endif /* PFORKD_CONFIGURATION_H */
