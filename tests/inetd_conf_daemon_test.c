@@ -6,8 +6,9 @@
  * cannot be opened and a collision with -l fail.  Then pforkd -d -I
  * serves an inetd.conf whose line is an internal echo on a free port of
  * 127.0.0.1 ("internal echo": pforkd's way to name the built-in of a
- * line whose service is a port number), and the test talks to it.  (A /bin/cat nowait line is
- * checked with -n only: running programs belongs to the runtime.)
+ * line whose service is a port number), and the test talks to it.  (A
+ * /bin/cat nowait line is checked with -n only: running programs belongs
+ * to the runtime.)
  */
 #include "config.h"
 

@@ -267,7 +267,8 @@ test_fields(void **state)
 	} cases[] = {
 		{ "echo stream tcp nowait root", "24: expected service" },
 		{ "echo raw tcp nowait root internal", "6: socket type 'raw'" },
-		{ "echo stream udp6 wait root internal", "13: protocol 'udp6'" },
+		{ "echo stream udp6 wait root internal",
+		    "13: protocol 'udp6'" },
 		{ "nosuch stream tcp nowait root internal",
 		    "1: unknown TCP service 'nosuch'" },
 		{ "host:echo stream tcp nowait root internal",

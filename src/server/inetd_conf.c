@@ -417,8 +417,8 @@ parse_internal(struct reader *reader, struct line *line)
 		    "one of pforkd's built-in services echo, discard, "
 		    "chargen, daytime and time", reader->fields[6].text);
 	if (line->builtin == NULL)
-		return skip(reader, reader->fields[5].column, "internal service "
-		    "'%s' is not built into pforkd (it has echo, discard, "
+		return skip(reader, reader->fields[5].column, "internal "
+		    "service '%s' is not built into pforkd (it has echo, discard, "
 		    "chargen, daytime and time)", line->name);
 	return 0;
 }

@@ -60,7 +60,7 @@ help(void)
 	    "  -f file     read the configuration file (see pforkd.conf(5))\n"
 	    "  -h          print this help and exit\n"
 	    "  -I file     read the services of an inetd.conf (repeatable;\n"
-	    "              lines pforkd cannot serve are reported and skipped)\n"
+	    "              lines it cannot serve are reported and skipped)\n"
 	    "  -i service  serve the one connection on the standard input\n"
 	    "              (inetd mode), SERVICE[,key=value]..., then exit\n"
 	    "  -L log      log to stderr, syslog[:facility] or file:PATH\n"
