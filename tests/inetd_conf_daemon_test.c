@@ -15,6 +15,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,72 @@ test_serve_echo(void **state)
 	free(daemon);
 }
 
+/* Read from fd until EOF, at most size - 1 bytes; NUL-terminated. */
+static void
+read_all(int fd, char *buffer, size_t size)
+{
+	ssize_t	got = harness_read_until_eof(fd, buffer, size - 1, WAIT_MS);
+
+	assert_true(got >= 0);
+	buffer[got] = '\0';
+}
+
+/*
+ * Program lines of an inetd.conf run as inetd runs them: /bin/cat echoes,
+ * env sees tcpserver's variables, and "nowait.2" allows two connections a
+ * minute, refusing the third without switching the service off.
+ */
+static void
+test_serve_programs(void **state)
+{
+	struct daemon_process	*daemon;
+	struct passwd		*self = getpwuid(getuid());
+	char			 text[512], reply[4096];
+	const char		*path;
+	const char		*arguments[] = { "-d", "-v", "-w", "1", "-I",
+				    NULL, NULL };
+	int			 ports[3], fd, i;
+
+	(void)state;
+	assert_non_null(self);
+	for (i = 0; i < 3; i++)
+		ports[i] = harness_free_port(SOCK_STREAM);
+	(void)snprintf(text, sizeof(text),
+	    "127.0.0.1:%d stream tcp nowait %s /bin/cat cat\n"
+	    "127.0.0.1:%d stream tcp nowait %s /usr/bin/env env\n"
+	    "127.0.0.1:%d stream tcp nowait.2 %s /bin/echo echo hi\n",
+	    ports[0], self->pw_name, ports[1], self->pw_name, ports[2],
+	    self->pw_name);
+	path = write_scratch(text);
+	arguments[5] = path;
+	daemon = calloc(1, sizeof(*daemon));
+	assert_non_null(daemon);
+	harness_must_start(daemon, arguments, 3);
+	fd = harness_connect("127.0.0.1", ports[0]);
+	assert_true(fd != -1);
+	assert_int_equal(harness_write_all(fd, "hello", 5), 0);
+	assert_int_equal(harness_read_exact(fd, reply, 5, WAIT_MS), 0);
+	assert_memory_equal(reply, "hello", 5);
+	(void)close(fd);
+	fd = harness_connect("127.0.0.1", ports[1]);
+	assert_true(fd != -1);
+	read_all(fd, reply, sizeof(reply));
+	must_contain(reply, "TCPREMOTEIP=127.0.0.1\n");
+	must_contain(reply, "PROTO=TCP\n");
+	(void)close(fd);
+	for (i = 0; i < 3; i++) {
+		fd = harness_connect("127.0.0.1", ports[2]);
+		assert_true(fd != -1);
+		read_all(fd, reply, sizeof(reply));
+		assert_string_equal(reply, i < 2 ? "hi\n" : "");
+		(void)close(fd);
+	}
+	harness_must_log(daemon, "rate-limit reached", WAIT_MS);
+	harness_must_stop(daemon, WAIT_MS);
+	(void)unlink(path);
+	free(daemon);
+}
+
 int
 main(void)
 {
@@ -168,6 +235,7 @@ main(void)
 		cmocka_unit_test(test_check_scratch),
 		cmocka_unit_test(test_check_missing),
 		cmocka_unit_test(test_serve_echo),
+		cmocka_unit_test(test_serve_programs),
 	};
 
 	(void)signal(SIGPIPE, SIG_IGN);
