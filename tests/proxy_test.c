@@ -295,6 +295,7 @@ test_trust(void **state)
 	static const char	header[] = "PROXY TCP4 192.0.2.7 198.51.100.1 "
 				    "56324 7\r\n";
 	struct fixture		*fixture = *state;
+	struct timespec		 beyond_sniff = { 0, 400 * 1000 * 1000 };
 	unsigned char		 v2[64];
 	int			 fd;
 
@@ -327,7 +328,7 @@ test_trust(void **state)
 	(void)close(fd);
 	/* A direct client that says nothing is served after the sniff. */
 	fd = connect_to(fixture, PORT_UNTRUSTED);
-	(void)usleep(400 * 1000);
+	(void)nanosleep(&beyond_sniff, NULL);
 	expect_echo(fd, "", 0, "PROXY later is data\n");
 	(void)close(fd);
 	harness_must_stop(&fixture->daemon, 1500);
