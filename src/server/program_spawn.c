@@ -242,7 +242,7 @@ child_run(const struct program_launch *launch)
 	error_fd = child_descriptors(launch);
 	child_process_settings(options, error_fd);
 	if ((environment = program_environment_make(options, 0,
-	    launch->connection)) == NULL)
+	    launch->connection, launch->carried)) == NULL)
 		child_fail(error_fd, "cannot make the environment");
 	child_identity(launch, error_fd);
 	(void)execve(options->path, options->arguments.items, environment);
