@@ -43,7 +43,8 @@
 #define EVENTS_MAX	256
 #define REQUEST_MAX	4096
 #define BODY_MAX	1024
-#define ANSWER_MAX	(4 * BODY_MAX + 512)
+#define MESSAGE_MAX	(2 * BODY_MAX + 256)	/* the object */
+#define ANSWER_MAX	(MESSAGE_MAX + 256)	/* headers, wrapped */
 
 /* One connection: what it sent so far, and what it is still owed. */
 struct client {
@@ -61,7 +62,7 @@ static size_t			 waiter_count;
 static int			 epoll_fd;
 static unsigned long		 message_number;	/* 0: none yet */
 static char			 newest_id[32];
-static char			 message[ANSWER_MAX];	/* the object, JSON */
+static char			 message[MESSAGE_MAX];	/* the object, JSON */
 static char			 poll_answer[ANSWER_MAX];	/* whole */
 static size_t			 poll_answer_length;
 
@@ -172,7 +173,7 @@ http_answer(char *out, size_t size, const char *json, size_t length)
 static int
 new_message(const char *text, size_t length)
 {
-	char	json[ANSWER_MAX];
+	char	json[MESSAGE_MAX + 32];
 	int	written;
 
 	if (length > BODY_MAX || memchr(text, '"', length) != NULL ||
