@@ -69,6 +69,22 @@ interest_to_epoll(int fd, int events)
 	struct epoll_event	 epoll_event;
 
 	epoll_event.events = 0;
+#if HAVE_DECL_EPOLLEXCLUSIVE
+	/*
+	 * Linux 4.5: EPOLLEXCLUSIVE wakes one epoll set waiting on the fd
+	 * instead of all.  It takes no EPOLLRDHUP (EINVAL), and a listener
+	 * has no use for it.
+	 */
+	if ((events & (EVENT_EXCLUSIVE | EVENT_READ)) ==
+	    (EVENT_EXCLUSIVE | EVENT_READ)) {
+		epoll_event.events = EPOLLIN | EPOLLEXCLUSIVE;
+		if (events & EVENT_WRITE)
+			epoll_event.events |= EPOLLOUT;
+		epoll_event.data.u64 = (uint64_t)(uint32_t)events << 32 |
+		    (uint32_t)fd;
+		return epoll_event;
+	}
+#endif
 	/*
 	 * Linux: EPOLLRDHUP (since 2.6.17) reports a peer's shutdown(SHUT_WR)
 	 * or close even when no data is pending; ask for it with EPOLLIN so
@@ -120,6 +136,16 @@ epoll_modify(void *state, int fd, int old_events, int new_events)
 		    errno != ENOENT)
 			return -1;
 		return 0;
+	}
+	/*
+	 * Linux: EPOLL_CTL_MOD refuses EPOLLEXCLUSIVE (EINVAL), on either
+	 * side of the change: remove and add again.
+	 */
+	if (old_events != 0 && ((old_events | new_events) & EVENT_EXCLUSIVE)) {
+		if (control(epoll_state, EPOLL_CTL_DEL, fd, 0) == -1 &&
+		    errno != ENOENT)
+			return -1;
+		old_events = 0;
 	}
 	if (old_events == 0) {
 		if (control(epoll_state, EPOLL_CTL_ADD, fd, new_events) == 0)

@@ -8,8 +8,12 @@
 # bench/reference_echo, the machine's practical ceiling, in the same run;
 # and once, with one worker on the default backend, 10,000 slow poetry
 # clients; the chat's fan-out to 1,000 waiting polls for every backend and
-# worker count, and once to 10,000 polls over 2 workers.  Prints one table
-# at the end and which targets are met.
+# worker count, and once to 10,000 polls over 2 workers; the chat with the
+# default backend and 1 and 2 workers also against
+# bench/reference_longpoll, in turns; and how the connections spread over
+# 2 and 4 workers (pforkd at -v, pforkd-bench -L), short ones (connect)
+# and long busy ones (echo, 1,000 connections).  Prints one table at the
+# end and which targets are met.
 #
 # On Linux with taskset and two processors, the server (pforkd's master
 # and workers, or the reference) is pinned to CPU 0 and pforkd-bench to
@@ -22,19 +26,21 @@
 # two goes first alternates), which a lucky or unlucky run cannot move.  Only the processes started here are stopped, on
 # exit and on interrupt.
 #
-# Environment: PFORKD, PFORKD_BENCH, REFERENCE_ECHO (the three programs),
-# POETRY_FILE (the poem), BENCH_SECONDS (3), BENCH_REPEAT (2),
-# BENCH_PAIRS (5),
+# Environment: PFORKD, PFORKD_BENCH, REFERENCE_ECHO, REFERENCE_LONGPOLL
+# (the four programs), POETRY_FILE (the poem), BENCH_SECONDS (3),
+# BENCH_REPEAT (2), BENCH_PAIRS (5), BENCH_CHAT_PAIRS (3),
 # BENCH_POETRY_SECONDS (8), BENCH_BACKENDS (default: all compiled in).
 set -u
 
 PFORKD=${PFORKD:-./pforkd}
 PFORKD_BENCH=${PFORKD_BENCH:-./pforkd-bench}
 REFERENCE_ECHO=${REFERENCE_ECHO:-./bench/reference_echo}
+REFERENCE_LONGPOLL=${REFERENCE_LONGPOLL:-./bench/reference_longpoll}
 POETRY_FILE=${POETRY_FILE:-poetry/ecstasy.txt}
 SECONDS_PER_RUN=${BENCH_SECONDS:-3}
 REPEAT=${BENCH_REPEAT:-2}
 PAIRS=${BENCH_PAIRS:-5}
+CHAT_PAIRS=${BENCH_CHAT_PAIRS:-3}
 POETRY_SECONDS=${BENCH_POETRY_SECONDS:-8}
 WORKLOADS="echo100 echo1000 connect50 stream10"
 IDLE_CONNECTIONS=10000
@@ -47,6 +53,7 @@ FD_WANTED=20000
 
 pforkd_pid=
 reference_pid=
+longpoll_pid=
 work=
 
 # Stop pforkd, if this script started it and it runs.
@@ -67,10 +74,20 @@ stop_reference() {
 	fi
 }
 
+# Stop the reference long-poll server, if this script started it.
+stop_longpoll() {
+	if [ -n "$longpoll_pid" ]; then
+		kill -TERM "$longpoll_pid" 2>/dev/null
+		wait "$longpoll_pid" 2>/dev/null
+		longpoll_pid=
+	fi
+}
+
 # On exit or interrupt: stop what this script started, remove its files.
 clean_up() {
 	stop_pforkd
 	stop_reference
+	stop_longpoll
 	[ -n "$work" ] && rm -rf "$work"
 }
 trap clean_up EXIT
@@ -128,6 +145,17 @@ start_reference() {
 	reference_port=$(sed -n \
 	    's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
 	    "$work/reference.log")
+}
+
+# Start the reference long-poll server on a free port; sets longpoll_pid
+# and longpoll_port.
+start_longpoll() {
+	$server_pin "$REFERENCE_LONGPOLL" 0 >"$work/longpoll.log" 2>&1 &
+	longpoll_pid=$!
+	wait_for_log "$work/longpoll.log" '^listening on ' "$longpoll_pid"
+	longpoll_port=$(sed -n \
+	    's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
+	    "$work/longpoll.log")
 }
 
 # Run pforkd-bench once; print its result line (or one saying it failed).
@@ -200,6 +228,45 @@ measure_chat() {
 	    -t 60 >"$work/chat.$2"
 }
 
+# Keep chat result line $1 as $work/chat.$2 if it answered more polls.
+keep_chat() {
+	value=$(field "$1" answered_polls_per_second)
+	kept=$(field "$(cat "$work/chat.$2" 2>/dev/null)" \
+	    answered_polls_per_second)
+	if [ ! -s "$work/chat.$2" ] || awk -v a="${value:--1}" \
+	    -v b="${kept:--1}" 'BEGIN { exit !(a + 0 > b + 0) }'; then
+		printf '%s\n' "$1" >"$work/chat.$2"
+	fi
+}
+
+# The chat against pforkd's port $1 (tag $2) and the reference, in turns,
+# $CHAT_PAIRS times; the ratios of answered polls go to
+# $work/chat.$2.pairs, the best lines to chat.$2 and chat.reference.
+chat_in_turns() {
+	run=0
+	while [ $run -lt "$CHAT_PAIRS" ]; do
+		run=$((run + 1))
+		if [ $((run % 2)) -eq 1 ]; then
+			reference_line=$(bench_once chat -p "$longpoll_port" \
+			    -c "$CHAT_WAITERS" -n "$CHAT_MESSAGES" -t 60)
+			pforkd_line=$(bench_once chat -p "$1" \
+			    -c "$CHAT_WAITERS" -n "$CHAT_MESSAGES" -t 60)
+		else
+			pforkd_line=$(bench_once chat -p "$1" \
+			    -c "$CHAT_WAITERS" -n "$CHAT_MESSAGES" -t 60)
+			reference_line=$(bench_once chat -p "$longpoll_port" \
+			    -c "$CHAT_WAITERS" -n "$CHAT_MESSAGES" -t 60)
+		fi
+		keep_chat "$pforkd_line" "$2"
+		keep_chat "$reference_line" reference
+		awk -v a="$(field "$pforkd_line" answered_polls_per_second)" \
+		    -v b="$(field "$reference_line" \
+		    answered_polls_per_second)" \
+		    'BEGIN { if (b + 0 > 0) printf "%.4f\n", a / b }' \
+		    >>"$work/chat.$2.pairs"
+	done
+}
+
 # The table's text for a chat result line $1.
 describe_chat() {
 	describe "$1" "$(field "$1" messages_per_second) msg/s, p50 $(field \
@@ -257,9 +324,15 @@ add_rows() {
 		    "$paired"
 	done
 	line=$(cat "$work/chat.$1-$2")
+	reference=-
+	paired=-
+	if [ -s "$work/chat.$1-$2.pairs" ]; then
+		reference=$(describe_chat "$(cat "$work/chat.reference")")
+		paired=$(median "$work/chat.$1-$2.pairs")
+	fi
 	add_row "chat $CHAT_WAITERS polls" "$1" "$2" "$(describe_chat \
-	    "$line")" "$(field "$line" fan_out_p99_ms)" - \
-	    "$(field "$line" messages_per_second)"
+	    "$line")" "$(field "$line" fan_out_p99_ms)" "$reference" \
+	    "$(field "$line" messages_per_second)" "$paired"
 	if [ "$1" = select ]; then
 		add_row "idle $IDLE_CONNECTIONS" "$1" "$2" \
 		    "skipped: select stops at FD_SETSIZE" - - -
@@ -286,7 +359,8 @@ raise_fd_limit() {
 
 # --- checks and set-up ---------------------------------------------------
 
-for program in "$PFORKD" "$PFORKD_BENCH" "$REFERENCE_ECHO"; do
+for program in "$PFORKD" "$PFORKD_BENCH" "$REFERENCE_ECHO" \
+    "$REFERENCE_LONGPOLL"; do
 	[ -x "$program" ] || fail "$program is missing: run make bench"
 done
 [ -r "$POETRY_FILE" ] || fail "cannot read the poem $POETRY_FILE"
@@ -359,7 +433,9 @@ for workload in $WORKLOADS; do
 done
 stop_reference
 measure_idle "$port" "$default-1"
-measure_chat "$(pforkd_port chat)" "$default-1"
+echo "reference_longpoll and pforkd -b $default -w 1: chat, in turns"
+start_longpoll
+chat_in_turns "$(pforkd_port chat)" "$default-1"
 stop_pforkd
 
 # --- pforkd: every other backend and worker count --------------------------
@@ -381,9 +457,38 @@ for backend in $backends; do
 		done
 		[ "$backend" = select ] ||
 		    measure_idle "$port" "$backend-$workers"
-		measure_chat "$(pforkd_port chat)" "$backend-$workers"
+		if [ "$backend-$workers" = "$default-2" ]; then
+			chat_in_turns "$(pforkd_port chat)" "$default-2"
+		else
+			measure_chat "$(pforkd_port chat)" "$backend-$workers"
+		fi
 		stop_pforkd
 	done
+done
+
+stop_longpoll
+
+# --- spread: 2 and 4 workers, short and long connections ------------------
+
+for workers in 2 4; do
+	echo "pforkd -b $default -w $workers -v: how the connections spread"
+	start_pforkd "$default" "$workers" -v -l echo@127.0.0.1:0
+	port=$(pforkd_port echo)
+	for workload in connect50 echo1000; do
+		# shellcheck disable=SC2046
+		line=$(bench_once $(workload_options "$workload") -p "$port" \
+		    -t "$SECONDS_PER_RUN" -P "$pforkd_pid" \
+		    -L "$work/pforkd.log")
+		case $workload in
+		connect50) name="spread connect 50" ;;
+		echo1000) name="spread echo 1000" ;;
+		esac
+		add_row "$name" "$default" "$workers" "$(describe "$line" \
+		    "share $(field "$line" worker_share) %, at -v: $(printf \
+		    '%.0f' "$(field "$line" rate)")/s")" \
+		    "$(field "$line" spread_max_pct)" - - -
+	done
+	stop_pforkd
 done
 
 # --- poetry: once, one worker, the default backend -----------------------
@@ -475,11 +580,16 @@ $2 == backend && $3 == 1 && $8 != "-" {
 		judge(sprintf("stream 10 conns, 1 worker, %s: %.3fx >= 0.9x", \
 		    backend, r), r >= 0.9)
 }
-$1 ~ /^chat 1000 polls/ && $2 == backend && $3 == 2 {
-	judge(sprintf("chat 1000 polls, 2 workers: p99 %s ms < 20 ms", $5), \
-	    $5 != "" && $5 + 0 < 20 && $4 !~ /errors/)
-	judge(sprintf("chat 1000 polls, 2 workers: %s msg/s >= 100", $7), \
-	    $7 != "" && $7 + 0 >= 100 && $4 !~ /errors/)
+$1 ~ /^chat 1000 polls/ && $2 == backend && $8 != "-" {
+	judge(sprintf("chat 1000 polls, %s worker(s): p99 %s ms < 20 ms", \
+	    $3, $5), $5 != "" && $5 + 0 < 20 && $4 !~ /errors/)
+	judge(sprintf("chat 1000 polls, %s worker(s): %.3fx the reference " \
+	    ">= 0.8x", $3, $8), $8 + 0 >= 0.8 && $4 !~ /errors/)
+}
+$1 ~ /^spread/ {
+	judge(sprintf("%s, %s workers: every share within +-%s%% <= 15%%", \
+	    substr($1, 8), $3, $5), $5 != "" && $5 + 0 <= 15 && \
+	    $4 !~ /errors/)
 }
 $1 ~ /^chat 10000 polls/ {
 	judge(sprintf("chat 10000 polls, 2 workers: served, p50 and p99 " \

@@ -48,6 +48,7 @@ struct bench_options {
 	unsigned int		 chunk_bytes;	/* -B, poetry */
 	uint64_t		 delay_usec;	/* -D, poetry */
 	char			 poem_path[4096]; /* -f, poetry */
+	char			 log_path[4096]; /* -L: the daemon's -v log */
 };
 
 /* The daemon under test (-P): memory and processor time, with children. */
@@ -189,6 +190,7 @@ void		histogram_record(struct histogram *, uint64_t value);
 uint64_t	histogram_percentile(const struct histogram *, double percent);
 double		histogram_ms(const struct histogram *, double percent);
 int		daemon_usage(pid_t, struct daemon_usage *);
+size_t		daemon_children(pid_t, pid_t *, size_t);
 void		daemon_sample(const struct bench_run *, struct daemon_usage *);
 
 /* bench_result.c: errors on stderr, the result line on stdout. */
@@ -201,5 +203,9 @@ void	result_latency_us(const struct histogram *);
 void	result_memory(const struct daemon_usage *before,
 	    const struct daemon_usage *after, unsigned long long connections);
 int	result_end(const struct bench_run *);
+
+/* bench_share.c: -L, the workers' shares of the connections. */
+int	share_begin(const struct bench_options *);
+void	share_report(const struct bench_run *);
 
 #endif /* PFORKD_BENCH_H */

@@ -144,6 +144,30 @@ ps_usage(pid_t pid, struct daemon_usage *usage)
 	return found ? 0 : -1;
 }
 
+/*
+ * Up to max pids of pid's children (a pforkd master's workers, and the
+ * children of its program services) into pids; how many, as ps(1) lists
+ * them.
+ */
+size_t
+daemon_children(pid_t pid, pid_t *pids, size_t max)
+{
+	FILE	*ps;
+	char	 line[160];
+	long	 process, parent;
+	size_t	 count = 0;
+
+	ps = popen("ps -A -o pid= -o ppid= 2>/dev/null", "r");
+	if (ps == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), ps) != NULL)
+		if (sscanf(line, "%ld %ld", &process, &parent) == 2 &&
+		    parent == (long)pid && count < max)
+			pids[count++] = (pid_t)process;
+	(void)pclose(ps);
+	return count;
+}
+
 /* The usage of pid and its children; 0, or -1 when it cannot be read. */
 int
 daemon_usage(pid_t pid, struct daemon_usage *usage)

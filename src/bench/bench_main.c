@@ -33,8 +33,8 @@
 #include "util/option_table.h"
 
 #define EXIT_USAGE		2
-#define COMMON_OPTIONS		"abhPpt"
-#define OPTION_STRING		"a:B:b:c:D:f:hn:P:p:s:t:"
+#define COMMON_OPTIONS		"abhLPpt"
+#define OPTION_STRING		"a:B:b:c:D:f:hL:n:P:p:s:t:"
 #define FD_SPARE		32	/* stdio, the dispatcher, popen */
 #define OPTION(member)		OPTION_FIELD(struct bench_options, member)
 
@@ -57,6 +57,7 @@ static const struct option_keyword option_keywords[] = {
 	{ .name = "-D", .type = OPTION_SECONDS, OPTION(delay_usec),
 	    .high = 3600, .initial = 700000 },
 	{ .name = "-f", .type = OPTION_TEXT, OPTION(poem_path), .low = 1 },
+	{ .name = "-L", .type = OPTION_TEXT, OPTION(log_path), .low = 1 },
 	{ .name = "-n", .type = OPTION_CUSTOM, OPTION(count_limit),
 	    .set = store_limit },
 	{ .name = "-P", .type = OPTION_COUNT, OPTION(daemon_pid), .low = 1,
@@ -106,8 +107,8 @@ usage(FILE *stream)
 	    "usage: pforkd-bench mode [-h] [-a address] [-B bytes] "
 	    "[-b backend]\n"
 	    "                    [-c connections] [-D delay] [-f file] "
-	    "[-n count] [-P pid]\n"
-	    "                    [-p port] [-s size] [-t seconds]\n");
+	    "[-L log] [-n count]\n"
+	    "                    [-P pid] [-p port] [-s size] [-t seconds]\n");
 	if (stream != stdout) {
 		(void)fprintf(stream,
 		    "pforkd-bench -h lists the modes and options\n");
@@ -128,6 +129,10 @@ usage(FILE *stream)
 	    "  -f file         poetry: the poem the service sends, to check "
 	    "against\n"
 	    "  -h              print this help and exit\n"
+	    "  -L log          the daemon's -v log: report each worker's "
+	    "share of the\n"
+	    "                  connections (with -P, its children are the "
+	    "workers)\n"
 	    "  -n count        stop after count round trips (echo), "
 	    "connections (connect)\n"
 	    "                  or bytes echoed (stream), if before -t; "

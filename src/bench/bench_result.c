@@ -115,6 +115,7 @@ result_end(const struct bench_run *run)
 	    run->seconds > 0)
 		(void)printf(" daemon_cpu=%.2f", result_rate(run,
 		    run->ended.cpu_seconds - run->start.cpu_seconds));
+	share_report(run);
 	(void)printf(" errors=%llu\n", error_count);
 	(void)fflush(stdout);
 	return error_count == 0 ? 0 : 1;

@@ -445,7 +445,7 @@ bench_run(const struct bench_options *options)
 		run.connections[i].offset = pattern_start(i);
 	}
 	if ((run.mode->setup != NULL && run.mode->setup(&run) == -1) ||
-	    bench_prepare(&run) == -1)
+	    bench_prepare(&run) == -1 || share_begin(options) == -1)
 		return 1;
 	daemon_sample(&run, &run.before);
 	run.launch_usec = monotonic_usec();

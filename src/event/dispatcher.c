@@ -245,7 +245,7 @@ dispatcher_watch(struct dispatcher *d, int fd, int events,
 		errno = EBADF;
 		return -1;
 	}
-	if ((events & ~(EVENT_READ | EVENT_WRITE)) != 0 || callback == NULL) {
+	if ((events & ~EVENT_INTEREST) != 0 || callback == NULL) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -268,7 +268,7 @@ dispatcher_set_events(struct dispatcher *d, int fd, int events)
 		errno = ENOENT;
 		return -1;
 	}
-	if ((events & ~(EVENT_READ | EVENT_WRITE)) != 0) {
+	if ((events & ~EVENT_INTEREST) != 0) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -22,6 +22,13 @@
 
 #define EVENT_READ	0x01
 #define EVENT_WRITE	0x02
+/*
+ * With EVENT_READ: when several processes watch one fd (a listener), wake
+ * one of them rather than all.  A hint: a backend that cannot (every one
+ * but epoll) ignores it, and it is never reported back.
+ */
+#define EVENT_EXCLUSIVE	0x04
+#define EVENT_INTEREST	(EVENT_READ | EVENT_WRITE | EVENT_EXCLUSIVE)
 
 struct dispatcher;
 struct backend_ops;

@@ -73,7 +73,7 @@ acceptor_resume(struct dispatcher *d, struct timer *timer, void *arg)
 	struct acceptor	*acceptor = arg;
 
 	(void)timer;
-	if (dispatcher_set_events(d, acceptor->fd, EVENT_READ) == -1)
+	if (dispatcher_set_events(d, acceptor->fd, acceptor->events) == -1)
 		log_errno(LOG_LEVEL_ERROR, "%s: cannot resume accepting",
 		    acceptor->service->name);
 }
@@ -176,11 +176,12 @@ acceptor_deliver(struct acceptor *acceptor, int fd,
 		    acceptor->service, fd, peer, (socklen_t)peer_length);
 }
 
-/* Start accepting on listen_fd for service. */
-int
-acceptor_start(struct acceptor *acceptor, struct dispatcher *d,
-    const struct service *service, int listen_fd)
+/* Start accepting on listen_fd for service, watching it for events. */
+static int
+acceptor_start_events(struct acceptor *acceptor, struct dispatcher *d,
+    const struct service *service, int listen_fd, int events)
 {
+	acceptor->events = events;
 	acceptor->dispatcher = d;
 	acceptor->service = service;
 	acceptor->fd = listen_fd;
@@ -188,8 +189,30 @@ acceptor_start(struct acceptor *acceptor, struct dispatcher *d,
 	acceptor->accepted = NULL;
 	acceptor->context = NULL;
 	timer_init(&acceptor->pause_timer, acceptor_resume, acceptor);
-	return dispatcher_watch(d, listen_fd, EVENT_READ, acceptor_ready,
+	return dispatcher_watch(d, listen_fd, events, acceptor_ready,
 	    acceptor);
+}
+
+/* Start accepting on listen_fd for service. */
+int
+acceptor_start(struct acceptor *acceptor, struct dispatcher *d,
+    const struct service *service, int listen_fd)
+{
+	return acceptor_start_events(acceptor, d, service, listen_fd,
+	    EVENT_READ);
+}
+
+/*
+ * Start accepting on a listener other processes wait on too, asking the
+ * backend to wake only one of them per connection (accept-balance
+ * exclusive; only epoll can).
+ */
+int
+acceptor_start_exclusive(struct acceptor *acceptor, struct dispatcher *d,
+    const struct service *service, int listen_fd)
+{
+	return acceptor_start_events(acceptor, d, service, listen_fd,
+	    EVENT_READ | EVENT_EXCLUSIVE);
 }
 
 /* Stop accepting; the listening socket stays open. */

@@ -24,6 +24,7 @@ struct acceptor {
 	struct dispatcher	*dispatcher;
 	const struct service	*service;
 	int			 fd;		/* owned by whoever bound it */
+	int			 events;	/* EVENT_READ, maybe EXCLUSIVE */
 	struct timer		 pause_timer;
 	int			 out_of_descriptors; /* logged once per episode */
 	acceptor_callback	*accepted;	/* NULL: connection_start() */
@@ -31,6 +32,8 @@ struct acceptor {
 };
 
 int	acceptor_start(struct acceptor *, struct dispatcher *,
+	    const struct service *, int listen_fd);
+int	acceptor_start_exclusive(struct acceptor *, struct dispatcher *,
 	    const struct service *, int listen_fd);
 void	acceptor_stop(struct acceptor *);
 

@@ -97,6 +97,56 @@ set_backend(void *base, const struct option_keyword *keyword,
 	return -1;
 }
 
+/* The names of accept-balance, by ACCEPT_BALANCE_* value. */
+static const char *const accept_balance_names[] = {
+	"auto", "shared", "exclusive", "reuseport", NULL
+};
+
+/*
+ * accept-balance: auto, shared, exclusive or reuseport; reuseport only
+ * where it balances (Linux's SO_REUSEPORT, FreeBSD's SO_REUSEPORT_LB).
+ */
+static int
+set_accept_balance(void *base, const struct option_keyword *keyword,
+    const char *value, char *error, size_t error_size)
+{
+	int	i;
+
+	for (i = 0; accept_balance_names[i] != NULL; i++)
+		if (strcmp(value, accept_balance_names[i]) == 0)
+			break;
+	if (accept_balance_names[i] == NULL) {
+		(void)snprintf(error, error_size, "%s: '%s' is not auto, "
+		    "shared, exclusive or reuseport", keyword->name, value);
+		return -1;
+	}
+#ifndef HAVE_REUSEPORT_BALANCING
+	if (i == ACCEPT_BALANCE_REUSEPORT) {
+		(void)snprintf(error, error_size, "%s: this system has no "
+		    "SO_REUSEPORT that balances connections", keyword->name);
+		return -1;
+	}
+#endif
+	*(int *)option_field(base, keyword) = i;
+	return 0;
+}
+
+/*
+ * What accept-balance auto means here: a socket per worker where the
+ * kernel spreads connections over them, else one shared socket.
+ */
+int
+configuration_accept_balance(const struct configuration *configuration)
+{
+	if (configuration->accept_balance != ACCEPT_BALANCE_AUTO)
+		return configuration->accept_balance;
+#ifdef HAVE_REUSEPORT_BALANCING
+	return ACCEPT_BALANCE_REUSEPORT;
+#else
+	return ACCEPT_BALANCE_SHARED;
+#endif
+}
+
 /* group: a group the system knows. */
 static int
 set_group(void *base, const struct option_keyword *keyword,
@@ -183,6 +233,8 @@ static const struct option_keyword global_keywords[] = {
 	    .low = 1, .high = CONFIGURATION_WORKERS_MAX, .set = set_workers },
 	{ .name = "backend", .type = OPTION_TEXT, GLOBAL(backend),
 	    .set = set_backend },
+	{ .name = "accept-balance", .type = OPTION_CUSTOM,
+	    GLOBAL(accept_balance), .set = set_accept_balance },
 	{ .name = "user", .type = OPTION_TEXT, GLOBAL(user),
 	    .set = set_user },
 	{ .name = "group", .type = OPTION_TEXT, GLOBAL(group),

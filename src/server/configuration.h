@@ -21,6 +21,7 @@
 
 struct configuration {
 	unsigned int	workers;		/* 0 = online CPUs */
+	int		accept_balance;		/* ACCEPT_BALANCE_* */
 	char		backend[16];		/* "" = best */
 	char		user[64];		/* "" = do not change */
 	char		group[64];		/* "" = the user's group */
@@ -43,6 +44,12 @@ struct configuration {
 	unsigned int	inetd_conf_strict;	/* inetd-conf-strict yes */
 };
 
+/* How the workers share a listener's connections (pforkd.8). */
+#define ACCEPT_BALANCE_AUTO		0	/* the best the system has */
+#define ACCEPT_BALANCE_SHARED		1	/* one socket, all race */
+#define ACCEPT_BALANCE_EXCLUSIVE	2	/* one socket, one woken */
+#define ACCEPT_BALANCE_REUSEPORT	3	/* a socket per worker */
+
 #define CONFIGURATION_DEFAULT_GRACEFUL_USEC	(30 * (uint64_t)1000000)
 #define CONFIGURATION_DEFAULT_IPV6_PREFIX	64
 #define CONFIGURATION_DEFAULT_OUTPUT_BUDGET	64	/* MiB */
@@ -52,6 +59,9 @@ struct option_table;
 
 /* The global keywords: workers, backend, user, log, idle... */
 extern const struct option_table	configuration_option_table;
+
+/* accept-balance as it applies here: auto resolved. */
+int	configuration_accept_balance(const struct configuration *);
 
 /* Built-in defaults, no services. */
 void	configuration_init(struct configuration *);

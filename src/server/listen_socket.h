@@ -13,8 +13,10 @@ struct service;
 #define LISTEN_BACKLOG			1024
 
 int	listen_socket_open(const struct service *,
-	    const struct listen_address *, int *fds, size_t *count,
-	    char *error, size_t error_size);
+	    const struct listen_address *, int lanes, int *fds,
+	    size_t *count, char *error, size_t error_size);
+int	listen_socket_lane(int fd);
+int	listen_socket_family(int fd);
 void	listen_socket_describe(int fd, char *text, size_t text_size);
 
 #endif /* PFORKD_LISTEN_SOCKET_H */

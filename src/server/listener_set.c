@@ -1,14 +1,17 @@
 /*
  * listener_set.c: bind a configuration's listeners, reusing sockets from
  * the previous configuration where the listen address did not change, or
- * adopt the sockets a service manager passed.
+ * adopt the sockets a service manager passed; with accept-balance
+ * reuseport, give each worker service's address a lane per worker.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "compat/compat.h"
 #include "connection/connection.h"
 #include "server/listener_set.h"
 #include "server/socket_activation.h"
@@ -47,6 +50,68 @@ take_over(struct listener_set *set, struct listener_set *reuse,
 	return moved;
 }
 
+/* Add a socket to the set. */
+static void
+add_listener(struct listener_set *set, int fd, int service_index, int lane,
+    const char *key)
+{
+	struct listener	*listener = &set->listeners[set->count++];
+
+	listener->fd = fd;
+	listener->service_index = service_index;
+	listener->lane = lane;
+	(void)strlcpy(listener->key, key, sizeof(listener->key));
+}
+
+/* How many lanes of the family of fd the set has under key. */
+static int
+lanes_of(const struct listener_set *set, const char *key, int family)
+{
+	size_t	i;
+	int	lanes = 0;
+
+	for (i = 0; i < set->count; i++)
+		if (set->listeners[i].lane >= 0 &&
+		    strcmp(set->listeners[i].key, key) == 0 &&
+		    listen_socket_family(set->listeners[i].fd) == family)
+			lanes++;
+	return lanes;
+}
+
+/*
+ * Give every lane 0 under key lanes up to wanted, on its address (a
+ * reload with fewer workers keeps the lanes it has); 0 or -1.
+ */
+static int
+add_lanes(struct listener_set *set, const char *key, int service_index,
+    int wanted, char *error, size_t error_size)
+{
+	size_t	i, first = set->count;
+	int	family, lane, fd;
+
+	for (i = 0; i < first; i++) {
+		if (set->listeners[i].lane != 0 ||
+		    strcmp(set->listeners[i].key, key) != 0)
+			continue;
+		family = listen_socket_family(set->listeners[i].fd);
+		for (lane = lanes_of(set, key, family); lane < wanted; lane++) {
+			if (set->count == LISTENER_SET_MAX) {
+				(void)snprintf(error, error_size, "more than "
+				    "%d listening sockets", LISTENER_SET_MAX);
+				return -1;
+			}
+			if ((fd = listen_socket_lane(set->listeners[i].fd)) ==
+			    -1) {
+				(void)snprintf(error, error_size, "lane %d of "
+				    "%s: %s", lane, key, strerror(errno));
+				return -1;
+			}
+			add_listener(set, fd, service_index, lane, key);
+		}
+	}
+	return 0;
+}
+
 /* Bind one listen address of a service into the set; 0 or -1. */
 static int
 open_address(struct listener_set *set, const struct configuration *
@@ -54,23 +119,26 @@ open_address(struct listener_set *set, const struct configuration *
     struct listener_set *reuse, char *error, size_t error_size)
 {
 	const struct service	*service = &configuration->services[service_index];
-	int			 fds[LISTEN_SOCKETS_PER_ADDRESS];
+	int			 fds[LISTEN_SOCKETS_PER_ADDRESS], lanes;
 	size_t			 count, i;
 	char			 key[sizeof(set->listeners[0].key)];
 
+	/* Program services are accepted by the master alone: no lanes. */
+	lanes = configuration_accept_balance(configuration) ==
+	    ACCEPT_BALANCE_REUSEPORT && service->program == NULL &&
+	    configuration->workers > 1 ? (int)configuration->workers : 0;
 	listen_key(service, listen, key, sizeof(key));
-	if (take_over(set, reuse, key, service_index) > 0)
-		return 0;
-	if (listen_socket_open(service, listen, fds, &count, error,
-	    error_size) == -1)
-		return -1;
-	for (i = 0; i < count; i++) {
-		set->listeners[set->count].fd = fds[i];
-		set->listeners[set->count].service_index = service_index;
-		(void)memcpy(set->listeners[set->count].key, key, sizeof(key));
-		set->count++;
+	if (take_over(set, reuse, key, service_index) == 0) {
+		if (listen_socket_open(service, listen, lanes > 0, fds, &count,
+		    error, error_size) == -1)
+			return -1;
+		for (i = 0; i < count; i++)
+			add_listener(set, fds[i], service_index,
+			    lanes > 0 ? 0 : -1, key);
 	}
-	return 0;
+	/* A socket taken over as shared (lane -1) stays so: no lane 0. */
+	return lanes > 0 ? add_lanes(set, key, service_index, lanes, error,
+	    error_size) : 0;
 }
 
 /* Undo a partial listener_set_open(): give back or close each socket. */
@@ -81,7 +149,9 @@ listener_set_return(struct listener_set *set, struct listener_set *reuse)
 
 	for (i = 0; i < set->count; i++) {
 		for (j = 0; reuse != NULL && j < reuse->count; j++) {
-			if (reuse->listeners[j].fd == -1 && strcmp(
+			if (reuse->listeners[j].fd == -1 &&
+			    reuse->listeners[j].lane ==
+			    set->listeners[i].lane && strcmp(
 			    reuse->listeners[j].key, set->listeners[i].key) == 0) {
 				reuse->listeners[j].fd = set->listeners[i].fd;
 				break;
@@ -121,6 +191,7 @@ adopt_one(struct listener_set *set, struct listener_set *reuse,
 	listener = &set->listeners[set->count++];
 	listener->fd = socket_activation_fd(index);
 	listener->service_index = service_index;
+	listener->lane = -1;
 	(void)memcpy(listener->key, key, sizeof(key));
 }
 
@@ -215,6 +286,8 @@ listener_set_log(const struct listener_set *set,
 	size_t	i;
 
 	for (i = 0; i < set->count; i++) {
+		if (set->listeners[i].lane > 0)
+			continue;	/* lane 0 stands for the group */
 		listen_socket_describe(set->listeners[i].fd, where,
 		    sizeof(where));
 		log_message(LOG_LEVEL_NOTICE, "%s: listening on %s",

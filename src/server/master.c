@@ -57,6 +57,7 @@ struct worker_slot {
 	struct master	*master;
 	pid_t		 pid;		/* 0: empty */
 	unsigned int	 generation;
+	int		 lane;		/* its listener lanes */
 	uint64_t	 started_usec;
 	unsigned int	 young_deaths;	/* in a row */
 	struct timer	 respawn_timer;
@@ -108,6 +109,7 @@ worker_child(struct master *master, int row)
 	setup.identity = &master->identity;
 	setup.board = master->board;
 	setup.row = row;
+	setup.lane = master->slots[row].lane;
 	setup.lifeline_fd = master->lifeline[0];
 	_exit(worker_main(&setup));
 }
@@ -155,6 +157,8 @@ start_generation(struct master *master)
 	    started < master->configuration->workers; row++) {
 		if (!slot_is_free(&master->slots[row]))
 			continue;
+		/* A respawn keeps the lane: it finds what queued there. */
+		master->slots[row].lane = (int)started;
 		if (fork_worker(master, row) == -1)
 			return -1;
 		started++;

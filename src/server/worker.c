@@ -166,7 +166,20 @@ worker_start(struct worker *worker)
 			(void)close(listener->fd);
 			continue;
 		}
-		if (acceptor_start(&worker->acceptors[worker->acceptor_count],
+		/*
+		 * Another worker's lane: close this copy, so that once the
+		 * master and that worker close theirs nothing is left
+		 * queueing; the master keeps every lane while it serves.
+		 */
+		if (listener->lane >= 0 && (unsigned int)listener->lane %
+		    setup->configuration->workers != (unsigned int)setup->lane) {
+			(void)close(listener->fd);
+			continue;
+		}
+		if ((listener->lane < 0 && configuration_accept_balance(
+		    setup->configuration) == ACCEPT_BALANCE_EXCLUSIVE ?
+		    acceptor_start_exclusive : acceptor_start)(
+		    &worker->acceptors[worker->acceptor_count],
 		    worker->dispatcher, service, listener->fd) == -1)
 			return -1;
 		worker->acceptor_count++;

@@ -18,6 +18,7 @@ struct worker_setup {
 	const struct identity		*identity;
 	struct scoreboard		*board;
 	int				 row;
+	int				 lane;	/* its listener lanes */
 	int				 lifeline_fd;	/* EOF: master gone */
 };
 

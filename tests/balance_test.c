@@ -1,0 +1,202 @@
+/*
+ * balance_test.c: no connection is lost while a worker is killed and a
+ * reload replaces a generation, for every accept-balance setting, against
+ * the real daemon over loopback.
+ *
+ * LOADERS child processes open daytime connections one after another for
+ * LOAD_USEC and read each to its end.  Meanwhile the test SIGKILLs a
+ * worker, reloads (SIGHUP: a new generation, the old one drains), and
+ * SIGKILLs a worker of the new generation.  A connection the kernel had
+ * queued on a listening socket that then closed is reset (RST); one a
+ * killed worker had already accepted ends without its line but with an
+ * orderly close (its socket had nothing unread), which no strategy can
+ * prevent.  So the case fails on any reset, refusal or timeout, and counts
+ * the cut ones apart.  With reuseport the master keeps every worker's
+ * socket, so what queued there waits for the next worker of that lane.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "daemon_harness.h"
+#include "event/dispatcher.h"
+
+#define LOADERS		4
+#define LOAD_USEC	(3 * (uint64_t)1000000)
+#define READ_TIMEOUT_MS	5000
+#define WORKERS_MAX	16
+
+/* What one loader saw. */
+struct tally {
+	unsigned long	served;		/* the line, then EOF */
+	unsigned long	cut;		/* EOF without a line */
+	unsigned long	lost;		/* refused, reset, timed out */
+};
+
+/* Open connections to port until the time is up; the tally on fd. */
+static void
+loader(int port, int fd)
+{
+	struct tally	tally = { 0, 0, 0 };
+	uint64_t	end = monotonic_usec() + LOAD_USEC;
+	char		reply[256];
+	ssize_t		got;
+	int		client;
+
+	while (monotonic_usec() < end) {
+		if ((client = harness_connect("127.0.0.1", port)) == -1) {
+			tally.lost++;
+			continue;
+		}
+		got = harness_read_until_eof(client, reply, sizeof(reply),
+		    READ_TIMEOUT_MS);
+		if (got > 0 && reply[got - 1] == '\n')
+			tally.served++;
+		else if (got == 0)
+			tally.cut++;
+		else
+			tally.lost++;
+		(void)close(client);
+	}
+	(void)write(fd, &tally, sizeof(tally));
+	_exit(0);
+}
+
+/* Up to max pids of the children of parent, as ps(1) lists them. */
+static size_t
+children_of(pid_t parent, pid_t *pids, size_t max)
+{
+	FILE	*ps;
+	char	 line[128];
+	long	 pid, ppid;
+	size_t	 count = 0;
+
+	if ((ps = popen("ps -A -o pid= -o ppid=", "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), ps) != NULL)
+		if (sscanf(line, "%ld %ld", &pid, &ppid) == 2 &&
+		    ppid == (long)parent && count < max)
+			pids[count++] = (pid_t)pid;
+	(void)pclose(ps);
+	return count;
+}
+
+/* Kill one worker of daemon at random with SIGKILL. */
+static void
+kill_a_worker(pid_t daemon)
+{
+	pid_t	pids[WORKERS_MAX];
+	size_t	count = children_of(daemon, pids, WORKERS_MAX);
+
+	assert_true(count > 0);
+	assert_int_equal(kill(pids[(size_t)rand() % count], SIGKILL), 0);
+}
+
+/* Sleep for usec microseconds. */
+static void
+pause_usec(uint64_t usec)
+{
+	(void)poll(NULL, 0, (int)(usec / 1000));
+}
+
+/* Run the load against 2 workers with accept-balance balance. */
+static void
+run_case(const char *balance)
+{
+	struct daemon_process	daemon;
+	struct tally		tally, total = { 0, 0, 0 };
+	char			path[] = "/tmp/balance_test.XXXXXX";
+	const char		*arguments[] = { "-d", "-f", path, NULL };
+	pid_t			loaders[LOADERS];
+	int			fds[2], fd, i, status;
+	FILE			*conf;
+
+	assert_int_not_equal(fd = mkstemp(path), -1);
+	assert_non_null(conf = fdopen(fd, "w"));
+	(void)fprintf(conf, "workers 2\naccept-balance %s\nper-source-max 0\n"
+	    "service daytime {\n\tlisten 127.0.0.1:0\n}\n", balance);
+	(void)fclose(conf);
+	harness_must_start(&daemon, arguments, 1);
+	assert_int_equal(pipe(fds), 0);
+	for (i = 0; i < LOADERS; i++) {
+		assert_int_not_equal(loaders[i] = fork(), -1);
+		if (loaders[i] == 0)
+			loader(daemon.ports[0], fds[1]);
+	}
+	(void)close(fds[1]);
+	pause_usec(LOAD_USEC / 5);
+	kill_a_worker(daemon.pid);
+	pause_usec(LOAD_USEC / 5);
+	assert_int_equal(kill(daemon.pid, SIGHUP), 0);
+	pause_usec(LOAD_USEC / 5);
+	kill_a_worker(daemon.pid);
+	for (i = 0; i < LOADERS; i++) {
+		assert_int_equal(read(fds[0], &tally, sizeof(tally)),
+		    (ssize_t)sizeof(tally));
+		total.served += tally.served;
+		total.cut += tally.cut;
+		total.lost += tally.lost;
+	}
+	for (i = 0; i < LOADERS; i++)
+		(void)waitpid(loaders[i], &status, 0);
+	(void)close(fds[0]);
+	harness_must_stop(&daemon, 5000);
+	(void)unlink(path);
+	(void)printf("# accept-balance %s: %lu served, %lu cut by the kills, "
+	    "%lu lost\n", balance, total.served, total.cut, total.lost);
+	assert_int_equal(total.lost, 0);
+	assert_true(total.served > 100);
+}
+
+/* One shared socket: every worker races for it. */
+static void
+test_shared(void **state)
+{
+	(void)state;
+	run_case("shared");
+}
+
+/* One shared socket, one worker woken (epoll; the same elsewhere). */
+static void
+test_exclusive(void **state)
+{
+	(void)state;
+	run_case("exclusive");
+}
+
+/* The system's best: a socket per worker on Linux and FreeBSD. */
+static void
+test_auto(void **state)
+{
+	(void)state;
+	run_case("auto");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest	tests[] = {
+		cmocka_unit_test(test_shared),
+		cmocka_unit_test(test_exclusive),
+		cmocka_unit_test(test_auto),
+	};
+
+	(void)signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
