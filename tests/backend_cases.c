@@ -34,15 +34,16 @@ backend_cases_init(struct backend_case_list *list, CMFixtureFunction setup,
 /* Append a run of function named "BACKEND: name", or name without ops. */
 static void
 add_run(struct backend_case_list *list, const struct backend_ops *ops,
-    const char *name, CMUnitTestFunction function)
+    const char *name, CMUnitTestFunction function, int fixture)
 {
 	struct backend_run	**runs, *run;
 	const char		 *backend = NULL;
 	size_t			  size = strlen(name) + 1;
 
+	if ((ops != NULL || fixture) &&
+	    (list->setup == NULL || list->teardown == NULL))
+		bail("a run with a fixture needs setup and teardown", name);
 	if (ops != NULL) {
-		if (list->setup == NULL || list->teardown == NULL)
-			bail("a run per backend needs a fixture", name);
 		backend = backend_ops_name(ops);
 		size += strlen(backend) + 2;
 	}
@@ -54,6 +55,7 @@ add_run(struct backend_case_list *list, const struct backend_ops *ops,
 	if ((run = malloc(sizeof(*run) + size)) == NULL)
 		bail(strerror(errno), name);
 	run->ops = ops;
+	run->fixture = ops != NULL || fixture;
 	run->function = function;
 	if (backend != NULL)
 		(void)snprintf(run->name, size, "%s: %s", backend, name);
@@ -67,7 +69,18 @@ void
 backend_cases_add_plain(struct backend_case_list *list, const char *name,
     CMUnitTestFunction function)
 {
-	add_run(list, NULL, name, function);
+	add_run(list, NULL, name, function, 0);
+}
+
+/*
+ * Add a case that runs once on the default backend, with the list's
+ * fixture (its setup sees a run whose ops is NULL).
+ */
+void
+backend_cases_add_once(struct backend_case_list *list, const char *name,
+    CMUnitTestFunction function)
+{
+	add_run(list, NULL, name, function, 1);
 }
 
 /*
@@ -89,7 +102,7 @@ backend_cases_add_all(struct backend_case_list *list,
 			    *backends) : NULL;
 			if (reason == NULL)
 				add_run(list, *backends, cases[i].name,
-				    cases[i].function);
+				    cases[i].function, 1);
 			else
 				(void)printf("# skipped %s: %s: %s\n",
 				    backend_ops_name(*backends),
@@ -127,7 +140,7 @@ backend_cases_run(struct backend_case_list *list, const char *group)
 		run = list->runs[i];
 		tests[i].name = run->name;
 		tests[i].test_func = run->function;
-		if (run->ops != NULL) {
+		if (run->fixture) {
 			tests[i].setup_func = list->setup;
 			tests[i].teardown_func = list->teardown;
 			tests[i].initial_state = run;

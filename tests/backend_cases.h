@@ -29,6 +29,7 @@ struct backend_case {
 /* One run of a case: the initial state its fixture's setup is given. */
 struct backend_run {
 	const struct backend_ops	*ops;	/* NULL: it runs once */
+	int				 fixture; /* setup and teardown */
 	CMUnitTestFunction		 function;
 	char				 name[];	/* "BACKEND: it" */
 };
@@ -49,6 +50,8 @@ struct backend_case_list {
 void	backend_cases_init(struct backend_case_list *,
 	    CMFixtureFunction setup, CMFixtureFunction teardown);
 void	backend_cases_add_plain(struct backend_case_list *,
+	    const char *name, CMUnitTestFunction);
+void	backend_cases_add_once(struct backend_case_list *,
 	    const char *name, CMUnitTestFunction);
 void	backend_cases_add_all(struct backend_case_list *,
 	    const struct backend_ops *const *backends,

@@ -712,7 +712,7 @@ static const struct {
 	const char	*message;	/* after "-l SPEC: " */
 } listen_refusals[] = {
 	{ "echo@127.0.0.1:x", "'x' is not a port number" },
-	{ "gopher@:7", "unknown service 'gopher'" },
+	{ "gopher@:7,file=x", "unknown option 'file' (name the protocol" },
 	{ "echo", "expected SERVICE@[ADDRESS]:PORT" },
 	{ "echo@:7,idle=-1", "idle: '-1'" },
 	{ "echo@:7,workers=2", "unknown option 'workers'" },

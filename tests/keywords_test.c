@@ -28,6 +28,7 @@
 #include "connection/protocol.h"
 #include "protocols/protocol_table.h"
 #include "server/configuration.h"
+#include "server/program_options.h"
 #include "server/service_setup.h"
 #include "util/option_table.h"
 #include "util/path.h"
@@ -135,6 +136,8 @@ all_tables(struct checked_table *tables)
 	    &service_block_option_table, SERVICE_SECTION };
 	tables[count++] = (struct checked_table){ "service",
 	    &service_option_table, SERVICE_SECTION };
+	tables[count++] = (struct checked_table){ "program",
+	    &program_option_table, SERVICE_SECTION };
 	for (i = 0; (protocol = protocol_at(i)) != NULL; i++)
 		if (protocol->options != NULL) {
 			assert_true(count < TABLES_MAX);

@@ -74,7 +74,7 @@ test_refusals(void **state)
 {
 	(void)state;
 	parse_refused("echo", "expected SERVICE@");
-	parse_refused("nosuch@127.0.0.1:7", "unknown service 'nosuch'");
+	parse_refused("nosuch@127.0.0.1:7,file=x", "name the protocol first");
 	parse_refused("echo@127.0.0.1", "expected ADDRESS:PORT");
 	parse_refused("echo@127.0.0.1:65536", "not a port number");
 	parse_refused("echo@127.0.0.1:-1", "not a port number");

@@ -517,8 +517,8 @@ test_cap_of_one_hundred(void **state)
 	struct program_fixture	*fixture = *state;
 	enum { CLIENTS = 500, CAP = 100 };
 	static int		 fds[CLIENTS];
-	int			 i, refused = 0, running = 0;
-	uint64_t		 deadline;
+	int			 i, refused = 0, running = 0, left;
+	uint64_t		 deadline, now;
 
 	assert_true(test_raise_nofile() >= CLIENTS + 64);
 	start_program(fixture, "slow@127.0.0.1:0,max-connections=%d,"
@@ -528,9 +528,9 @@ test_cap_of_one_hundred(void **state)
 	/* Refusals close at once; give the master 3 s to get through. */
 	deadline = monotonic_usec() + 3000000;
 	for (i = 0; i < CLIENTS; i++) {
-		int	left = (int)((deadline - monotonic_usec()) / 1000);
-
-		if (closed_within(fds[i], left > 0 ? left : 0))
+		now = monotonic_usec();
+		left = now < deadline ? (int)((deadline - now) / 1000) : 0;
+		if (closed_within(fds[i], left))
 			refused++;
 		else
 			running++;
@@ -898,41 +898,41 @@ main(void)
 	backend_cases_init(&list, program_setup, program_teardown);
 	backend_cases_add_all(&list, dispatcher_backends(), program_cases,
 	    sizeof(program_cases) / sizeof(program_cases[0]), NULL);
-	backend_cases_add_plain(&list, "the child starts clean",
+	backend_cases_add_once(&list, "the child starts clean",
 	    test_child_starts_clean);
-	backend_cases_add_plain(&list, "umask, directory, nice, limits",
+	backend_cases_add_once(&list, "umask, directory, nice, limits",
 	    test_child_settings);
-	backend_cases_add_plain(&list, "a script printing its environment",
+	backend_cases_add_once(&list, "a script printing its environment",
 	    test_environment);
-	backend_cases_add_plain(&list, "the environment over ::1",
+	backend_cases_add_once(&list, "the environment over ::1",
 	    test_environment_ipv6);
-	backend_cases_add_plain(&list, "stderr to the log", test_stderr_log);
-	backend_cases_add_plain(&list, "stderr to the socket, to /dev/null",
+	backend_cases_add_once(&list, "stderr to the log", test_stderr_log);
+	backend_cases_add_once(&list, "stderr to the socket, to /dev/null",
 	    test_stderr_socket_and_null);
-	backend_cases_add_plain(&list, "a program that exits at once",
+	backend_cases_add_once(&list, "a program that exits at once",
 	    test_exits_at_once);
-	backend_cases_add_plain(&list, "a grandchild holding the socket",
+	backend_cases_add_once(&list, "a grandchild holding the socket",
 	    test_grandchild_holds_socket);
-	backend_cases_add_plain(&list, "a program that ignores SIGTERM",
+	backend_cases_add_once(&list, "a program that ignores SIGTERM",
 	    test_ignores_sigterm);
-	backend_cases_add_plain(&list, "a missing program",
+	backend_cases_add_once(&list, "a missing program",
 	    test_missing_program);
-	backend_cases_add_plain(&list, "500 slow children under a cap of 100",
+	backend_cases_add_once(&list, "500 slow children under a cap of 100",
 	    test_cap_of_one_hundred);
-	backend_cases_add_plain(&list, "per-source-max",
+	backend_cases_add_once(&list, "per-source-max",
 	    test_per_source_max);
-	backend_cases_add_plain(&list, "rate-limit refuses, never switches off",
+	backend_cases_add_once(&list, "rate-limit refuses, never switches off",
 	    test_rate_limit);
-	backend_cases_add_plain(&list, "per-source-rate-limit",
+	backend_cases_add_once(&list, "per-source-rate-limit",
 	    test_per_source_rate_limit);
-	backend_cases_add_plain(&list, "user nobody", test_user_switch);
-	backend_cases_add_plain(&list, "pforkd -i echo as a program",
+	backend_cases_add_once(&list, "user nobody", test_user_switch);
+	backend_cases_add_once(&list, "pforkd -i echo as a program",
 	    test_inetd_mode_as_program);
-	backend_cases_add_plain(&list, "SIGQUIT lets children finish",
+	backend_cases_add_once(&list, "SIGQUIT lets children finish",
 	    test_sigquit_lets_children_finish);
-	backend_cases_add_plain(&list, "SIGQUIT's deadline ends children",
+	backend_cases_add_once(&list, "SIGQUIT's deadline ends children",
 	    test_sigquit_deadline);
-	backend_cases_add_plain(&list, "SIGHUP keeps children running",
+	backend_cases_add_once(&list, "SIGHUP keeps children running",
 	    test_reload_keeps_children);
 	return backend_cases_run(&list, "program");
 }

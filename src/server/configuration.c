@@ -30,6 +30,7 @@
 #include "server/access_rules.h"
 #include "server/config_lexer.h"
 #include "server/configuration.h"
+#include "server/program_options.h"
 #include "server/service_setup.h"
 #include "util/log.h"
 #include "util/option_table.h"
@@ -674,9 +675,18 @@ check_service(struct configuration *configuration, size_t index,
 	struct service	*service = &configuration->services[index];
 	char		 message[400];
 
-	if (service->protocol == NULL) {
+	if (service->program != NULL &&
+	    !program_options_have_command(service->program)) {
+		(void)snprintf(error, error_size, "%s: service '%s' has "
+		    "program keywords but no 'command'", service->origin,
+		    service->name);
+		return -1;
+	}
+	if (service->protocol == NULL && service->program == NULL) {
 		(void)snprintf(error, error_size, "%s: service '%s' needs a "
-		    "protocol", service->origin, service->name);
+		    "protocol or a command (its name is not a built-in "
+		    "protocol: %s)", service->origin, service->name,
+		    protocol_names());
 		return -1;
 	}
 	if (service->listen_count == 0 && !configuration->inetd) {
@@ -686,6 +696,13 @@ check_service(struct configuration *configuration, size_t index,
 	}
 	if (check_collisions(configuration, index, error, error_size) == -1)
 		return -1;
+	if (service->program != NULL && program_options_prepare(
+	    service->program, configuration->user, configuration->group,
+	    message, sizeof(message)) == -1) {
+		(void)snprintf(error, error_size, "%s: %s", service->origin,
+		    message);
+		return -1;
+	}
 	if (service_prepare(service, message, sizeof(message)) == -1) {
 		(void)snprintf(error, error_size, "%s: %s", service->origin,
 		    message);
@@ -713,7 +730,7 @@ configuration_finish(struct configuration *configuration, char *error,
 	return 0;
 }
 
-/* Free what the services' protocols allocated, and the access rules. */
+/* Free what the services and their protocols and programs allocated. */
 void
 configuration_release(struct configuration *configuration)
 {

@@ -79,8 +79,8 @@ int	configuration_finish(struct configuration *, char *error,
 	    size_t error_size);
 
 /*
- * Free what the services' protocols allocated (poems and the like) and
- * the access rules, the global list and the services'.
+ * Free what the services allocated (poems, program options...) and the
+ * access rules, the global list and the services'.
  */
 void	configuration_release(struct configuration *);
 

@@ -6,6 +6,12 @@
  * empty for every address of both families.  The keys are the same as the
  * configuration file's service keywords (service_set_option()), but for
  * listen and protocol, which the argument gives in its own way.
+ *
+ * "command=" must be the last key of -l: its value is the rest of the
+ * argument, commas included, so that a command's words may hold commas.
+ * With a command, SERVICE is a name of the operator's choosing; without
+ * one, it must be a built-in protocol (configuration_finish() says so).
+ * -i serves a built-in protocol alone and refuses a command.
  */
 #include "config.h"
 
@@ -17,6 +23,7 @@
 #include "connection/protocol.h"
 #include "connection/service.h"
 #include "protocols/protocol_table.h"
+#include "server/program_options.h"
 #include "server/service_setup.h"
 
 /* Apply one key=value option to service. */
@@ -49,7 +56,10 @@ parse_options(struct service *service, char *rest, char *error,
 
 	while (rest != NULL) {
 		option = rest;
-		if ((rest = strchr(option, ',')) != NULL)
+		/* command= takes the rest of the argument, commas included. */
+		if (strncmp(option, "command=", 8) == 0)
+			rest = NULL;
+		else if ((rest = strchr(option, ',')) != NULL)
 			*rest++ = '\0';
 		if (parse_option(service, option, error, error_size) == -1)
 			return -1;
@@ -57,15 +67,18 @@ parse_options(struct service *service, char *rest, char *error,
 	return 0;
 }
 
-/* Name service after protocol name; 0, or -1 when there is none. */
+/*
+ * Name service name, with the protocol of that name if there is one;
+ * with need_protocol, 0 or -1 when there is none.
+ */
 static int
 init_named(struct service *service, const char *name, const char *flag,
-    const char *spec, char *error, size_t error_size)
+    const char *spec, int need_protocol, char *error, size_t error_size)
 {
 	service_init(service, name);
 	(void)snprintf(service->origin, sizeof(service->origin), "%s %s",
 	    flag, spec);
-	if (service->protocol != NULL)
+	if (service->protocol != NULL || !need_protocol)
 		return 0;
 	(void)snprintf(error, error_size, "unknown service '%s' (built in: "
 	    "%s)", name, protocol_names());
@@ -86,9 +99,15 @@ service_parse_inetd(struct service *service, const char *spec,
 	}
 	if ((rest = strchr(copy, ',')) != NULL)
 		*rest++ = '\0';
-	if (init_named(service, copy, "-i", spec, error, error_size) == 0 &&
+	if (init_named(service, copy, "-i", spec, 1, error, error_size) == 0 &&
 	    parse_options(service, rest, error, error_size) == 0)
 		result = 0;
+	if (result == 0 && service->program != NULL) {
+		(void)snprintf(error, error_size, "-i serves a built-in "
+		    "protocol: 'command' and the program keywords are not for "
+		    "-i");
+		result = -1;
+	}
 	free(copy);
 	return result;
 }
@@ -111,7 +130,7 @@ service_parse_listen(struct service *service, const char *spec,
 		goto done;
 	}
 	*at = '\0';
-	if (init_named(service, copy, "-l", spec, error, error_size) == -1)
+	if (init_named(service, copy, "-l", spec, 0, error, error_size) == -1)
 		goto done;
 	endpoint = at + 1;
 	if ((rest = strchr(endpoint, ',')) != NULL)

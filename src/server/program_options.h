@@ -74,6 +74,10 @@ struct program_options {
 	/* Filled by the master: the user's supplementary groups. */
 	gid_t			*groups;
 	int			 group_count;
+	/* Added: argv[0] as given with "argv0" ("" = the path), the
+	 * service's name for messages (set by service_set_option()). */
+	char			 argv0[PROGRAM_PATH_MAX];
+	char			 service[PROGRAM_NAME_MAX];
 };
 
 struct option_table;
@@ -81,6 +85,12 @@ struct service;
 
 /* The keywords of a program service; base: struct program_options. */
 extern const struct option_table	program_option_table;
+
+/* Give fresh options (zeroed) their defaults: umask 022, directory /. */
+void	program_options_init(struct program_options *);
+
+/* Whether the options name a program ("command" was given). */
+int	program_options_have_command(const struct program_options *);
 
 /* Whether key is one of program_option_table's keywords. */
 int	program_option_is_keyword(const char *key);

@@ -17,6 +17,7 @@
 #include "connection/service.h"
 #include "protocols/protocol_table.h"
 #include "server/access_rules.h"
+#include "server/program_options.h"
 #include "server/service_setup.h"
 #include "util/option_table.h"
 #include "util/parse_number.h"
@@ -44,12 +45,18 @@ set_protocol(void *base, const struct option_keyword *keyword,
 		    "the protocol's own options");
 		return -1;
 	}
+	if (program_options_have_command(service->program)) {
+		(void)snprintf(error, error_size, "a service runs a protocol "
+		    "or a program, not both");
+		return -1;
+	}
 	if ((protocol = protocol_find(value)) == NULL) {
 		(void)snprintf(error, error_size, "unknown protocol '%s' "
 		    "(built in: %s)", value, protocol_names());
 		return -1;
 	}
 	service->protocol = protocol;
+	service->explicit |= SERVICE_SET_PROTOCOL;
 	return 0;
 }
 
@@ -205,6 +212,8 @@ protocol_option(struct service *service, const char *key, const char *value,
 {
 	if (!is_protocol_keyword(service, key)) {
 		(void)snprintf(error, error_size, "unknown option '%s'%s", key,
+		    program_options_have_command(service->program) ?
+		    " (not one of a program service)" :
 		    service->protocol == NULL ? " (name the protocol first)" :
 		    "");
 		return -1;
@@ -230,10 +239,15 @@ service_prepare(struct service *service, char *error, size_t error_size)
 	return service->protocol->prepare(service, error, error_size);
 }
 
-/* Free what the protocol allocated, its options and the access rules. */
+/* Free what the protocol allocated, its options, the program's, the rules. */
 void
 service_discard(struct service *service)
 {
+	if (service->program != NULL) {
+		program_options_release(service->program);
+		free(service->program);
+		service->program = NULL;
+	}
 	if (service->protocol != NULL && service->protocol->discard != NULL)
 		service->protocol->discard(service);
 	if (service->protocol != NULL && service->protocol->options != NULL)
@@ -256,7 +270,50 @@ service_has_option(const struct service *service, const char *key)
 {
 	return service_block_keyword(key) ||
 	    option_find(&service_option_table, key) != NULL ||
+	    program_option_is_keyword(key) ||
 	    is_protocol_keyword(service, key);
+}
+
+/*
+ * Apply a program keyword, making the options on first use; "command"
+ * makes the service a program service, which clears a protocol that its
+ * name only implied.  0, or -1 with a message.
+ */
+static int
+program_option(struct service *service, const char *key, const char *value,
+    char *error, size_t error_size)
+{
+	if (strcmp(key, "command") == 0) {
+		if (service->explicit & SERVICE_SET_PROTOCOL) {
+			(void)snprintf(error, error_size, "a service runs a "
+			    "protocol or a program, not both");
+			return -1;
+		}
+		if (service->protocol_data != NULL) {
+			(void)snprintf(error, error_size, "a service runs a "
+			    "protocol or a program, not both (options of "
+			    "protocol '%s' came before 'command')",
+			    service->protocol->name);
+			return -1;
+		}
+	}
+	if (service->program == NULL) {
+		service->program = calloc(1, sizeof(*service->program));
+		if (service->program == NULL) {
+			(void)snprintf(error, error_size, "%s",
+			    strerror(errno));
+			return -1;
+		}
+		program_options_init(service->program);
+		(void)strlcpy(service->program->service, service->name,
+		    sizeof(service->program->service));
+	}
+	if (option_table_set(&program_option_table, service->program, key,
+	    value, error, error_size) != 1)
+		return -1;
+	if (strcmp(key, "command") == 0)
+		service->protocol = NULL;
+	return 0;
 }
 
 /* Set one option of a service by its key; 0, or -1 with a message. */
@@ -271,6 +328,8 @@ service_set_option(struct service *service, const char *key,
 	if (taken == 0)
 		taken = option_table_set(&service_option_table, service, key,
 		    value, error, error_size);
+	if (taken == 0 && program_option_is_keyword(key))
+		return program_option(service, key, value, error, error_size);
 	if (taken == 0)
 		return protocol_option(service, key, value, error, error_size);
 	return taken == 1 ? 0 : -1;

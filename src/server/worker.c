@@ -157,9 +157,15 @@ worker_start(struct worker *worker)
 		listener = &setup->listeners->listeners[i];
 		service = &setup->configuration->services[
 		    listener->service_index];
-		/* The master accepts for program services. */
-		if (service->program != NULL)
+		/*
+		 * The master accepts for program services: close this copy,
+		 * or a removed service's port would go on taking connections
+		 * into a backlog nobody accepts while this worker lives.
+		 */
+		if (service->program != NULL) {
+			(void)close(listener->fd);
 			continue;
+		}
 		if (acceptor_start(&worker->acceptors[worker->acceptor_count],
 		    worker->dispatcher, service, listener->fd) == -1)
 			return -1;
