@@ -19,9 +19,13 @@ struct program_options;
 /*
  * The environment for a child whose socket is fd (an accepted connection
  * when connection is 1, else the listener): a NULL-terminated array from
- * malloc, or NULL with errno.  Meant for the child after fork().
+ * malloc, or NULL with errno.  The master makes it before fork(), so the
+ * child only reads it; a child whose master could not makes its own.
  */
 char	**program_environment_make(const struct program_options *, int fd,
 	    int connection);
+
+/* Free what program_environment_make() returned; NULL is fine. */
+void	  program_environment_free(char **);
 
 #endif /* PFORKD_PROGRAM_ENVIRONMENT_H */

@@ -26,6 +26,7 @@ struct program_launch {
 	int				 connection; /* 1: socket_fd is accepted */
 	int				 stderr_fd; /* log pipe's write end, or -1 */
 	int				 error_fd;  /* where a failure is told */
+	char				**environment; /* NULL: child makes it */
 };
 
 #define PROGRAM_EXIT_SPAWN_FAILED	127

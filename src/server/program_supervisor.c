@@ -22,6 +22,7 @@
 #include "event/dispatcher.h"
 #include "server/acceptor.h"
 #include "server/configuration.h"
+#include "server/program_environment.h"
 #include "server/listener_set.h"
 #include "server/program_options.h"
 #include "server/program_spawn.h"
@@ -349,7 +350,15 @@ spawn(struct supervised_service *owner, int socket_fd, int connection,
 	launch.connection = connection;
 	launch.stderr_fd = log_pipe[1];
 	launch.error_fd = error_pipe[1];
+	/*
+	 * The environment is made here rather than in the child, whose every
+	 * first write to a page of the heap or stack copies it: NULL (out of
+	 * memory) leaves it to the child, which fails as it always did.
+	 */
+	launch.environment = program_environment_make(options, socket_fd,
+	    connection);
 	child->pid = program_spawn(&launch);
+	program_environment_free(launch.environment);
 	(void)close(error_pipe[1]);
 	if (log_pipe[1] != -1)
 		(void)close(log_pipe[1]);
