@@ -758,7 +758,7 @@ test_add_listen(void **state)
 	}
 	assert_int_equal(configuration_add_listen(c, "echo@127.0.0.1:1",
 	    error, sizeof(error)), -1);
-	assert_string_equal(error, "-l echo@127.0.0.1:1: more than 64 "
+	assert_string_equal(error, "-l echo@127.0.0.1:1: more than 256 "
 	    "services");
 	configuration_release(c);
 }

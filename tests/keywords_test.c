@@ -63,6 +63,7 @@ struct checked_table {
 /* Statements of the file itself, which no table declares. */
 static const struct page_entry statements[] = {
 	{ "DESCRIPTION", "include" },
+	{ "DESCRIPTION", "inetd-conf" },
 	{ SERVICE_SECTION, "service" },
 };
 

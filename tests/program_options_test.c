@@ -66,7 +66,8 @@ test_split_words(void **state)
 {
 	const char	*plain[] = { "/usr/sbin/in.ftpd", "-l", "-A" };
 	const char	*single[] = { "/bin/sh", "-c", "echo a, b $HOME" };
-	const char	*dbl[] = { "/bin/sh", "-c", "echo \"x\" \\ $y `z` \\n" };
+	const char	*dbl[] = { "/bin/sh", "-c",
+			    "echo \"x\" \\ $y `z` \\n" };
 	const char	*escaped[] = { "a b", "c'd", "e\"f" };
 	const char	*empty[] = { "/bin/x", "", "", "y" };
 	const char	*joined[] = { "abcdef" };
@@ -276,7 +277,8 @@ test_bad_values(void **state)
 		{ "environment", "A-B=x", "is not NAME=VALUE" },
 		{ "pass-environment", "A=B", "is not a variable name" },
 		{ "pass-environment", "", "is not a variable name" },
-		{ "rate-limit", "256", "rate-limit: '256' is not COUNT/SECONDS" },
+		{ "rate-limit", "256",
+		    "rate-limit: '256' is not COUNT/SECONDS" },
 		{ "rate-limit", "256/0", "is not COUNT/SECONDS" },
 		{ "rate-limit", "x/60", "is not COUNT/SECONDS" },
 		{ "rate-limit", "5/-1", "is not COUNT/SECONDS" },
@@ -406,7 +408,8 @@ test_finish(void **state)
 	struct configuration	*c;
 	const char		*cat[] = { "cat@127.0.0.1:0,user=root,"
 				    "command=/bin/cat -u", NULL };
-	const char		*nocmd[] = { "echo@127.0.0.1:0,user=root", NULL };
+	const char		*nocmd[] = { "echo@127.0.0.1:0,user=root",
+				    NULL };
 	const char		*noname[] = { "cat@127.0.0.1:0", NULL };
 	const char		*missing[] = { "x@127.0.0.1:0,user=root,"
 				    "command=/nonexistent/prog", NULL };

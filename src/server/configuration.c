@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compat/compat.h"
 #include "connection/protocol.h"
@@ -30,6 +31,7 @@
 #include "server/access_rules.h"
 #include "server/config_lexer.h"
 #include "server/configuration.h"
+#include "server/inetd_conf.h"
 #include "server/program_options.h"
 #include "server/service_setup.h"
 #include "util/log.h"
@@ -154,6 +156,25 @@ set_log(void *base, const struct option_keyword *keyword,
 	return option_store(base, keyword, target, error, error_size);
 }
 
+/* inetd-conf-strict: yes or no. */
+static int
+set_yes_no(void *base, const struct option_keyword *keyword,
+    const char *value, char *error, size_t error_size)
+{
+	unsigned int	*field = option_field(base, keyword);
+
+	if (strcmp(value, "yes") == 0)
+		*field = 1;
+	else if (strcmp(value, "no") == 0)
+		*field = 0;
+	else {
+		(void)snprintf(error, error_size, "%s: '%s' is not yes or no",
+		    keyword->name, value);
+		return -1;
+	}
+	return 0;
+}
+
 #define GLOBAL(member)	OPTION_FIELD(struct configuration, member)
 
 /* The global keywords, outside service blocks. */
@@ -194,6 +215,8 @@ static const struct option_keyword global_keywords[] = {
 	    .set = access_rules_set_keyword },
 	{ .name = "deny", .type = OPTION_CUSTOM, GLOBAL(access_rules),
 	    .set = access_rules_set_keyword },
+	{ .name = "inetd-conf-strict", .type = OPTION_CUSTOM,
+	    GLOBAL(inetd_conf_strict), .set = set_yes_no },
 	{ .name = NULL }
 };
 
@@ -270,6 +293,26 @@ parse_include(struct parser *parser, const struct config_token *value)
 	return result;
 }
 
+/* "inetd-conf PATH": add the services of an inetd.conf; 0 or -1. */
+static int
+parse_inetd_conf(struct parser *parser, const struct config_token *value)
+{
+	char	path[CONFIGURATION_PATH_MAX];
+
+	if (value->text[0] == '\0')
+		return parse_error(parser, value->column,
+		    "inetd-conf needs a path");
+	if (include_path(parser->path, value->text, path, sizeof(path)) == -1)
+		return parse_error(parser, value->column, "inetd-conf path too "
+		    "long");
+	if (access(path, R_OK) == -1)
+		return parse_error(parser, value->column,
+		    "cannot open '%s': %s", value->text, strerror(errno));
+	return configuration_load_inetd(parser->configuration, path,
+	    (int)parser->configuration->inetd_conf_strict, parser->error,
+	    parser->error_size);
+}
+
 /* A global statement; 0 or -1. */
 static int
 parse_global(struct parser *parser)
@@ -299,9 +342,10 @@ parse_service_option(struct parser *parser)
 	const struct config_token	*t = parser->lexer->tokens;
 	char				 message[400];
 
-	if (strcmp(t[0].text, "include") == 0)
-		return parse_error(parser, t[0].column, "include is allowed "
-		    "only outside service blocks");
+	if (strcmp(t[0].text, "include") == 0 ||
+	    strcmp(t[0].text, "inetd-conf") == 0)
+		return parse_error(parser, t[0].column, "%s is allowed "
+		    "only outside service blocks", t[0].text);
 	if (!service_has_option(parser->service, t[0].text) &&
 	    option_find(&configuration_option_table, t[0].text) != NULL)
 		return parse_error(parser, t[0].column, "'%s' is a global "
@@ -422,6 +466,9 @@ parse_statement(struct parser *parser)
 	if (strcmp(keyword->text, "include") == 0)
 		return check_value(parser) == -1 ? -1 :
 		    parse_include(parser, &parser->lexer->tokens[1]);
+	if (strcmp(keyword->text, "inetd-conf") == 0)
+		return check_value(parser) == -1 ? -1 :
+		    parse_inetd_conf(parser, &parser->lexer->tokens[1]);
 	return parse_global(parser);
 }
 
@@ -479,6 +526,15 @@ configuration_load_file(struct configuration *configuration,
 	result = parse_stream(&parser, file);
 	(void)fclose(file);
 	return result;
+}
+
+/* Add the services of an inetd.conf, reporting to the log; 0 or -1. */
+int
+configuration_load_inetd(struct configuration *configuration,
+    const char *path, int strict, char *error, size_t error_size)
+{
+	return inetd_conf_load(configuration, path, strict, NULL, NULL, error,
+	    error_size);
 }
 
 /* Add a service from a -l argument; 0 or -1 with a message. */

@@ -14,7 +14,7 @@
 
 #include "connection/service.h"
 
-#define CONFIGURATION_SERVICES_MAX	64
+#define CONFIGURATION_SERVICES_MAX	256	/* an inetd.conf may have many */
 #define CONFIGURATION_WORKERS_MAX	64
 #define CONFIGURATION_PATH_MAX		1024
 #define CONFIGURATION_INCLUDE_DEPTH	8
@@ -38,6 +38,7 @@ struct configuration {
 	struct service	services[CONFIGURATION_SERVICES_MAX];
 	size_t		service_count;
 	int		inetd;			/* -i: one connection on fd 0 */
+	unsigned int	inetd_conf_strict;	/* inetd-conf-strict yes */
 };
 
 #define CONFIGURATION_DEFAULT_GRACEFUL_USEC	(30 * (uint64_t)1000000)
@@ -59,6 +60,14 @@ void	configuration_init(struct configuration *);
  */
 int	configuration_load_file(struct configuration *, const char *path,
 	    char *error, size_t error_size);
+
+/*
+ * Add the services of an inetd.conf (server/inetd_conf.h); a strict file
+ * is refused on its first line pforkd cannot serve, a lenient one has
+ * such lines reported and skipped.  0, or -1 with a message.
+ */
+int	configuration_load_inetd(struct configuration *, const char *path,
+	    int strict, char *error, size_t error_size);
 
 /* Add a service from a -l argument; on error "-l ARG: message". */
 int	configuration_add_inetd(struct configuration *, const char *spec,

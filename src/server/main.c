@@ -33,8 +33,10 @@
 
 /* The manual's SYNOPSIS, for a usage error and for -h. */
 #define SYNOPSIS \
-	"usage: pforkd [-dhnVv] [-b backend] [-f file] [-L log] [-l listen]\n" \
-	"              [-p pidfile] [-u user[:group]] [-w workers]\n" \
+	"usage: pforkd [-dhnVv] [-b backend] [-f file] [-I inetd.conf] " \
+	"[-L log]\n" \
+	"              [-l listen] [-p pidfile] [-u user[:group]] " \
+	"[-w workers]\n" \
 	"       pforkd -i service[,key=value...] [-dv] [-b backend] [-L log]\n"
 
 /* Print the synopsis and a pointer to -h on stderr; exit 2. */
@@ -57,6 +59,8 @@ help(void)
 	    "  -d          stay in the foreground and log to stderr\n"
 	    "  -f file     read the configuration file (see pforkd.conf(5))\n"
 	    "  -h          print this help and exit\n"
+	    "  -I file     read the services of an inetd.conf (repeatable;\n"
+	    "              lines it cannot serve are reported and skipped)\n"
 	    "  -i service  serve the one connection on the standard input\n"
 	    "              (inetd mode), SERVICE[,key=value]..., then exit\n"
 	    "  -L log      log to stderr, syslog[:facility] or file:PATH\n"
@@ -69,9 +73,9 @@ help(void)
 	    "  -v          more verbose (-v: one line per connection, "
 	    "-vv: debug)\n"
 	    "  -w workers  number of worker processes (default: online CPUs)\n"
-	    "Without -f or -l: the bundled defaults on 127.0.0.1 (echo 7007, "
-	    "discard 7009,\ndaytime 7013, chargen 7019, time 7037, poetry "
-	    "10000-10002, chat 8888).\n",
+	    "Without -f, -I or -l: the bundled defaults on 127.0.0.1 (echo "
+	    "7007,\ndiscard 7009, daytime 7013, chargen 7019, time 7037, "
+	    "poetry 10000-10002,\nchat 8888).\n",
 	    protocol_names());
 }
 
@@ -113,6 +117,15 @@ take_option(int option, struct settings *settings)
 		    sizeof(settings->file_path)) == -1)
 			bad_argument("-f: too long a path:", optarg);
 		settings->file = settings->file_path;
+		break;
+	case 'I':
+		if (settings->inetd_conf_count == SETTINGS_INETD_MAX)
+			bad_argument("too many -I options at", optarg);
+		if (path_resolve(optarg, settings->inetd_conf[
+		    settings->inetd_conf_count],
+		    sizeof(settings->inetd_conf[0])) == -1)
+			bad_argument("-I: too long a path:", optarg);
+		settings->inetd_conf_count++;
 		break;
 	case 'i':
 		settings->inetd = optarg;
@@ -167,7 +180,7 @@ parse_command_line(int argc, char **argv, struct settings *settings,
 {
 	int	option;
 
-	while ((option = getopt(argc, argv, "b:df:hi:L:l:np:u:Vvw:")) != -1) {
+	while ((option = getopt(argc, argv, "b:df:hI:i:L:l:np:u:Vvw:")) != -1) {
 		if (option == 'h') {
 			help();
 			exit(0);
@@ -186,9 +199,10 @@ parse_command_line(int argc, char **argv, struct settings *settings,
 	}
 	if (settings->inetd != NULL && (settings->file != NULL ||
 	    settings->listen_count > 0 || settings->pid_file != NULL ||
-	    settings->workers != 0 || settings->user != NULL)) {
-		(void)fprintf(stderr, "pforkd: -i takes none of -f, -l, -p, "
-		    "-u and -w\n");
+	    settings->workers != 0 || settings->user != NULL ||
+	    settings->inetd_conf_count > 0)) {
+		(void)fprintf(stderr, "pforkd: -i takes none of -f, -I, -l, "
+		    "-p, -u and -w\n");
 		usage();
 	}
 }

@@ -68,6 +68,7 @@ struct log_pipe {
 struct supervised_service {
 	struct program_supervisor *supervisor;
 	struct service		*service;
+	char			 name[SERVICE_NAME_MAX]; /* outlives service */
 	size_t			 running;
 	struct rate_bucket	 rate;
 	struct rate_source_table sources;
@@ -627,14 +628,16 @@ find_service(struct supervised_service *services, size_t count,
 	size_t	i;
 
 	for (i = 0; i < count; i++)
-		if (strcmp(services[i].service->name, name) == 0)
+		if (strcmp(services[i].name, name) == 0)
 			return &services[i];
 	return NULL;
 }
 
 /*
  * The program services of configuration, with the rate state of the ones
- * that kept their name; the children follow their service by name.
+ * that kept their name; the children follow their service by name.  The
+ * old list's services may already be freed (a reload releases the old
+ * configuration first): only the names kept here are looked at.
  */
 static int
 adopt_services(struct program_supervisor *supervisor,
@@ -646,14 +649,26 @@ adopt_services(struct program_supervisor *supervisor,
 	size_t				 i, count = 0;
 
 	if ((fresh = calloc(configuration->service_count + 1,
-	    sizeof(*fresh))) == NULL)
+	    sizeof(*fresh))) == NULL) {
+		/* The old list may point into a freed configuration: drop it. */
+		for (i = 0; i < supervisor->service_count; i++)
+			rate_source_table_free(&supervisor->services[i].sources);
+		free(supervisor->services);
+		supervisor->services = NULL;
+		supervisor->service_count = 0;
+		for (child = supervisor->children; child != NULL;
+		    child = child->next)
+			child->owner = NULL;
 		return -1;
+	}
 	for (i = 0; i < configuration->service_count; i++) {
 		service = &configuration->services[i];
 		if (service->program == NULL)
 			continue;
 		fresh[count].supervisor = supervisor;
 		fresh[count].service = service;
+		(void)snprintf(fresh[count].name, sizeof(fresh[count].name),
+		    "%s", service->name);
 		resolve_groups(service->program, service->program->user[0] ?
 		    service->program->user : configuration->user);
 		old = find_service(supervisor->services,

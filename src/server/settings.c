@@ -1,5 +1,5 @@
 /*
- * settings.c: build a configuration from the file, -l and the flags.
+ * settings.c: build a configuration from the file, -I, -l and the flags.
  */
 #include "config.h"
 
@@ -75,11 +75,16 @@ settings_build(const struct settings *settings,
 	if (settings->file != NULL && configuration_load_file(configuration,
 	    settings->file, error, error_size) == -1)
 		return -1;
+	for (i = 0; i < settings->inetd_conf_count; i++)
+		if (configuration_load_inetd(configuration,
+		    settings->inetd_conf[i], 0, error, error_size) == -1)
+			return -1;
 	for (i = 0; i < settings->listen_count; i++)
 		if (configuration_add_listen(configuration,
 		    settings->listens[i], error, error_size) == -1)
 			return -1;
 	if (settings->file == NULL && settings->listen_count == 0 &&
+	    settings->inetd_conf_count == 0 &&
 	    configuration_add_defaults(configuration, error, error_size) == -1)
 		return -1;
 	apply_overrides(settings, configuration);

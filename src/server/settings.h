@@ -1,6 +1,7 @@
 /*
  * settings.h: where a configuration comes from: the file given with -f,
- * the -l arguments, and the command-line flags that override the file.
+ * the inetd.conf files of -I, the -l arguments, and the command-line
+ * flags that override the file.
  * Start-up, -n and every reload build the configuration the same way.
  */
 #ifndef PFORKD_SETTINGS_H
@@ -11,6 +12,7 @@
 #include "server/configuration.h"
 
 #define SETTINGS_LISTENS_MAX	CONFIGURATION_SERVICES_MAX
+#define SETTINGS_INETD_MAX	8
 
 /*
  * Paths given on the command line are kept made absolute against the
@@ -22,6 +24,8 @@ struct settings {
 	const char	*listens[SETTINGS_LISTENS_MAX];	/* -l */
 	size_t		 listen_count;
 	const char	*inetd;			/* -i, or NULL */
+	size_t		 inetd_conf_count;	/* -I */
+	char		 inetd_conf[SETTINGS_INETD_MAX][CONFIGURATION_PATH_MAX];
 	const char	*backend;		/* -b */
 	const char	*log_target;		/* -L */
 	const char	*pid_file;		/* -p */
