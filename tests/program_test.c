@@ -569,31 +569,43 @@ test_per_source_max(void **state)
 }
 
 /*
- * rate-limit 3 per second: the fourth connection in the window is
- * refused and logged, and the service is not switched off: a second
- * later it serves again.
+ * Connect count + 1 times at once to a service allowing count connections
+ * per window and expect the first count answered, the last refused
+ * (logged as reason); then, once a token is back, a connection served
+ * again: a limit never switches the service off.  All connect before any
+ * is read, so a slow machine cannot earn a token in between.
  */
+static void
+expect_rate_limited(struct program_fixture *fixture, int count,
+    const char *reason, uint64_t refill_usec)
+{
+	int	fds[8], fd, i, answered = 0;
+
+	assert_true(count + 1 <= 8);
+	for (i = 0; i <= count; i++)
+		fds[i] = harness_must_connect(&fixture->base.daemon, 0);
+	for (i = 0; i <= count; i++) {
+		if (strcmp(read_reply(fds[i], 5000), "hi\n") == 0)
+			answered++;
+		(void)close(fds[i]);
+	}
+	assert_int_equal(answered, count);
+	harness_must_log(&fixture->base.daemon, reason, 2000);
+	test_sleep_usec(refill_usec);
+	fd = harness_must_connect(&fixture->base.daemon, 0);
+	assert_string_equal(read_reply(fd, 5000), "hi\n");
+	(void)close(fd);
+}
+
+/* rate-limit 3 per 3 s: the fourth connection at once is refused. */
 static void
 test_rate_limit(void **state)
 {
 	struct program_fixture	*fixture = *state;
-	int			 fd, i;
 
-	start_program(fixture, "hi@127.0.0.1:0,rate-limit=3/1,stderr=null,"
+	start_program(fixture, "hi@127.0.0.1:0,rate-limit=3/3,stderr=null,"
 	    "command=/bin/echo hi");
-	for (i = 0; i < 3; i++) {
-		fd = harness_must_connect(&fixture->base.daemon, 0);
-		assert_string_equal(read_reply(fd, 5000), "hi\n");
-		(void)close(fd);
-	}
-	fd = harness_must_connect(&fixture->base.daemon, 0);
-	assert_string_equal(read_reply(fd, 5000), "");
-	(void)close(fd);
-	harness_must_log(&fixture->base.daemon, "rate-limit reached", 2000);
-	test_sleep_usec(1100000);
-	fd = harness_must_connect(&fixture->base.daemon, 0);
-	assert_string_equal(read_reply(fd, 5000), "hi\n");
-	(void)close(fd);
+	expect_rate_limited(fixture, 3, "rate-limit reached", 1200000);
 	harness_must_stop(&fixture->base.daemon, 3000);
 }
 
@@ -602,24 +614,11 @@ static void
 test_per_source_rate_limit(void **state)
 {
 	struct program_fixture	*fixture = *state;
-	int			 fd, i;
 
-	start_program(fixture, "hi@127.0.0.1:0,per-source-rate-limit=2/1,"
+	start_program(fixture, "hi@127.0.0.1:0,per-source-rate-limit=2/2,"
 	    "stderr=null,command=/bin/echo hi");
-	for (i = 0; i < 2; i++) {
-		fd = harness_must_connect(&fixture->base.daemon, 0);
-		assert_string_equal(read_reply(fd, 5000), "hi\n");
-		(void)close(fd);
-	}
-	fd = harness_must_connect(&fixture->base.daemon, 0);
-	assert_string_equal(read_reply(fd, 5000), "");
-	(void)close(fd);
-	harness_must_log(&fixture->base.daemon,
-	    "per-source-rate-limit reached", 2000);
-	test_sleep_usec(1100000);
-	fd = harness_must_connect(&fixture->base.daemon, 0);
-	assert_string_equal(read_reply(fd, 5000), "hi\n");
-	(void)close(fd);
+	expect_rate_limited(fixture, 2, "per-source-rate-limit reached",
+	    1200000);
 	harness_must_stop(&fixture->base.daemon, 3000);
 }
 

@@ -34,6 +34,7 @@ struct listen_address {
 #define SERVICE_SET_PER_SOURCE_MAX	0x08
 #define SERVICE_SET_SEND_TIMEOUT	0x10
 #define SERVICE_SET_PROTOCOL		0x20	/* named, not implied by the name */
+#define SERVICE_SET_PROXY_PROTOCOL	0x40
 
 struct service {
 	char			 name[SERVICE_NAME_MAX];
@@ -51,6 +52,8 @@ struct service {
 	/* The server's own parts; protocols never look at them. */
 	struct program_options	*program;	/* a program service, or NULL */
 	struct access_rules	*access_rules;	/* allow/deny; NULL = all */
+	unsigned int		 proxy_protocol; /* 1: PROXY headers taken */
+	struct access_rules	*proxy_from;	/* who may send them */
 };
 
 #define SERVICE_DEFAULT_IDLE_USEC	(300 * (uint64_t)1000000)

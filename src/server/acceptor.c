@@ -9,7 +9,9 @@
  *
  * The service's access rules are checked on the peer's address as soon as
  * the connection is accepted: a refused one is closed before a byte is
- * read and before it counts against any cap, and logged at -v.
+ * read and before it counts against any cap, and logged at -v.  A service
+ * that takes PROXY headers hands each connection to server/proxy_accept.c
+ * first, which checks the rules on the address the header carries.
  */
 #include "config.h"
 
@@ -26,6 +28,7 @@
 #include "server/access_rules.h"
 #include "server/acceptor.h"
 #include "server/listen_socket.h"
+#include "server/proxy_accept.h"
 #include "util/descriptor.h"
 #include "util/log.h"
 
@@ -90,9 +93,9 @@ acceptor_pause(struct acceptor *acceptor)
 }
 
 /* Whether the access rules admit peer; a refused client is closed. */
-static int
+int
 acceptor_admit(const struct acceptor *acceptor, int client,
-    const struct sockaddr *peer, socklen_t length)
+    const struct sockaddr *peer, unsigned int length)
 {
 	char	reason[ACCESS_REASON_MAX];
 	char	address[CONNECTION_PEER_MAX];
@@ -101,7 +104,8 @@ acceptor_admit(const struct acceptor *acceptor, int client,
 	    sizeof(reason)))
 		return 1;
 	if (log_verbosity() >= LOG_LEVEL_INFO) {
-		format_socket_address(peer, length, address, sizeof(address));
+		format_socket_address(peer, (socklen_t)length, address,
+		    sizeof(address));
 		log_message(LOG_LEVEL_INFO, "%s: %s refused: %s",
 		    acceptor->service->name, address, reason);
 	}
@@ -118,6 +122,7 @@ acceptor_ready(struct dispatcher *d, int fd, int events, void *arg)
 	socklen_t		 length;
 	int			 client, i;
 
+	(void)d;
 	(void)events;
 	for (i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
 		length = sizeof(peer);
@@ -146,16 +151,29 @@ acceptor_ready(struct dispatcher *d, int fd, int events, void *arg)
 			}
 		}
 		acceptor->out_of_descriptors = 0;
-		if (!acceptor_admit(acceptor, client,
-		    (struct sockaddr *)&peer, length))
-			continue;
-		if (acceptor->accepted != NULL)
-			acceptor->accepted(acceptor, client,
-			    (struct sockaddr *)&peer, (unsigned int)length);
-		else
-			(void)connection_start(d, acceptor->service, client,
+		if (acceptor->service->proxy_protocol)
+			proxy_accept_begin(acceptor, client,
 			    (struct sockaddr *)&peer, length);
+		else
+			acceptor_deliver(acceptor, client,
+			    (struct sockaddr *)&peer, length, NULL, 0);
 	}
+}
+
+/* Check the access rules on peer, then hand the connection over. */
+void
+acceptor_deliver(struct acceptor *acceptor, int fd,
+    const struct sockaddr *peer, unsigned int peer_length,
+    const struct sockaddr *local, unsigned int local_length)
+{
+	if (!acceptor_admit(acceptor, fd, peer, peer_length))
+		return;
+	if (acceptor->accepted != NULL)
+		acceptor->accepted(acceptor, fd, peer, peer_length, local,
+		    local_length);
+	else
+		(void)connection_start(acceptor->dispatcher,
+		    acceptor->service, fd, peer, (socklen_t)peer_length);
 }
 
 /* Start accepting on listen_fd for service. */
@@ -180,4 +198,5 @@ acceptor_stop(struct acceptor *acceptor)
 {
 	dispatcher_timer_stop(acceptor->dispatcher, &acceptor->pause_timer);
 	(void)dispatcher_unwatch(acceptor->dispatcher, acceptor->fd);
+	proxy_accept_abandon(acceptor);
 }

@@ -10,9 +10,15 @@ struct acceptor;
 struct service;
 struct sockaddr;
 
-/* Takes an accepted connection over (the default: connection_start()). */
+/*
+ * Takes an accepted connection over (the default: connection_start()).
+ * peer is the client: the socket's peer, or what a PROXY header carried;
+ * local is the address the client connected to when a header carried it,
+ * else NULL (the socket's own).
+ */
 typedef void acceptor_callback(struct acceptor *, int fd,
-    const struct sockaddr *peer, unsigned int peer_length);
+    const struct sockaddr *peer, unsigned int peer_length,
+    const struct sockaddr *local, unsigned int local_length);
 
 struct acceptor {
 	struct dispatcher	*dispatcher;
@@ -27,5 +33,18 @@ struct acceptor {
 int	acceptor_start(struct acceptor *, struct dispatcher *,
 	    const struct service *, int listen_fd);
 void	acceptor_stop(struct acceptor *);
+
+/*
+ * Check an accepted connection's peer against the service's access rules
+ * and hand it over, or close it (logged at -v).  The acceptor calls it at
+ * once, or server/proxy_accept.c once a PROXY header has been read.
+ */
+void	acceptor_deliver(struct acceptor *, int fd,
+	    const struct sockaddr *peer, unsigned int peer_length,
+	    const struct sockaddr *local, unsigned int local_length);
+
+/* Whether the access rules admit peer; a refused client is closed. */
+int	acceptor_admit(const struct acceptor *, int fd,
+	    const struct sockaddr *peer, unsigned int peer_length);
 
 #endif /* PFORKD_ACCEPTOR_H */

@@ -210,7 +210,7 @@ access_rules_set_keyword(void *base, const struct option_keyword *keyword,
 	char	message[256];
 
 	if (access_rules_add(option_field(base, keyword),
-	    strcmp(keyword->name, "allow") == 0, value, message,
+	    strcmp(keyword->name, "deny") != 0, value, message,
 	    sizeof(message)) == 0)
 		return 0;
 	(void)snprintf(error, error_size, "%s: %s", keyword->name, message);

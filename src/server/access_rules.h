@@ -30,7 +30,8 @@ int	access_rules_add(struct access_rules **, int allow, const char *cidr,
 
 /*
  * The option setter of "allow" and "deny" (util/option_table.h): the
- * keyword's field is a struct access_rules *, to which a rule is added.
+ * keyword's field is a struct access_rules *, to which a rule is added;
+ * any keyword but "deny" (such as "proxy-from") adds an allow rule.
  */
 int	access_rules_set_keyword(void *base, const struct option_keyword *,
 	    const char *value, char *error, size_t error_size);

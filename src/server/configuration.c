@@ -217,6 +217,10 @@ static const struct option_keyword global_keywords[] = {
 	    .set = access_rules_set_keyword },
 	{ .name = "inetd-conf-strict", .type = OPTION_CUSTOM,
 	    GLOBAL(inetd_conf_strict), .set = set_yes_no },
+	{ .name = "proxy-protocol", .type = OPTION_CUSTOM,
+	    GLOBAL(proxy_protocol), .set = service_set_switch },
+	{ .name = "proxy-from", .type = OPTION_CUSTOM, GLOBAL(proxy_from),
+	    .set = access_rules_set_keyword },
 	{ .name = NULL }
 };
 
@@ -721,6 +725,41 @@ inherit_defaults(struct service *service,
 	if (service->access_rules == NULL)
 		service->access_rules =
 		    access_rules_hold(configuration->access_rules);
+	if (!(service->explicit & SERVICE_SET_PROXY_PROTOCOL))
+		service->proxy_protocol = configuration->proxy_protocol;
+	/* Likewise a service's own proxy-from replaces the global list. */
+	if (service->proxy_from == NULL)
+		service->proxy_from =
+		    access_rules_hold(configuration->proxy_from);
+}
+
+/*
+ * proxy-protocol on needs proxy-from: trusting every peer would let any
+ * client claim any address, and trusting none refuses every header.  It
+ * needs accepted connections too: neither a wait service (its program
+ * gets the listener) nor -i (inetd already accepted) reads one.  0 or -1.
+ */
+static int
+check_proxy(const struct configuration *configuration,
+    const struct service *service, char *error, size_t error_size)
+{
+	if (!service->proxy_protocol)
+		return 0;
+	if (access_rules_count(service->proxy_from) == 0) {
+		(void)snprintf(error, error_size, "%s: service '%s': "
+		    "proxy-protocol on needs proxy-from: the networks of the "
+		    "balancers trusted to tell a client's address",
+		    service->origin, service->name);
+		return -1;
+	}
+	if (configuration->inetd || (service->program != NULL &&
+	    service->program->wait)) {
+		(void)snprintf(error, error_size, "%s: service '%s': "
+		    "proxy-protocol needs connections pforkd accepts itself "
+		    "(not -i, not wait yes)", service->origin, service->name);
+		return -1;
+	}
+	return 0;
 }
 
 /* Check one service, complete with its defaults; 0 or -1. */
@@ -751,6 +790,8 @@ check_service(struct configuration *configuration, size_t index,
 		return -1;
 	}
 	if (check_collisions(configuration, index, error, error_size) == -1)
+		return -1;
+	if (check_proxy(configuration, service, error, error_size) == -1)
 		return -1;
 	if (service->program != NULL && program_options_prepare(
 	    service->program, configuration->user, configuration->group,
@@ -797,4 +838,6 @@ configuration_release(struct configuration *configuration)
 	configuration->service_count = 0;
 	access_rules_free(configuration->access_rules);
 	configuration->access_rules = NULL;
+	access_rules_free(configuration->proxy_from);
+	configuration->proxy_from = NULL;
 }

@@ -35,6 +35,8 @@ struct configuration {
 	unsigned int	output_budget_mib;	/* per worker; 0 = none */
 	uint64_t	graceful_timeout_usec;	/* SIGQUIT and reload drain */
 	struct access_rules *access_rules;	/* default for services */
+	unsigned int	proxy_protocol;		/* default for services */
+	struct access_rules *proxy_from;	/* default for services */
 	struct service	services[CONFIGURATION_SERVICES_MAX];
 	size_t		service_count;
 	int		inetd;			/* -i: one connection on fd 0 */

@@ -34,6 +34,7 @@
 #include "server/pid_file.h"
 #include "server/privileges.h"
 #include "server/program_supervisor.h"
+#include "server/proxy_accept.h"
 #include "server/scoreboard.h"
 #include "server/service_manager.h"
 #include "server/worker.h"
@@ -96,6 +97,7 @@ worker_child(struct master *master, int row)
 		(void)close(master->report_fd);
 	pid_file_forget();
 	program_supervisor_close_after_fork(master->programs);
+	proxy_accept_close_after_fork();
 	dispatcher_free_after_fork(master->dispatcher);
 	memset(&setup, 0, sizeof(setup));
 	setup.configuration = master->configuration;

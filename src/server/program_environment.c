@@ -120,9 +120,13 @@ set_endpoint(struct environment *list, const struct sockaddr_storage *end,
 	return 0;
 }
 
-/* The per-connection variables of tcpserver, s6 and systemd; 0 or -1. */
+/*
+ * The per-connection variables of tcpserver, s6 and systemd, from the
+ * socket or from what a PROXY header carried; 0 or -1.
+ */
 static int
-set_connection(struct environment *list, int fd)
+set_connection(struct environment *list, int fd,
+    const struct program_endpoints *carried)
 {
 	struct sockaddr_storage	local, remote;
 	socklen_t		local_length = sizeof(local);
@@ -130,6 +134,16 @@ set_connection(struct environment *list, int fd)
 
 	if (environment_set(list, "PROTO", "TCP") == -1)
 		return -1;
+	if (carried != NULL) {
+		if (set_endpoint(list, &carried->local, carried->local_length,
+		    "TCPLOCALIP", "TCPLOCALPORT") == -1 ||
+		    set_endpoint(list, &carried->remote,
+		    carried->remote_length, "TCPREMOTEIP", "TCPREMOTEPORT") ==
+		    -1 || set_endpoint(list, &carried->remote,
+		    carried->remote_length, "REMOTE_ADDR", "REMOTE_PORT") == -1)
+			return -1;
+		return 0;
+	}
 	if (getsockname(fd, (struct sockaddr *)&local, &local_length) == 0 &&
 	    set_endpoint(list, &local, local_length, "TCPLOCALIP",
 	    "TCPLOCALPORT") == -1)
@@ -145,7 +159,8 @@ set_connection(struct environment *list, int fd)
 /* Fill list with the environment of a child whose socket is fd; 0 or -1. */
 static int
 environment_fill(struct environment *list,
-    const struct program_options *options, int fd, int connection)
+    const struct program_options *options, int fd, int connection,
+    const struct program_endpoints *carried)
 {
 	const char	*value;
 	size_t		 i;
@@ -164,7 +179,7 @@ environment_fill(struct environment *list,
 		if ((copy = strdup(options->environment.items[i])) == NULL ||
 		    environment_put(list, copy) == -1)
 			return -1;
-	if (connection && set_connection(list, fd) == -1)
+	if (connection && set_connection(list, fd, carried) == -1)
 		return -1;
 	return 0;
 }
@@ -172,13 +187,13 @@ environment_fill(struct environment *list,
 /* The environment for a child whose socket is fd; NULL with errno. */
 char **
 program_environment_make(const struct program_options *options, int fd,
-    int connection)
+    int connection, const struct program_endpoints *carried)
 {
 	struct environment	list;
 	int			saved;
 
 	memset(&list, 0, sizeof(list));
-	if (environment_fill(&list, options, fd, connection) == -1) {
+	if (environment_fill(&list, options, fd, connection, carried) == -1) {
 		saved = errno;
 		program_environment_free(list.items);
 		errno = saved;

@@ -244,7 +244,7 @@ child_run(const struct program_launch *launch)
 	/* Made by the master before fork() unless it could not. */
 	if ((environment = launch->environment) == NULL &&
 	    (environment = program_environment_make(options, 0,
-	    launch->connection)) == NULL)
+	    launch->connection, launch->carried)) == NULL)
 		child_fail(error_fd, "cannot make the environment");
 	child_identity(launch, error_fd);
 	(void)execve(options->path, options->arguments.items, environment);

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #include <stddef.h>
 
+struct program_endpoints;
 struct program_options;
 
 /* What one child is started with. */
@@ -26,6 +27,7 @@ struct program_launch {
 	int				 connection; /* 1: socket_fd is accepted */
 	int				 stderr_fd; /* log pipe's write end, or -1 */
 	int				 error_fd;  /* where a failure is told */
+	const struct program_endpoints	*carried; /* by a PROXY header, or NULL */
 	char				**environment; /* NULL: child makes it */
 };
 

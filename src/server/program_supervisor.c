@@ -22,8 +22,8 @@
 #include "event/dispatcher.h"
 #include "server/acceptor.h"
 #include "server/configuration.h"
-#include "server/program_environment.h"
 #include "server/listener_set.h"
+#include "server/program_environment.h"
 #include "server/program_options.h"
 #include "server/program_spawn.h"
 #include "server/program_supervisor.h"
@@ -328,7 +328,8 @@ child_unlink(struct program_supervisor *supervisor, struct child *child)
  */
 static struct child *
 spawn(struct supervised_service *owner, int socket_fd, int connection,
-    const char *peer, const unsigned char source[SOURCE_KEY_SIZE])
+    const char *peer, const unsigned char source[SOURCE_KEY_SIZE],
+    const struct program_endpoints *carried)
 {
 	struct program_supervisor	*supervisor = owner->supervisor;
 	const struct program_options	*options = owner->service->program;
@@ -351,13 +352,14 @@ spawn(struct supervised_service *owner, int socket_fd, int connection,
 	launch.connection = connection;
 	launch.stderr_fd = log_pipe[1];
 	launch.error_fd = error_pipe[1];
+	launch.carried = carried;
 	/*
 	 * The environment is made here rather than in the child, whose every
 	 * first write to a page of the heap or stack copies it: NULL (out of
 	 * memory) leaves it to the child, which fails as it always did.
 	 */
 	launch.environment = program_environment_make(options, socket_fd,
-	    connection);
+	    connection, carried);
 	child->pid = program_spawn(&launch);
 	program_environment_free(launch.environment);
 	(void)close(error_pipe[1]);
@@ -393,13 +395,18 @@ fail:
 	return NULL;
 }
 
-/* The acceptor took a connection of a nowait service: run its child. */
+/*
+ * The acceptor took a connection of a nowait service: run its child.
+ * When a PROXY header carried local, peer and local are the child's ends.
+ */
 static void
 program_accepted(struct acceptor *acceptor, int fd,
-    const struct sockaddr *peer, unsigned int peer_length)
+    const struct sockaddr *peer, unsigned int peer_length,
+    const struct sockaddr *local, unsigned int local_length)
 {
 	struct listener_watch	*watch = acceptor->context;
 	struct supervised_service *owner = watch->owner;
+	struct program_endpoints carried, *ends = NULL;
 	unsigned char		 source[SOURCE_KEY_SIZE];
 	const char		*reason;
 	char			 text[PEER_TEXT_MAX] = "-";
@@ -414,8 +421,18 @@ program_accepted(struct acceptor *acceptor, int fd,
 	if (reason != NULL)
 		log_message(LOG_LEVEL_INFO, "%s: %s refused: %s",
 		    owner->service->name, text, reason);
-	else
-		(void)spawn(owner, fd, 1, text, source);
+	else {
+		if (local != NULL && peer_length <= sizeof(carried.remote) &&
+		    local_length <= sizeof(carried.local)) {
+			memset(&carried, 0, sizeof(carried));
+			memcpy(&carried.remote, peer, peer_length);
+			carried.remote_length = (socklen_t)peer_length;
+			memcpy(&carried.local, local, local_length);
+			carried.local_length = (socklen_t)local_length;
+			ends = &carried;
+		}
+		(void)spawn(owner, fd, 1, text, source, ends);
+	}
 	(void)close(fd);
 }
 
@@ -479,7 +496,8 @@ wait_ready(struct dispatcher *d, int fd, int events, void *arg)
 		return;
 	}
 	memset(none, 0, sizeof(none));
-	watch->wait_child = spawn(owner, watch->acceptor.fd, 0, "-", none);
+	watch->wait_child = spawn(owner, watch->acceptor.fd, 0, "-", none,
+	    NULL);
 	if (watch->wait_child == NULL)
 		(void)dispatcher_timer_start(d, &watch->retry_timer,
 		    WAIT_RETRY_USEC, 0);

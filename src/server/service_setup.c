@@ -60,6 +60,25 @@ set_protocol(void *base, const struct option_keyword *keyword,
 	return 0;
 }
 
+/* proxy-protocol: on or off, stored as 1 or 0 (util/option_table.h). */
+int
+service_set_switch(void *base, const struct option_keyword *keyword,
+    const char *value, char *error, size_t error_size)
+{
+	unsigned int	*field = option_field(base, keyword);
+
+	if (strcmp(value, "on") == 0)
+		*field = 1;
+	else if (strcmp(value, "off") == 0)
+		*field = 0;
+	else {
+		(void)snprintf(error, error_size, "%s: '%s' is not on or off",
+		    keyword->name, value);
+		return -1;
+	}
+	return 0;
+}
+
 #define SERVICE(member)	OPTION_FIELD(struct service, member)
 
 /* Keywords of a service block that -l writes in its own way. */
@@ -95,6 +114,11 @@ static const struct option_keyword service_keywords[] = {
 	{ .name = "allow", .type = OPTION_CUSTOM, SERVICE(access_rules),
 	    .set = access_rules_set_keyword },
 	{ .name = "deny", .type = OPTION_CUSTOM, SERVICE(access_rules),
+	    .set = access_rules_set_keyword },
+	{ .name = "proxy-protocol", .type = OPTION_CUSTOM,
+	    SERVICE(proxy_protocol), .set = service_set_switch,
+	    .flag = SERVICE_SET_PROXY_PROTOCOL },
+	{ .name = "proxy-from", .type = OPTION_CUSTOM, SERVICE(proxy_from),
 	    .set = access_rules_set_keyword },
 	{ .name = NULL }
 };
@@ -255,6 +279,8 @@ service_discard(struct service *service)
 	service->protocol_data = NULL;
 	access_rules_free(service->access_rules);
 	service->access_rules = NULL;
+	access_rules_free(service->proxy_from);
+	service->proxy_from = NULL;
 }
 
 /* Whether key is listen or protocol, which only a service block has. */

@@ -16,11 +16,15 @@
 #define SERVICE_SECONDS_MAX	(365UL * 24 * 3600)	/* idle, lifetime */
 #define SERVICE_CONNECTIONS_MAX	1000000UL
 
+struct option_keyword;
 struct option_table;
 
 /* listen and protocol, which -l writes in its own way. */
 extern const struct option_table	service_block_option_table;
-/* idle, lifetime, max-connections, per-source-max, allow, deny. */
+/*
+ * idle, lifetime, send-timeout, max-connections, per-source-max, allow,
+ * deny, proxy-protocol, proxy-from.
+ */
 extern const struct option_table	service_option_table;
 
 void	service_init(struct service *, const char *name);
@@ -36,5 +40,8 @@ int	service_parse_inetd(struct service *, const char *spec,
 	    char *error, size_t error_size);
 int	service_prepare(struct service *, char *error, size_t error_size);
 void	service_discard(struct service *);
+/* The setter of an on/off keyword whose field is an unsigned int. */
+int	service_set_switch(void *base, const struct option_keyword *,
+	    const char *value, char *error, size_t error_size);
 
 #endif /* PFORKD_SERVICE_SETUP_H */
