@@ -71,6 +71,7 @@ run_program(int fd, char **argv)
 	_exit(127);
 }
 
+/* Accept on PORT for good, a child running PROGRAM for each connection. */
 int
 main(int argc, char **argv)
 {
