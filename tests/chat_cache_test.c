@@ -57,6 +57,7 @@ open_file(const char *name, unsigned int capacity, size_t message_max,
 	char				path[256];
 
 	(void)snprintf(path, sizeof(path), "%s/%s", directory, name);
+	memset(&settings, 0, sizeof(settings));
 	settings.capacity = capacity;
 	settings.message_max = message_max;
 	settings.path = path;

@@ -16,8 +16,9 @@ allowed() {
 	src/util) echo "" ;;
 	src/connection) echo "event util" ;;
 	src/http) echo "connection event util" ;;
-	src/protocols | src/protocols/chat) echo "protocols http connection event util" ;;
-	src/server) echo "server protocols http connection event util" ;;
+	src/redis) echo "event util" ;;
+	src/protocols | src/protocols/chat) echo "protocols redis http connection event util" ;;
+	src/server) echo "server protocols redis http connection event util" ;;
 	src/client | src/bench) echo "event util" ;;
 	*) echo "-" ;;
 	esac
@@ -36,7 +37,7 @@ check_tree() {
 	root=$1
 	status=0
 	for dir in src/event backends src/util src/connection src/http \
-	    src/protocols src/protocols/chat src/server src/client src/bench; do
+	    src/redis src/protocols src/protocols/chat src/server src/client src/bench; do
 		may=$(allowed "$dir")
 		own=$(layer_of "${dir#src/}/x")
 		[ "$dir" = backends ] && own=backends

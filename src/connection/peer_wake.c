@@ -66,6 +66,17 @@ peer_wake_setup(struct dispatcher *d, peer_wake_lister *lister,
 	return dispatcher_signal(d, SIGUSR2, peer_wake_arrived, NULL);
 }
 
+/*
+ * In the master: know whom to wake, without receiving wake-ups (a reader
+ * of shared state's source wakes every worker).
+ */
+void
+peer_wake_set_lister(peer_wake_lister *lister, void *context)
+{
+	wake_lister = lister;
+	wake_context = context;
+}
+
 /* Run callback(arg) whenever another worker signals; 0 or -1. */
 int
 peer_wake_subscribe(peer_wake_callback *callback, void *arg)

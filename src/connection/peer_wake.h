@@ -19,6 +19,7 @@ typedef void	peer_wake_callback(void *arg);
 typedef size_t	peer_wake_lister(void *context, pid_t *pids, size_t max);
 
 int	peer_wake_setup(struct dispatcher *, peer_wake_lister *, void *);
+void	peer_wake_set_lister(peer_wake_lister *, void *);
 int	peer_wake_subscribe(peer_wake_callback *, void *arg);
 void	peer_wake_others(void);
 void	peer_wake_ignore(void);

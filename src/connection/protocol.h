@@ -17,7 +17,12 @@
  * fork); discard() frees what prepare() hung from protocol_data.  A
  * protocol that keeps state in shared memory may provide worker_died(),
  * which the master calls after reaping a worker, to undo what that worker
- * left half done.
+ * left half done.  A protocol that keeps shared state up to date from
+ * elsewhere (chat over a Redis stream) may run in the master too:
+ * master_start() is called once the master's dispatcher exists, before
+ * the workers of that configuration fork, master_stop() before the
+ * configuration is let go, and after_fork() in each new worker, to close
+ * what the master's part holds.
  */
 #ifndef PFORKD_PROTOCOL_H
 #define PFORKD_PROTOCOL_H
@@ -26,6 +31,7 @@
 #include <stddef.h>
 
 struct connection;
+struct dispatcher;
 struct option_table;
 struct service;
 
@@ -44,6 +50,11 @@ struct protocol {
 	void		(*discard)(struct service *);
 	/* In the master: a worker with this pid has died. */
 	void		(*worker_died)(struct service *, pid_t);
+	/* In the master: start and stop its own work; 0 or -1. */
+	int		(*master_start)(struct service *, struct dispatcher *);
+	void		(*master_stop)(struct service *);
+	/* In a new worker: let go of what master_start() holds. */
+	void		(*after_fork)(struct service *);
 };
 
 #endif /* PFORKD_PROTOCOL_H */

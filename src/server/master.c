@@ -84,6 +84,7 @@ struct master {
 static void	begin_stop(struct master *, int graceful);
 static void	stop_when_done(struct master *);
 static uint32_t	master_worker_total(void *context);
+static void	protocols_after_fork(struct configuration *);
 
 /* The child side of a fork: drop what belongs to the master, then serve. */
 static void
@@ -98,6 +99,8 @@ worker_child(struct master *master, int row)
 	pid_file_forget();
 	program_supervisor_close_after_fork(master->programs);
 	proxy_accept_close_after_fork();
+	protocols_after_fork(master->configuration);
+	peer_wake_set_lister(NULL, NULL);
 	dispatcher_free_after_fork(master->dispatcher);
 	memset(&setup, 0, sizeof(setup));
 	setup.configuration = master->configuration;
@@ -334,6 +337,68 @@ tell_protocols_worker_died(struct master *master, pid_t pid)
 	}
 }
 
+/* Start the protocols' work in the master for configuration; 0 or -1. */
+static int
+start_protocols(struct master *master, struct configuration *configuration)
+{
+	struct service	*service;
+	size_t		 i;
+
+	for (i = 0; i < configuration->service_count; i++) {
+		service = &configuration->services[i];
+		if (service->protocol != NULL &&
+		    service->protocol->master_start != NULL &&
+		    service->protocol->master_start(service,
+		    master->dispatcher) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Stop the protocols' work in the master for configuration. */
+static void
+stop_protocols(struct configuration *configuration)
+{
+	struct service	*service;
+	size_t		 i;
+
+	for (i = 0; i < configuration->service_count; i++) {
+		service = &configuration->services[i];
+		if (service->protocol != NULL &&
+		    service->protocol->master_stop != NULL)
+			service->protocol->master_stop(service);
+	}
+}
+
+/* In a new worker: protocols let go of what their master part holds. */
+static void
+protocols_after_fork(struct configuration *configuration)
+{
+	struct service	*service;
+	size_t		 i;
+
+	for (i = 0; i < configuration->service_count; i++) {
+		service = &configuration->services[i];
+		if (service->protocol != NULL &&
+		    service->protocol->after_fork != NULL)
+			service->protocol->after_fork(service);
+	}
+}
+
+/* The live workers' pids, for the protocols' wake-ups (peer_wake). */
+static size_t
+master_worker_pids(void *context, pid_t *pids, size_t max)
+{
+	struct master	*master = context;
+	size_t		 count = 0;
+	int		 row;
+
+	for (row = 0; row < SCOREBOARD_ROWS && count < max; row++)
+		if (master->slots[row].pid > 0)
+			pids[count++] = master->slots[row].pid;
+	return count;
+}
+
 /* One worker was reaped: clear its row and decide on a replacement. */
 static void
 worker_exited(struct master *master, pid_t pid, int status)
@@ -441,6 +506,7 @@ switch_generation(struct master *master, struct configuration *fresh,
 	/* What is left in the old set was removed from the configuration. */
 	listener_set_close(master->listeners);
 	free(master->listeners);
+	stop_protocols(master->configuration);
 	configuration_release(master->configuration);
 	free(master->configuration);
 	master->listeners = listeners;
@@ -448,6 +514,9 @@ switch_generation(struct master *master, struct configuration *fresh,
 	master->identity = *identity;
 	master->generation++;
 	listener_set_log(listeners, fresh);
+	if (start_protocols(master, fresh) == -1)
+		log_message(LOG_LEVEL_ERROR, "reload: a protocol's work in the "
+		    "master did not start");
 	if (program_supervisor_configure(master->programs, fresh,
 	    listeners) == -1)
 		log_errno(LOG_LEVEL_ERROR, "reload: cannot watch the program "
@@ -592,6 +661,12 @@ master_prepare(struct master *master, char *error, size_t error_size)
 	timer_init(&master->kill_timer, kill_stragglers, master);
 	if (notify_timer_start(master) == -1)
 		goto system_error;
+	peer_wake_set_lister(master_worker_pids, master);
+	if (start_protocols(master, master->configuration) == -1) {
+		(void)snprintf(error, error_size, "a protocol's work in the "
+		    "master did not start");
+		return -1;
+	}
 	return 0;
 system_error:
 	(void)snprintf(error, error_size, "%s", strerror(errno));
@@ -647,6 +722,7 @@ master_run(const struct settings *settings, struct configuration
 	program_supervisor_free(master.programs);
 	listener_set_close(master.listeners);
 	free(master.listeners);
+	stop_protocols(master.configuration);
 	configuration_release(master.configuration);
 	free(master.configuration);
 	dispatcher_free(master.dispatcher);

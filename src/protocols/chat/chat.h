@@ -17,6 +17,7 @@
 #include "event/dispatcher.h"
 #include "http/http_server.h"
 #include "protocols/chat/chat_cache.h"
+#include "redis/redis_client.h"
 #include "util/buffer.h"
 
 struct chat_asset {
@@ -29,6 +30,12 @@ struct chat_asset {
 #define CHAT_ASSET_COUNT	3
 
 #define CHAT_PATH_MAX	1024	/* cache-file and assets, with the NUL */
+#define CHAT_STREAM_KEY_MAX	256
+#define CHAT_STREAM_DEFAULT	"pforkd:chat"
+
+/* What a connection's HTTP exchange points at: a waiting poll or a post. */
+#define CHAT_EXCHANGE_WAITER	1
+#define CHAT_EXCHANGE_POST	2
 
 struct chat_options {
 	unsigned int	 capacity;		/* cache */
@@ -39,7 +46,13 @@ struct chat_options {
 	unsigned int	 waiters_max;		/* max-waiters, per worker */
 	uint64_t	 request_timeout_usec;	/* request-timeout */
 	uint64_t	 keepalive_timeout_usec; /* keepalive-timeout */
+	char		 redis[REDIS_ADDRESS_MAX];	/* "": no Redis */
+	char		 redis_stream[CHAT_STREAM_KEY_MAX];
+	char		 redis_password_file[CHAT_PATH_MAX];
 };
+
+struct chat_reader;
+struct chat_post;
 
 struct chat_waiter;
 struct shared_body;
@@ -80,6 +93,11 @@ struct chat_service {
 	unsigned int		 waiter_count;
 	struct timer		 poll_timer;	/* for the oldest waiter */
 	struct dispatcher	*dispatcher;	/* set at the first poll */
+	/* With redis: its settings, the master's reader, a worker's poster. */
+	struct redis_settings	 redis;
+	char			*redis_password;
+	struct chat_reader	*reader;
+	struct redis_client	*poster;
 };
 
 extern const struct chat_asset	chat_builtin_assets[CHAT_ASSET_COUNT];
@@ -98,5 +116,15 @@ const struct chat_reply *chat_view_reply(struct chat_view *, size_t from);
 int	chat_wait(struct chat_service *, struct http_connection *,
 	    const char *cursor);
 void	chat_waiters_answer(struct chat_service *);
+int	chat_append_location(struct buffer *, const char *next);
+int	chat_stream_prepare(struct chat_service *, char *error,
+	    size_t error_size);
+void	chat_stream_discard(struct chat_service *);
+int	chat_stream_start(struct chat_service *, struct dispatcher *);
+void	chat_stream_stop(struct chat_service *);
+void	chat_stream_after_fork(struct chat_service *);
+void	chat_stream_post(struct chat_service *, struct http_connection *,
+	    const char *body, size_t length, const char *next);
+void	chat_stream_abandon(struct http_connection *, struct chat_post *);
 
 #endif /* PFORKD_CHAT_H */

@@ -80,6 +80,7 @@ struct chat_cache {
 	size_t			 message_max;
 	size_t			 slot_size;
 	char			*path;
+	int			 stream_ids;
 };
 
 #ifdef CHAT_CACHE_TEST_HOOKS
@@ -234,23 +235,75 @@ chat_cache_owner_died(struct chat_cache *cache, pid_t pid)
 	}
 }
 
+/* Write a stream id "MS-SEQ" from its packed sequence number. */
+void
+chat_stream_id_format(uint64_t sequence, char id[CHAT_ID_SIZE])
+{
+	(void)snprintf(id, CHAT_ID_SIZE, "%" PRIu64 "-%" PRIu64,
+	    sequence >> CHAT_STREAM_SEQ_BITS,
+	    sequence & ((UINT64_C(1) << CHAT_STREAM_SEQ_BITS) - 1));
+}
+
+/* Parse decimal digits text[0..length) within max; 0 or -1. */
+static int
+parse_decimal(const char *text, size_t length, uint64_t max, uint64_t *value)
+{
+	size_t	i;
+
+	*value = 0;
+	if (length == 0 || length > 20 || (length > 1 && text[0] == '0'))
+		return -1;
+	for (i = 0; i < length; i++) {
+		if (text[i] < '0' || text[i] > '9' ||
+		    *value > (max - (uint64_t)(text[i] - '0')) / 10)
+			return -1;
+		*value = *value * 10 + (uint64_t)(text[i] - '0');
+	}
+	return 0;
+}
+
+/*
+ * Pack a stream id "MS-SEQ" into a sequence number; 0, or -1 when it is
+ * not one or does not fit (MS past the year 2248, SEQ of a million).
+ */
+int
+chat_stream_id_parse(const char *text, uint64_t *sequence)
+{
+	const char	*dash = strchr(text, '-');
+	uint64_t	 ms, seq;
+
+	if (dash == NULL || parse_decimal(text, (size_t)(dash - text),
+	    CHAT_STREAM_MS_MAX, &ms) == -1 || parse_decimal(dash + 1,
+	    strlen(dash + 1), (UINT64_C(1) << CHAT_STREAM_SEQ_BITS) - 1,
+	    &seq) == -1)
+		return -1;
+	*sequence = ms << CHAT_STREAM_SEQ_BITS | seq;
+	return 0;
+}
+
 /* Write a message's id from its sequence number. */
 static void
 format_id(const struct chat_cache *cache, uint64_t sequence,
     char id[CHAT_ID_SIZE])
 {
+	if (cache->stream_ids) {
+		chat_stream_id_format(sequence, id);
+		return;
+	}
 	(void)snprintf(id, CHAT_ID_SIZE, "%012" PRIx64 "-%" PRIu64,
 	    cache->header->epoch & UINT64_C(0xffffffffffff), sequence);
 }
 
-/* Add a message, evicting the oldest when full; 0 or -1 with errno. */
-int
-chat_cache_add(struct chat_cache *cache, const char *body, size_t length,
-    char id[CHAT_ID_SIZE])
+/*
+ * Add a message as sequence (0: the next one), evicting the oldest when
+ * full; 0 or -1 with errno (EINVAL: sequence is not past the newest).
+ */
+static int
+cache_add(struct chat_cache *cache, uint64_t sequence, const char *body,
+    size_t length)
 {
 	struct cache_header	*header = cache->header;
 	struct cache_slot	*slot;
-	uint64_t		 sequence;
 	uint32_t		 index;
 
 	if (length > cache->message_max) {
@@ -258,9 +311,15 @@ chat_cache_add(struct chat_cache *cache, const char *body, size_t length,
 		return -1;
 	}
 	cache_lock(cache);
+	if (sequence == 0)
+		sequence = header->newest + 1;
+	else if (sequence <= header->newest) {
+		cache_unlock(cache);
+		errno = EINVAL;
+		return -1;
+	}
 	index = header->head;
 	slot = slot_at(cache, index);
-	sequence = header->newest + 1;
 	__atomic_store_n(&slot->state, SLOT_WRITING, __ATOMIC_RELEASE);
 	CRASH_POINT(1);
 	slot->sequence = sequence;
@@ -277,8 +336,52 @@ chat_cache_add(struct chat_cache *cache, const char *body, size_t length,
 	header->head = (index + 1) % cache->capacity;
 	CRASH_POINT(5);
 	cache_unlock(cache);
-	format_id(cache, sequence, id);
 	return 0;
+}
+
+/* Add a message, evicting the oldest when full; 0 or -1 with errno. */
+int
+chat_cache_add(struct chat_cache *cache, const char *body, size_t length,
+    char id[CHAT_ID_SIZE])
+{
+	if (cache_add(cache, 0, body, length) == -1)
+		return -1;
+	format_id(cache, chat_cache_newest(cache), id);
+	return 0;
+}
+
+/*
+ * Add a message whose sequence number comes from elsewhere (a stream id),
+ * past the newest; 0 or -1 with errno.
+ */
+int
+chat_cache_add_sequence(struct chat_cache *cache, uint64_t sequence,
+    const char *body, size_t length)
+{
+	if (sequence == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return cache_add(cache, sequence, body, length);
+}
+
+/*
+ * Drop every message (the stream they came from is gone): the newest
+ * sequence number becomes 0, so every view that had messages sees a
+ * change, and the stream's messages can be added again from the oldest.
+ */
+void
+chat_cache_reset(struct chat_cache *cache)
+{
+	uint32_t	index;
+
+	cache_lock(cache);
+	for (index = 0; index < cache->capacity; index++)
+		__atomic_store_n(&slot_at(cache, index)->state, SLOT_EMPTY,
+		    __ATOMIC_RELEASE);
+	cache->header->head = 0;
+	__atomic_store_n(&cache->header->newest, 0, __ATOMIC_RELEASE);
+	cache_unlock(cache);
 }
 
 /* The sequence number of the newest message, read without the lock. */
@@ -636,6 +739,7 @@ chat_cache_open(const struct chat_cache_settings *settings, char *error,
 	}
 	cache->fd = -1;
 	cache->opener = getpid();
+	cache->stream_ids = settings->stream_ids;
 	cache->capacity = settings->capacity;
 	cache->message_max = settings->message_max;
 	cache->slot_size = (sizeof(struct cache_slot) + settings->message_max +
@@ -675,7 +779,8 @@ chat_cache_matches(const struct chat_cache *cache,
     const struct chat_cache_settings *settings)
 {
 	if (cache->capacity != settings->capacity ||
-	    cache->message_max != settings->message_max)
+	    cache->message_max != settings->message_max ||
+	    cache->stream_ids != settings->stream_ids)
 		return 0;
 	if (cache->path == NULL || settings->path == NULL)
 		return cache->path == NULL && settings->path == NULL;

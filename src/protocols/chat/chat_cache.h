@@ -19,6 +19,14 @@
 #include <stdint.h>
 
 #define CHAT_ID_SIZE		40	/* "<12 hex digits>-<sequence>" + NUL */
+
+/*
+ * With stream ids (chat over a Redis stream) a message's sequence number
+ * is its stream id "MS-SEQ" packed as MS << 20 | SEQ, which keeps their
+ * order, and its id is the stream id itself, written back from it.
+ */
+#define CHAT_STREAM_SEQ_BITS	20
+#define CHAT_STREAM_MS_MAX	((UINT64_C(1) << 43) - 1)
 #define CHAT_CACHE_VERSION	1
 
 struct chat_cache;
@@ -27,6 +35,7 @@ struct chat_cache_settings {
 	unsigned int	 capacity;	/* messages kept */
 	size_t		 message_max;	/* bytes per message body */
 	const char	*path;		/* NULL: anonymous, lost at exit */
+	int		 stream_ids;	/* ids are a Redis stream's */
 };
 
 /* One message of a snapshot: points into the snapshot's storage. */
@@ -55,6 +64,11 @@ int	 chat_cache_matches(const struct chat_cache *,
 int	 chat_cache_uses_path(const struct chat_cache *, const char *path);
 int	 chat_cache_add(struct chat_cache *, const char *body, size_t length,
 	    char id[CHAT_ID_SIZE]);
+int	 chat_cache_add_sequence(struct chat_cache *, uint64_t sequence,
+	    const char *body, size_t length);
+void	 chat_cache_reset(struct chat_cache *);
+int	 chat_stream_id_parse(const char *text, uint64_t *sequence);
+void	 chat_stream_id_format(uint64_t sequence, char id[CHAT_ID_SIZE]);
 uint64_t chat_cache_newest(const struct chat_cache *);
 int	 chat_cache_snapshot(struct chat_cache *, struct chat_snapshot *);
 void	 chat_snapshot_free(struct chat_snapshot *);

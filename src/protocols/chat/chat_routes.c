@@ -224,8 +224,8 @@ next_is_local(const char *next)
 }
 
 /* Append next as a Location header, percent-encoding unsafe bytes. */
-static int
-append_location(struct buffer *out, const char *next)
+int
+chat_append_location(struct buffer *out, const char *next)
 {
 	const unsigned char	*byte;
 
@@ -268,6 +268,13 @@ new_message(struct chat_service *chat, struct http_connection *http,
 		    scratch.data : "message too long");
 		return;
 	}
+	if (chat->options.redis[0] != '\0') {
+		/* The stream orders it; the answer waits for Redis. */
+		chat_stream_post(chat, http, body->value, body->value_length,
+		    next != NULL && next->value[0] != '\0' ? next->value :
+		    NULL);
+		return;
+	}
 	if (chat_cache_add(chat->cache, body->value, body->value_length,
 	    id) == -1) {
 		(void)http_respond_error(http, 500, "cannot store the message");
@@ -277,7 +284,7 @@ new_message(struct chat_service *chat, struct http_connection *http,
 	buffer_clear(&scratch);
 	buffer_clear(&headers);
 	if (next != NULL && next->value[0] != '\0') {
-		if (append_location(&headers, next->value) == -1)
+		if (chat_append_location(&headers, next->value) == -1)
 			(void)http_respond_error(http, 500, "out of memory");
 		else
 			(void)http_respond(http, 302, NULL, headers.data,

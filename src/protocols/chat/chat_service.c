@@ -73,6 +73,11 @@ static const struct option_keyword chat_keywords[] = {
 	    CHAT(keepalive_timeout_usec), .high = CHAT_SECONDS_MAX,
 	    .initial = CHAT_DEFAULT_KEEPALIVE },
 	{ .name = "assets", .type = OPTION_PATH, CHAT(assets_directory) },
+	{ .name = "redis", .type = OPTION_TEXT, CHAT(redis), .low = 1 },
+	{ .name = "redis-stream", .type = OPTION_TEXT, CHAT(redis_stream),
+	    .low = 1 },
+	{ .name = "redis-password-file", .type = OPTION_PATH,
+	    CHAT(redis_password_file) },
 	{ .name = NULL }
 };
 
@@ -152,9 +157,11 @@ attach_cache(struct chat_service *chat, char *error, size_t error_size)
 	struct registry_entry		*free_entry = NULL;
 	size_t				 i;
 
+	memset(&settings, 0, sizeof(settings));
 	settings.capacity = chat->options.capacity;
 	settings.message_max = chat->options.message_max;
 	settings.path = cache_path(chat);
+	settings.stream_ids = chat->options.redis[0] != '\0';
 	for (i = 0; i < REGISTRY_MAX; i++) {
 		if (registry[i].cache == NULL) {
 			if (free_entry == NULL)
@@ -212,6 +219,7 @@ check_cache_file(const struct chat_service *chat, char *error,
 
 	if (cache_path(chat) == NULL)
 		return 0;
+	memset(&settings, 0, sizeof(settings));
 	settings.capacity = chat->options.capacity;
 	settings.message_max = chat->options.message_max;
 	settings.path = cache_path(chat);
@@ -251,6 +259,8 @@ chat_prepare(struct service *service, char *error, size_t error_size)
 		    load_asset(chat, i, error, error_size) == -1)
 			return -1;
 	}
+	if (chat_stream_prepare(chat, error, error_size) == -1)
+		return -1;
 	if (service_check_only)
 		return check_cache_file(chat, error, error_size);
 	return attach_cache(chat, error, error_size);
@@ -265,6 +275,8 @@ chat_discard(struct service *service)
 
 	if (chat == NULL)
 		return;
+	chat_stream_stop(chat);
+	chat_stream_discard(chat);
 	detach_cache(chat);
 	for (i = 0; i < CHAT_ASSET_COUNT; i++)
 		free(chat->loaded_assets[i]);
@@ -279,6 +291,29 @@ chat_worker_died(struct service *service, pid_t pid)
 
 	if (chat != NULL && chat->cache != NULL)
 		chat_cache_owner_died(chat->cache, pid);
+}
+
+/* In the master: read the Redis stream into the cache; 0 or -1. */
+static int
+chat_master_start(struct service *service, struct dispatcher *dispatcher)
+{
+	return chat_stream_start(service->protocol_data, dispatcher);
+}
+
+/* In the master: stop reading the stream. */
+static void
+chat_master_stop(struct service *service)
+{
+	if (service->protocol_data != NULL)
+		chat_stream_stop(service->protocol_data);
+}
+
+/* In a new worker: close the master's connection to Redis. */
+static void
+chat_after_fork(struct service *service)
+{
+	if (service->protocol_data != NULL)
+		chat_stream_after_fork(service->protocol_data);
 }
 
 /* The asset of that name, from the daemon or the assets directory. */
@@ -321,4 +356,7 @@ const struct protocol protocol_chat = {
 	.prepare = chat_prepare,
 	.discard = chat_discard,
 	.worker_died = chat_worker_died,
+	.master_start = chat_master_start,
+	.master_stop = chat_master_stop,
+	.after_fork = chat_after_fork,
 };

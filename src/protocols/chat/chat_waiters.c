@@ -35,6 +35,7 @@
 #define PARTS_MAX	((size_t)1 << 24)
 
 struct chat_waiter {
+	int			 kind;		/* CHAT_EXCHANGE_WAITER */
 	struct chat_waiter	*previous;
 	struct chat_waiter	*next;
 	struct chat_service	*chat;
@@ -356,6 +357,7 @@ chat_wait(struct chat_service *chat, struct http_connection *http,
 	}
 	if ((waiter = calloc(1, sizeof(*waiter))) == NULL)
 		return -1;
+	waiter->kind = CHAT_EXCHANGE_WAITER;
 	waiter->chat = chat;
 	waiter->http = http;
 	waiter->deadline = dispatcher_now(chat->dispatcher) +
@@ -368,13 +370,17 @@ chat_wait(struct chat_service *chat, struct http_connection *http,
 	return 0;
 }
 
-/* The connection of a waiting poll closed: forget the poll. */
+/* The connection of a waiting poll or post closed: forget it. */
 void
 chat_abandon(struct http_connection *http, void *arg)
 {
 	struct chat_waiter	*waiter = http_exchange(http);
 
 	(void)arg;
+	if (waiter != NULL && waiter->kind == CHAT_EXCHANGE_POST) {
+		chat_stream_abandon(http, (struct chat_post *)(void *)waiter);
+		return;
+	}
 	if (waiter != NULL) {
 		waiter_unlink(waiter);
 		waiter_free(waiter);
