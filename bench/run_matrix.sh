@@ -12,23 +12,28 @@
 # default backend and 1 and 2 workers also against
 # bench/reference_longpoll, in turns; and how the connections spread over
 # 2 and 4 workers (pforkd at -v, pforkd-bench -L), short ones (connect)
-# and long busy ones (echo, 1,000 connections).  Prints one table at the
-# end and which targets are met.
+# and long busy ones (echo, 1,000 connections); and the connection rate
+# of a program service running /bin/cat (the connect workload, 50 loops)
+# with 1 and 2 workers on the default backend, against bench/reference_fork,
+# a minimal inetd running /bin/cat, in turns.  Prints one table at the end
+# and which targets are met.
 #
 # On Linux with taskset and two processors, the server (pforkd's master
 # and workers, or the reference) is pinned to CPU 0 and pforkd-bench to
 # CPU 1, the same for both.  Each throughput figure is the best of
 # BENCH_REPEAT runs of BENCH_SECONDS each.  The reference and pforkd on the
-# default backend with one worker, the pair the targets compare, run side
-# by side and are measured in turns, BENCH_PAIRS times, so that other work
-# on the machine weighs on both alike; their ratio is the median of the
-# ratios of each pforkd run to the reference run next to it (which of the
-# two goes first alternates), which a lucky or unlucky run cannot move.  Only the processes started here are stopped, on
-# exit and on interrupt.
+# default backend with one worker, the pairs the targets compare (echo
+# against reference_echo, the program service against reference_fork), run
+# side by side and are measured in turns, BENCH_PAIRS times, so that other
+# work on the machine weighs on both alike; their ratio is the median of
+# the ratios of each pforkd run to the reference run next to it (which of
+# the two goes first alternates), which a lucky or unlucky run cannot
+# move.  Only the processes started here are stopped, on exit and on
+# interrupt.
 #
-# Environment: PFORKD, PFORKD_BENCH, REFERENCE_ECHO, REFERENCE_LONGPOLL
-# (the four programs), POETRY_FILE (the poem), BENCH_SECONDS (3),
-# BENCH_REPEAT (2), BENCH_PAIRS (5), BENCH_CHAT_PAIRS (3),
+# Environment: PFORKD, PFORKD_BENCH, REFERENCE_ECHO, REFERENCE_LONGPOLL,
+# REFERENCE_FORK (the five programs), POETRY_FILE (the poem), BENCH_SECONDS
+# (3), BENCH_REPEAT (2), BENCH_PAIRS (5), BENCH_CHAT_PAIRS (3),
 # BENCH_POETRY_SECONDS (8), BENCH_BACKENDS (default: all compiled in).
 set -u
 
@@ -36,6 +41,7 @@ PFORKD=${PFORKD:-./pforkd}
 PFORKD_BENCH=${PFORKD_BENCH:-./pforkd-bench}
 REFERENCE_ECHO=${REFERENCE_ECHO:-./bench/reference_echo}
 REFERENCE_LONGPOLL=${REFERENCE_LONGPOLL:-./bench/reference_longpoll}
+REFERENCE_FORK=${REFERENCE_FORK:-./bench/reference_fork}
 POETRY_FILE=${POETRY_FILE:-poetry/ecstasy.txt}
 SECONDS_PER_RUN=${BENCH_SECONDS:-3}
 REPEAT=${BENCH_REPEAT:-2}
@@ -136,10 +142,10 @@ pforkd_port() {
 	    "$work/pforkd.log" | head -n 1
 }
 
-# Start the reference echo server on a free port; sets reference_pid and
-# reference_port.
+# Start a reference server, the command given (which asks for port 0, a
+# free one); sets reference_pid and reference_port.
 start_reference() {
-	$server_pin "$REFERENCE_ECHO" 0 >"$work/reference.log" 2>&1 &
+	$server_pin "$@" >"$work/reference.log" 2>&1 &
 	reference_pid=$!
 	wait_for_log "$work/reference.log" '^listening on ' "$reference_pid"
 	reference_port=$(sed -n \
@@ -172,7 +178,7 @@ workload_options() {
 	case $1 in
 	echo100) echo "echo -c 100 -s 64" ;;
 	echo1000) echo "echo -c 1000 -s 64" ;;
-	connect50) echo "connect -c 50 -s 64" ;;
+	connect50 | program50) echo "connect -c 50 -s 64" ;;
 	stream10) echo "stream -c 10 -s 65536" ;;
 	esac
 }
@@ -199,6 +205,33 @@ measure() {
 	    -v b="${kept:--1}" 'BEGIN { exit !(a + 0 > b + 0) }'; then
 		printf '%s\n' "$line" >"$work/$1.$4"
 	fi
+}
+
+# Measure workload $1 BENCH_PAIRS times on the reference and on pforkd's
+# port $2 in turns, as tags reference and $3; the ratios go to
+# $work/$1.pairs.
+measure_pairs() {
+	run=0
+	while [ $run -lt "$PAIRS" ]; do
+		run=$((run + 1))
+		# The run just after another starts slower (the kernel is
+		# still tearing down the last run's sockets): alternate which
+		# server goes first, so neither always pays for it.
+		if [ $((run % 2)) -eq 1 ]; then
+			measure "$1" "$reference_port" "$reference_pid" reference
+			reference_value=$last_value
+			measure "$1" "$2" "$pforkd_pid" "$3"
+			pforkd_value=$last_value
+		else
+			measure "$1" "$2" "$pforkd_pid" "$3"
+			pforkd_value=$last_value
+			measure "$1" "$reference_port" "$reference_pid" reference
+			reference_value=$last_value
+		fi
+		awk -v a="$pforkd_value" -v b="$reference_value" \
+		    'BEGIN { if (b + 0 > 0) printf "%.4f\n", a / b }' \
+		    >>"$work/$1.pairs"
+	done
 }
 
 # The median of the numbers in file $1, one a line; "-" when empty.
@@ -290,7 +323,7 @@ describe_figure() {
 	case $1 in
 	echo*) text="$(printf '%.0f' "${value:-0}") rt/s, p99 $(field \
 	    "$line" p99_us) us" ;;
-	connect*) text="$(printf '%.0f' "${value:-0}") conn/s" ;;
+	connect* | program*) text="$(printf '%.0f' "${value:-0}") conn/s" ;;
 	stream*) text="${value:-0} MiB/s" ;;
 	esac
 	describe "$line" "$text, cpu $(field "$line" daemon_cpu)"
@@ -303,25 +336,30 @@ add_row() {
 	    "$7" "${8:--}" >>"$work/rows"
 }
 
+# The row of workload $1 against its reference for pforkd with backend $2
+# and $3 workers, with the median paired ratio for the default backend and
+# one worker.
+add_workload_row() {
+	case $1 in
+	echo100) name="echo 100 x 64 B" ;;
+	echo1000) name="echo 1000 x 64 B" ;;
+	connect50) name="connect 50 loops" ;;
+	stream10) name="stream 10 x 64 KiB" ;;
+	program50) name="program cat 50 loops" ;;
+	esac
+	key=$(workload_key "$1")
+	paired=-
+	[ "$2-$3" = "$default-1" ] && paired=$(median "$work/$1.pairs")
+	add_row "$name" "$2" "$3" "$(describe_figure "$1" "$2-$3")" \
+	    "$(field "$(cat "$work/$1.$2-$3")" "$key")" \
+	    "$(describe_figure "$1" reference)" \
+	    "$(field "$(cat "$work/$1.reference")" "$key")" "$paired"
+}
+
 # The rows of pforkd with backend $1 and $2 workers.
 add_rows() {
 	for workload in $WORKLOADS; do
-		case $workload in
-		echo100) name="echo 100 x 64 B" ;;
-		echo1000) name="echo 1000 x 64 B" ;;
-		connect50) name="connect 50 loops" ;;
-		stream10) name="stream 10 x 64 KiB" ;;
-		esac
-		key=$(workload_key "$workload")
-		paired=-
-		[ "$1-$2" = "$default-1" ] &&
-		    paired=$(median "$work/$workload.pairs")
-		add_row "$name" "$1" "$2" \
-		    "$(describe_figure "$workload" "$1-$2")" \
-		    "$(field "$(cat "$work/$workload.$1-$2")" "$key")" \
-		    "$(describe_figure "$workload" reference)" \
-		    "$(field "$(cat "$work/$workload.reference")" "$key")" \
-		    "$paired"
+		add_workload_row "$workload" "$1" "$2"
 	done
 	line=$(cat "$work/chat.$1-$2")
 	reference=-
@@ -360,7 +398,7 @@ raise_fd_limit() {
 # --- checks and set-up ---------------------------------------------------
 
 for program in "$PFORKD" "$PFORKD_BENCH" "$REFERENCE_ECHO" \
-    "$REFERENCE_LONGPOLL"; do
+    "$REFERENCE_LONGPOLL" "$REFERENCE_FORK"; do
 	[ -x "$program" ] || fail "$program is missing: run make bench"
 done
 [ -r "$POETRY_FILE" ] || fail "cannot read the poem $POETRY_FILE"
@@ -403,33 +441,11 @@ started=$(date +%s)
 # --- the reference and pforkd -b DEFAULT -w 1, in turns --------------------
 
 echo "reference_echo and pforkd -b $default -w 1, in turns"
-start_reference
+start_reference "$REFERENCE_ECHO" 0
 start_pforkd "$default" 1 -l echo@127.0.0.1:0 -l chat@127.0.0.1:0
 port=$(pforkd_port echo)
 for workload in $WORKLOADS; do
-	run=0
-	while [ $run -lt "$PAIRS" ]; do
-		run=$((run + 1))
-		# The run just after another starts slower (the kernel is
-		# still tearing down the last run's sockets): alternate which
-		# server goes first, so neither always pays for it.
-		if [ $((run % 2)) -eq 1 ]; then
-			measure "$workload" "$reference_port" "$reference_pid" \
-			    reference
-			reference_value=$last_value
-			measure "$workload" "$port" "$pforkd_pid" "$default-1"
-			pforkd_value=$last_value
-		else
-			measure "$workload" "$port" "$pforkd_pid" "$default-1"
-			pforkd_value=$last_value
-			measure "$workload" "$reference_port" "$reference_pid" \
-			    reference
-			reference_value=$last_value
-		fi
-		awk -v a="$pforkd_value" -v b="$reference_value" \
-		    'BEGIN { if (b + 0 > 0) printf "%.4f\n", a / b }' \
-		    >>"$work/$workload.pairs"
-	done
+	measure_pairs "$workload" "$port" "$default-1"
 done
 stop_reference
 measure_idle "$port" "$default-1"
@@ -491,6 +507,31 @@ for workers in 2 4; do
 	stop_pforkd
 done
 
+# --- program service: /bin/cat, reference_fork and pforkd -b DEFAULT ------
+
+# The master, not the workers, accepts and forks for program services: the
+# run with 2 workers shows that their count does not matter.
+echo "reference_fork and a pforkd -b $default program service, /bin/cat:" \
+    "-w 1 in turns, then -w 2"
+user=root
+[ "$(id -u)" -eq 0 ] || user=$(id -un)
+program_service="cat@127.0.0.1:0,user=$user,stderr=null,command=/bin/cat"
+# cat gets an environment without the locale, as pforkd's programs do:
+# with one, it would spend twice as many system calls loading it.
+start_reference env -i "$REFERENCE_FORK" 0 /bin/cat
+start_pforkd "$default" 1 -l "$program_service"
+measure_pairs program50 "$(pforkd_port cat)" "$default-1"
+stop_pforkd
+stop_reference
+start_pforkd "$default" 2 -l "$program_service"
+port=$(pforkd_port cat)
+run=0
+while [ $run -lt "$REPEAT" ]; do
+	run=$((run + 1))
+	measure program50 "$port" "$pforkd_pid" "$default-2"
+done
+stop_pforkd
+
 # --- poetry: once, one worker, the default backend -----------------------
 
 echo "pforkd -b $default -w 1: poetry, $POETRY_CLIENTS clients"
@@ -516,6 +557,8 @@ for backend in $backends; do
 		add_rows "$backend" "$workers"
 	done
 done
+add_workload_row program50 "$default" 1
+add_workload_row program50 "$default" 2
 add_row "poetry $POETRY_CLIENTS lateness" "$default" 1 \
     "$(describe "$poetry" "p50 $(field "$poetry" p50_ms) ms, p99 $(field \
     "$poetry" p99_ms) ms")" "$(field "$poetry" p99_ms)" - -
@@ -557,7 +600,11 @@ echo "the reference run next to it.  cpu: the server's processor time" \
     "as a share of one processor"
 echo "(pforkd: master and workers); below about 0.9 per worker the load" \
     "generator, not the"
-echo "server, set the pace."
+echo "server, set the pace.  program cat: a program service running" \
+    "/bin/cat per connection, its"
+echo "reference bench/reference_fork (a minimal inetd) running /bin/cat;" \
+    "cpu counts only the cat"
+echo "processes still running when it is sampled."
 
 echo
 echo "targets:"
@@ -579,6 +626,9 @@ $2 == backend && $3 == 1 && $8 != "-" {
 	if ($1 ~ /^stream/)
 		judge(sprintf("stream 10 conns, 1 worker, %s: %.3fx >= 0.9x", \
 		    backend, r), r >= 0.9)
+	if ($1 ~ /^program cat/)
+		judge(sprintf("program /bin/cat connect, 1 worker, %s: %.3fx " \
+		    ">= 1.0x reference_fork", backend, r), r >= 1.0)
 }
 $1 ~ /^chat 1000 polls/ && $2 == backend && $8 != "-" {
 	judge(sprintf("chat 1000 polls, %s worker(s): p99 %s ms < 20 ms", \

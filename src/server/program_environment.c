@@ -156,31 +156,61 @@ set_connection(struct environment *list, int fd,
 	return 0;
 }
 
+/* Fill list with the environment of a child whose socket is fd; 0 or -1. */
+static int
+environment_fill(struct environment *list,
+    const struct program_options *options, int fd, int connection,
+    const struct program_endpoints *carried)
+{
+	const char	*value;
+	size_t		 i;
+	char		*copy;
+
+	if ((copy = strdup(PROGRAM_DEFAULT_PATH)) == NULL ||
+	    environment_put(list, copy) == -1)
+		return -1;
+	for (i = 0; i < options->pass_environment.count; i++) {
+		value = getenv(options->pass_environment.items[i]);
+		if (value != NULL && environment_set(list,
+		    options->pass_environment.items[i], value) == -1)
+			return -1;
+	}
+	for (i = 0; i < options->environment.count; i++)
+		if ((copy = strdup(options->environment.items[i])) == NULL ||
+		    environment_put(list, copy) == -1)
+			return -1;
+	if (connection && set_connection(list, fd, carried) == -1)
+		return -1;
+	return 0;
+}
+
 /* The environment for a child whose socket is fd; NULL with errno. */
 char **
 program_environment_make(const struct program_options *options, int fd,
     int connection, const struct program_endpoints *carried)
 {
-	struct environment	 list;
-	const char		*value;
-	size_t			 i;
-	char			*copy;
+	struct environment	list;
+	int			saved;
 
 	memset(&list, 0, sizeof(list));
-	if ((copy = strdup(PROGRAM_DEFAULT_PATH)) == NULL ||
-	    environment_put(&list, copy) == -1)
+	if (environment_fill(&list, options, fd, connection, carried) == -1) {
+		saved = errno;
+		program_environment_free(list.items);
+		errno = saved;
 		return NULL;
-	for (i = 0; i < options->pass_environment.count; i++) {
-		value = getenv(options->pass_environment.items[i]);
-		if (value != NULL && environment_set(&list,
-		    options->pass_environment.items[i], value) == -1)
-			return NULL;
 	}
-	for (i = 0; i < options->environment.count; i++)
-		if ((copy = strdup(options->environment.items[i])) == NULL ||
-		    environment_put(&list, copy) == -1)
-			return NULL;
-	if (connection && set_connection(&list, fd, carried) == -1)
-		return NULL;
 	return list.items;
+}
+
+/* Free an environment program_environment_make() made; NULL is fine. */
+void
+program_environment_free(char **environment)
+{
+	size_t	i;
+
+	if (environment == NULL)
+		return;
+	for (i = 0; environment[i] != NULL; i++)
+		free(environment[i]);
+	free(environment);
 }

@@ -33,9 +33,13 @@ struct program_endpoints {
  * The environment for a child whose socket is fd (an accepted connection
  * when connection is 1, else the listener), whose ends are carried when
  * not NULL, else the socket's own: a NULL-terminated array from malloc,
- * or NULL with errno.  Meant for the child after fork().
+ * or NULL with errno.  The master makes it before fork(), so the child
+ * only reads it; a child whose master could not makes its own.
  */
 char	**program_environment_make(const struct program_options *, int fd,
 	    int connection, const struct program_endpoints *carried);
+
+/* Free what program_environment_make() returned; NULL is fine. */
+void	  program_environment_free(char **);
 
 #endif /* PFORKD_PROGRAM_ENVIRONMENT_H */

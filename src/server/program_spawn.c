@@ -241,7 +241,9 @@ child_run(const struct program_launch *launch)
 		child_fail(launch->error_fd, "cannot start a session");
 	error_fd = child_descriptors(launch);
 	child_process_settings(options, error_fd);
-	if ((environment = program_environment_make(options, 0,
+	/* Made by the master before fork() unless it could not. */
+	if ((environment = launch->environment) == NULL &&
+	    (environment = program_environment_make(options, 0,
 	    launch->connection, launch->carried)) == NULL)
 		child_fail(error_fd, "cannot make the environment");
 	child_identity(launch, error_fd);

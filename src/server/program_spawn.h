@@ -28,6 +28,7 @@ struct program_launch {
 	int				 stderr_fd; /* log pipe's write end, or -1 */
 	int				 error_fd;  /* where a failure is told */
 	const struct program_endpoints	*carried; /* by a PROXY header, or NULL */
+	char				**environment; /* NULL: child makes it */
 };
 
 #define PROGRAM_EXIT_SPAWN_FAILED	127

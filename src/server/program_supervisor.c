@@ -353,7 +353,15 @@ spawn(struct supervised_service *owner, int socket_fd, int connection,
 	launch.stderr_fd = log_pipe[1];
 	launch.error_fd = error_pipe[1];
 	launch.carried = carried;
+	/*
+	 * The environment is made here rather than in the child, whose every
+	 * first write to a page of the heap or stack copies it: NULL (out of
+	 * memory) leaves it to the child, which fails as it always did.
+	 */
+	launch.environment = program_environment_make(options, socket_fd,
+	    connection, carried);
 	child->pid = program_spawn(&launch);
+	program_environment_free(launch.environment);
 	(void)close(error_pipe[1]);
 	if (log_pipe[1] != -1)
 		(void)close(log_pipe[1]);
