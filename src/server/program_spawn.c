@@ -241,15 +241,41 @@ child_run(const struct program_launch *launch)
 		child_fail(launch->error_fd, "cannot start a session");
 	error_fd = child_descriptors(launch);
 	child_process_settings(options, error_fd);
-	/* Made by the master before fork() unless it could not. */
+	/*
+	 * Made by the master before fork() unless it could not; a child of
+	 * vfork() must not allocate from the memory it borrows.
+	 */
+#ifdef HAVE_WORKING_VFORK
+	if ((environment = launch->environment) == NULL) {
+		errno = ENOMEM;
+		child_fail(error_fd, "cannot make the environment");
+	}
+#else
 	if ((environment = launch->environment) == NULL &&
 	    (environment = program_environment_make(options, 0,
 	    launch->connection, launch->carried)) == NULL)
 		child_fail(error_fd, "cannot make the environment");
+#endif
 	child_identity(launch, error_fd);
 	(void)execve(options->path, options->arguments.items, environment);
 	child_fail(error_fd, "cannot run %s", options->path);
 }
+
+/*
+ * The child is started with vfork(2) where configure found it working
+ * (Linux, the BSDs): it borrows the master's memory until execve(), so
+ * neither side copies page tables nor faults on copy-on-write pages,
+ * which is most of what a connection costs.  The child must then leave
+ * the master's memory alone: it makes system calls, writes its own stack
+ * and never returns, as posix_spawn(3) does in glibc and musl.  Its
+ * signal actions are its own (vfork shares memory, not the handler
+ * table), so resetting them leaves the master's as they are.
+ */
+#ifdef HAVE_WORKING_VFORK
+#define spawn_fork()	vfork()
+#else
+#define spawn_fork()	fork()
+#endif
 
 /* Fork a child that runs the program; its pid, or -1 with errno. */
 pid_t
@@ -261,7 +287,7 @@ program_spawn(const struct program_launch *launch)
 
 	(void)sigfillset(&all);
 	(void)sigprocmask(SIG_SETMASK, &all, &saved);
-	pid = fork();
+	pid = spawn_fork();
 	if (pid == 0)
 		child_run(launch);
 	saved_errno = errno;
