@@ -7,15 +7,16 @@
  * each a JSON text ended by a NUL byte).  Checks live delivery between the
  * pages, that markup shows as text, de-duplication, the server-side
  * render after a reload, the icon, and a third page opened with the
- * _xsrf cookie another (Tornado) application set.  Speaks TAP itself and skips when no Chromium is
- * installed.
+ * _xsrf cookie another (Tornado) application set.  Speaks TAP itself and
+ * skips when no Chromium is installed.  Every wait is bounded; Chromium
+ * runs in a process group of its own and is killed by that group only if
+ * it does not close.
  *
  * Built with CHAT_BROWSER_HAPROXY (tests/chat_browser_haproxy_test), it
  * runs the same checks through the real haproxy, balancing round-robin in
  * mode http (each request on its own) with send-proxy-v2 over two daemons
  * that share one real redis-server, so the pages' loads, posts and polls
- * land on both daemons; skipped too without haproxy or redis-server.  Every wait is bounded; Chromium runs in a process group of
- * its own and is killed by that group only if it does not close.
+ * land on both daemons; skipped too without haproxy or redis-server.
  */
 #include "config.h"
 

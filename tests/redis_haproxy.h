@@ -17,7 +17,7 @@ struct redis_server {
 	struct daemon_process	process;	/* its pid and stderr */
 	char			path[STACK_PATH_MAX];
 	int			port;
-	const char		*password;	/* for the test's own commands */
+	const char		*password;	/* the test's AUTH, or NULL */
 };
 
 struct haproxy_server {
