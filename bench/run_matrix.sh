@@ -15,8 +15,11 @@
 # and long busy ones (echo, 1,000 connections); and the connection rate
 # of a program service running /bin/cat (the connect workload, 50 loops)
 # with 1 and 2 workers on the default backend, against bench/reference_fork,
-# a minimal inetd running /bin/cat, in turns.  Prints one table at the end
-# and which targets are met.
+# a minimal inetd running /bin/cat, in turns; and, when redis-server is installed, the chat across two
+# hosts: two daemons of 2 workers sharing one Redis stream, 1,000 waiting
+# polls on each, posts alternating between them, next to one host (no
+# Redis) with the same 2,000 polls in the same run.  Prints one table at
+# the end and which targets are met.
 #
 # On Linux with taskset and two processors, the server (pforkd's master
 # and workers, or the reference) is pinned to CPU 0 and pforkd-bench to
@@ -55,11 +58,13 @@ CHAT_WAITERS=1000
 CHAT_MESSAGES=300
 CHAT_MANY_WAITERS=10000
 CHAT_MANY_MESSAGES=30
+HOSTS_WAITERS=2000
 FD_WANTED=20000
 
 pforkd_pid=
 reference_pid=
 longpoll_pid=
+hosts_pids=
 work=
 
 # Stop pforkd, if this script started it and it runs.
@@ -89,11 +94,21 @@ stop_longpoll() {
 	fi
 }
 
+# Stop the several-host processes (Redis, the daemons) this script started.
+stop_hosts() {
+	for pid in $hosts_pids; do
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	hosts_pids=
+}
+
 # On exit or interrupt: stop what this script started, remove its files.
 clean_up() {
 	stop_pforkd
 	stop_reference
 	stop_longpoll
+	stop_hosts
 	[ -n "$work" ] && rm -rf "$work"
 }
 trap clean_up EXIT
@@ -298,6 +313,42 @@ chat_in_turns() {
 		    'BEGIN { if (b + 0 > 0) printf "%.4f\n", a / b }' \
 		    >>"$work/chat.$2.pairs"
 	done
+}
+
+# Start redis-server on a free port (tried from a few), no persistence;
+# sets redis_port, or returns 1.
+start_redis() {
+	for try in 1 2 3 4 5; do
+		redis_port=$((20000 + ($$ + try * 997) % 30000))
+		: >"$work/redis.log"
+		$server_pin redis-server --port "$redis_port" --bind 127.0.0.1 \
+		    --save '' --appendonly no --logfile "$work/redis.log" \
+		    >/dev/null 2>&1 &
+		pid=$!
+		tries=0
+		while [ $tries -lt 50 ] && kill -0 "$pid" 2>/dev/null; do
+			if grep -q 'Ready to accept' "$work/redis.log"; then
+				hosts_pids="$hosts_pids $pid"
+				return 0
+			fi
+			tries=$((tries + 1))
+			sleep 0.1
+		done
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	return 1
+}
+
+# Start a pforkd host ($1: its name) of 2 workers on backend $2 with -l $3;
+# sets host_port to its chat port.
+start_host() {
+	$server_pin "$PFORKD" -d -w 2 -b "$2" -l "$3" 2>"$work/$1.log" &
+	pid=$!
+	hosts_pids="$hosts_pids $pid"
+	wait_for_log "$work/$1.log" ' workers, backend ' "$pid"
+	host_port=$(sed -n 's/.*: chat: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
+	    "$work/$1.log" | head -n 1)
 }
 
 # The table's text for a chat result line $1.
@@ -550,6 +601,32 @@ chat_many=$(bench_once chat -p "$(pforkd_port chat)" \
     -c "$CHAT_MANY_WAITERS" -n "$CHAT_MANY_MESSAGES" -t 120)
 stop_pforkd
 
+# --- chat across two hosts sharing one Redis, next to one host ------------
+
+hosts=
+if command -v redis-server >/dev/null 2>&1; then
+	echo "pforkd -b $default: chat, $HOSTS_WAITERS waiting polls on one" \
+	    "host, then on two hosts sharing one Redis"
+	start_host single "$default" chat@127.0.0.1:0
+	hosts_single=$(bench_once chat -p "$host_port" -c "$HOSTS_WAITERS" \
+	    -n "$CHAT_MESSAGES" -t 120)
+	stop_hosts
+	if start_redis; then
+		listen="chat@127.0.0.1:0,redis=127.0.0.1:$redis_port"
+		listen="$listen,redis-stream=bench:$$"
+		start_host host-a "$default" "$listen"
+		port_a=$host_port
+		start_host host-b "$default" "$listen"
+		hosts=$(bench_once chat -p "$port_a" -q "$host_port" \
+		    -c "$HOSTS_WAITERS" -n "$CHAT_MESSAGES" -t 120)
+	else
+		echo "note: redis-server did not start: no several-host chat row"
+	fi
+	stop_hosts
+else
+	echo "note: redis-server is not installed: no several-host chat row"
+fi
+
 # --- the table and the targets -------------------------------------------
 
 for backend in $backends; do
@@ -569,6 +646,13 @@ add_row "poetry $POETRY_CLIENTS memory" "$default" 1 \
 add_row "chat $CHAT_MANY_WAITERS polls" "$default" 2 \
     "$(describe_chat "$chat_many")" "$(field "$chat_many" fan_out_p99_ms)" \
     - "$(field "$chat_many" messages_per_second)"
+
+if [ -n "$hosts" ]; then
+	add_row "chat 2 hosts $HOSTS_WAITERS polls" "$default" 2x2 \
+	    "$(describe_chat "$hosts")" "$(field "$hosts" fan_out_p99_ms)" \
+	    "1 host: $(describe_chat "$hosts_single")" \
+	    "$(field "$hosts_single" fan_out_p99_ms)"
+fi
 
 echo
 echo "all result lines:"
@@ -640,6 +724,11 @@ $1 ~ /^spread/ {
 	judge(sprintf("%s, %s workers: every share within +-%s%% <= 15%%", \
 	    substr($1, 8), $3, $5), $5 != "" && $5 + 0 <= 15 && \
 	    $4 !~ /errors/)
+}
+$1 ~ /^chat 2 hosts/ {
+	judge(sprintf("chat 2 hosts, %s polls in all: p99 %s ms < 30 ms", \
+	    substr($1, 14, index(substr($1, 14), " ") - 1), $5), \
+	    $5 != "" && $5 + 0 < 30 && $4 !~ /errors/)
 }
 $1 ~ /^chat 10000 polls/ {
 	judge(sprintf("chat 10000 polls, 2 workers: served, p50 and p99 " \

@@ -7,9 +7,16 @@
  * each a JSON text ended by a NUL byte).  Checks live delivery between the
  * pages, that markup shows as text, de-duplication, the server-side
  * render after a reload, the icon, and a third page opened with the
- * _xsrf cookie another (Tornado) application set.  Speaks TAP itself and skips when no Chromium is
- * installed.  Every wait is bounded; Chromium runs in a process group of
- * its own and is killed by that group only if it does not close.
+ * _xsrf cookie another (Tornado) application set.  Speaks TAP itself and
+ * skips when no Chromium is installed.  Every wait is bounded; Chromium
+ * runs in a process group of its own and is killed by that group only if
+ * it does not close.
+ *
+ * Built with CHAT_BROWSER_HAPROXY (tests/chat_browser_haproxy_test), it
+ * runs the same checks through the real haproxy, balancing round-robin in
+ * mode http (each request on its own) with send-proxy-v2 over two daemons
+ * that share one real redis-server, so the pages' loads, posts and polls
+ * land on both daemons; skipped too without haproxy or redis-server.
  */
 #include "config.h"
 
@@ -32,6 +39,7 @@
 #include <unistd.h>
 
 #include "daemon_harness.h"
+#include "redis_haproxy.h"
 #include "util/descriptor.h"
 
 #define TEST_COUNT		16
@@ -45,6 +53,13 @@
 #define POLL_INTERVAL_MS	20
 #define MESSAGE_MAX		(16 * 1024 * 1024)
 #define TEXT_MAX		8192
+#ifdef CHAT_BROWSER_HAPROXY
+#define DAEMONS			2
+#define CHECKS			(TEST_COUNT + 1)
+#else
+#define DAEMONS			1
+#define CHECKS			TEST_COUNT
+#endif
 #define ID_MAX			128
 
 /* Chromium and what it said that was not taken yet. */
@@ -70,9 +85,13 @@ struct text {
 static uint64_t			 budget_end;	/* monotonic ms */
 static int			 test_number;
 static int			 failures;
-static struct daemon_process	*chat_daemon;
+static struct daemon_process	*chat_daemon;	/* DAEMONS of them */
 static volatile sig_atomic_t	 alarm_group;	/* Chromium */
-static volatile sig_atomic_t	 alarm_daemon;	/* pforkd */
+static volatile sig_atomic_t	 alarm_daemon[DAEMONS + 2]; /* and more */
+#ifdef CHAT_BROWSER_HAPROXY
+static struct redis_server	 redis;
+static struct haproxy_server	 haproxy;
+#endif
 
 /* Monotonic milliseconds. */
 static uint64_t
@@ -107,9 +126,11 @@ static void
 sleep_ms(int ms)
 {
 	struct timespec	pause;
+	int		i;
 
-	if (chat_daemon != NULL && chat_daemon->pid > 0)
-		(void)harness_read_log(chat_daemon, 0);
+	for (i = 0; chat_daemon != NULL && i < DAEMONS; i++)
+		if (chat_daemon[i].pid > 0)
+			(void)harness_read_log(&chat_daemon[i], 0);
 	pause.tv_sec = ms / 1000;
 	pause.tv_nsec = (long)(ms % 1000) * 1000000;
 	while (nanosleep(&pause, &pause) == -1 && errno == EINTR)
@@ -197,12 +218,14 @@ on_alarm(int signal_number)
 	static const char	line[] = "Bail out! chat_browser_test ran out "
 				    "of time\n";
 	ssize_t			written;
+	int			i;
 
 	(void)signal_number;
 	if (alarm_group > 0)
 		(void)kill(-(pid_t)alarm_group, SIGKILL);
-	if (alarm_daemon > 0)
-		(void)kill((pid_t)alarm_daemon, SIGKILL);
+	for (i = 0; i < DAEMONS + 2; i++)
+		if (alarm_daemon[i] > 0)
+			(void)kill((pid_t)alarm_daemon[i], SIGKILL);
 	written = write(STDOUT_FILENO, line, sizeof(line) - 1);
 	(void)written;
 	_exit(1);
@@ -1104,17 +1127,119 @@ run_checks(struct browser *b, int port)
 	check_tornado_cookie(b, url, page1);
 }
 
+#ifdef CHAT_BROWSER_HAPROXY
+/*
+ * Start redis-server, two daemons on its stream with the PROXY protocol
+ * from 127.0.0.1, and haproxy in front; the pages' port, or -1 (or 0:
+ * skip, with the reason said).
+ */
+static int
+servers_start(struct daemon_process *daemons)
+{
+	char		 listen[256];
+	const char	*arguments[] = { "-d", "-v", "-w", "2", "-l", listen,
+			    NULL };
+	int		 ports[DAEMONS], i;
+
+	if (harness_find_program("haproxy", haproxy.path,
+	    sizeof(haproxy.path)) == -1 || harness_find_program("redis-server",
+	    redis.path, sizeof(redis.path)) == -1) {
+		(void)printf("1..0 # SKIP haproxy or redis-server not "
+		    "installed\n");
+		return 0;
+	}
+	(void)printf("1..%d\n", CHECKS);
+	(void)fflush(stdout);
+	if (redis_server_start(&redis, NULL) == -1) {
+		note("%s did not start", redis.path);
+		return -1;
+	}
+	alarm_daemon[DAEMONS] = redis.process.pid;
+	(void)descriptor_set_cloexec(redis.process.log_fd);
+	(void)snprintf(listen, sizeof(listen), "chat@127.0.0.1:0,redis="
+	    "127.0.0.1:%d,redis-stream=test:browser,proxy-protocol=on,"
+	    "proxy-from=127.0.0.1/32", redis.port);
+	for (i = 0; i < DAEMONS; i++) {
+		if (harness_start(&daemons[i], arguments, 1) == -1) {
+			note("%s did not start a chat listener",
+			    harness_pforkd_path());
+			return -1;
+		}
+		alarm_daemon[i] = daemons[i].pid;
+		(void)descriptor_set_cloexec(daemons[i].log_fd);
+		ports[i] = daemons[i].ports[0];
+	}
+	if (haproxy_server_start(&haproxy, "http", ports, DAEMONS) == -1) {
+		note("%s did not start", haproxy.path);
+		return -1;
+	}
+	alarm_daemon[DAEMONS + 1] = haproxy.process.pid;
+	(void)descriptor_set_cloexec(haproxy.process.log_fd);
+	return haproxy.port;
+}
+
+/* Stop haproxy, then the daemons; check that both served the pages. */
+static void
+servers_stop(struct daemon_process *daemons, int checked)
+{
+	int	i, served = 0;
+
+	(void)haproxy_server_stop(&haproxy);
+	alarm_daemon[DAEMONS + 1] = 0;
+	for (i = 0; i < DAEMONS; i++)
+		if (daemons[i].pid > 0) {
+			(void)harness_stop(&daemons[i], SIGTERM, 3000);
+			alarm_daemon[i] = 0;
+			served += strstr(daemons[i].log, "chat: 127.0.0.1:") !=
+			    NULL;
+		}
+	if (checked)
+		report(served == DAEMONS, "through haproxy, both daemons "
+		    "served the pages (their logs name 127.0.0.1)");
+	(void)redis_server_stop(&redis);
+	alarm_daemon[DAEMONS] = 0;
+}
+#else
+/* Start one daemon; the pages' port, or -1 (0 is not returned). */
+static int
+servers_start(struct daemon_process *daemons)
+{
+	const char	*arguments[] = { "-d", "-w", "2", "-l",
+			    "chat@127.0.0.1:0", NULL };
+
+	(void)printf("1..%d\n", CHECKS);
+	(void)fflush(stdout);
+	if (harness_start(&daemons[0], arguments, 1) == -1) {
+		note("%s did not start a chat listener", harness_pforkd_path());
+		return -1;
+	}
+	alarm_daemon[0] = daemons[0].pid;
+	(void)descriptor_set_cloexec(daemons[0].log_fd);
+	return daemons[0].ports[0];
+}
+
+/* Stop the daemon. */
+static void
+servers_stop(struct daemon_process *daemons, int checked)
+{
+	(void)checked;
+	if (daemons[0].pid > 0) {
+		(void)harness_stop(&daemons[0], SIGTERM, 3000);
+		alarm_daemon[0] = 0;
+	}
+}
+#endif
+
 int
 main(void)
 {
-	const char		*arguments[] = { "-d", "-w", "2", "-l",
-				    "chat@127.0.0.1:0", NULL };
-	struct daemon_process	*daemon;
+	struct daemon_process	*daemons;
 	struct browser		 browser;
 	char			 chromium[PATH_MAX], directory[] =
 				    "/tmp/chat_browser_test.XXXXXX";
 	char			 log[PATH_MAX + 16];
-	int			 started = 0, have_directory = 0;
+	int			 started = 0, have_directory = 0, port = -1;
+	int			 i;
 
 	if (find_chromium(chromium, sizeof(chromium)) == -1) {
 		(void)printf("1..0 # SKIP chromium not installed\n");
@@ -1124,19 +1249,18 @@ main(void)
 	(void)signal(SIGALRM, on_alarm);
 	(void)alarm(ALARM_SECONDS);
 	budget_end = now_ms() + BUDGET_MS;
-	(void)printf("1..%d\n", TEST_COUNT);
-	(void)fflush(stdout);
 	memset(&browser, 0, sizeof(browser));
 	browser.pid = -1;
-	if ((daemon = calloc(1, sizeof(*daemon))) == NULL ||
-	    harness_start(daemon, arguments, 1) == -1) {
-		note("%s did not start a chat listener", harness_pforkd_path());
-		free(daemon);
-		daemon = NULL;
-	} else {
-		chat_daemon = daemon;
-		alarm_daemon = daemon->pid;
-		(void)descriptor_set_cloexec(daemon->log_fd);
+	if ((daemons = calloc(DAEMONS, sizeof(*daemons))) == NULL) {
+		(void)printf("1..0 # SKIP out of memory\n");
+		return 1;
+	}
+	if ((port = servers_start(daemons)) == 0) {
+		free(daemons);
+		return 0;
+	}
+	if (port > 0) {
+		chat_daemon = daemons;
 		if (mkdtemp(directory) == NULL)
 			note("mkdtemp: %s", strerror(errno));
 		else {
@@ -1148,25 +1272,22 @@ main(void)
 		}
 	}
 	if (started)
-		run_checks(&browser, daemon->ports[0]);
+		run_checks(&browser, port);
 
 	/* The cleanup has a budget of its own, past the checks'. */
 	budget_end = now_ms() + CLEANUP_MS;
 	browser_stop(&browser);
-	if (daemon != NULL) {
-		(void)harness_stop(daemon, SIGTERM, 3000);
-		alarm_daemon = 0;
-	}
-	while (test_number < TEST_COUNT)
+	servers_stop(daemons, started && test_number == TEST_COUNT);
+	while (test_number < CHECKS)
 		report(0, "not run after an earlier failure");
-	if (failures > 0 && daemon != NULL)
-		note_lines("pforkd: ", daemon->log);
+	for (i = 0; failures > 0 && i < DAEMONS; i++)
+		note_lines("pforkd: ", daemons[i].log);
 	if (have_directory) {
 		(void)snprintf(log, sizeof(log), "%s/chromium.log", directory);
 		if (failures > 0)
 			note_log_tail("chromium: ", log);
 		(void)nftw(directory, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	}
-	free(daemon);
+	free(daemons);
 	return failures > 0 ? 1 : 0;
 }

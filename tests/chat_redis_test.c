@@ -1,18 +1,21 @@
 /*
  * chat_redis_test.c: two pforkd daemons, two workers each, sharing one
- * real redis-server that the test starts on a free port (no persistence)
- * and stops by its pid.  Skipped, saying so, where redis-server is not
- * installed.
+ * real redis-server that the test starts on a free port (no persistence,
+ * except for the restart with data: an append-only file in a directory of
+ * the test's) and stops by its pid.  Skipped, saying so, where
+ * redis-server is not installed.
  */
 #include "config.h"
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <ftw.h>
 #include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,92 +30,44 @@
 
 #include "chat_http.h"
 #include "daemon_harness.h"
+#include "redis_haproxy.h"
 
 #define POLLS		100
 #define FORM_MAX	256
+#define ALL_MAX		65536
+#define IN_A_ROW	5
 
-static char	redis_path[1024];
-static int	redis_port;
-static pid_t	redis_pid;
+static struct redis_server	redis;
+static struct daemon_process	a, b;
+static char			directory[] = "/tmp/chat_redis_test.XXXXXX";
+static char			password_file[sizeof(directory) + 16];
 
-/* A port nobody listens on now. */
-static int
-free_port(void)
-{
-	struct sockaddr_in	address;
-	socklen_t		length = sizeof(address);
-	int			fd, port;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(fd != -1);
-	memset(&address, 0, sizeof(address));
-	address.sin_family = AF_INET;
-	address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&address,
-	    sizeof(address)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&address,
-	    &length), 0);
-	port = ntohs(address.sin_port);
-	(void)close(fd);
-	return port;
-}
-
-/* Whether redis answers PING with PONG. */
-static int
-redis_answers(void)
-{
-	struct sockaddr_in	address;
-	char			reply[16];
-	ssize_t			got;
-	int			fd, ok = 0;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return 0;
-	memset(&address, 0, sizeof(address));
-	address.sin_family = AF_INET;
-	address.sin_port = htons((uint16_t)redis_port);
-	address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&address, sizeof(address)) == 0 &&
-	    write(fd, "PING\r\n", 6) == 6 &&
-	    (got = read(fd, reply, sizeof(reply) - 1)) > 0) {
-		reply[got] = '\0';
-		ok = strncmp(reply, "+PONG", 5) == 0;
-	}
-	(void)close(fd);
-	return ok;
-}
-
-/* Start redis-server on redis_port, empty; wait until it answers. */
+/* Start redis-server empty, with no persistence; wait until it answers. */
 static void
 redis_start(void)
 {
-	char	port[16];
-	int	tries;
-
-	(void)snprintf(port, sizeof(port), "%d", redis_port);
-	redis_pid = fork();
-	assert_true(redis_pid != -1);
-	if (redis_pid == 0) {
-		(void)freopen("/dev/null", "w", stdout);
-		execl(redis_path, "redis-server", "--port", port, "--bind",
-		    "127.0.0.1", "--save", "", "--appendonly", "no",
-		    "--daemonize", "no", (char *)NULL);
-		_exit(127);
-	}
-	for (tries = 0; tries < 100 && !redis_answers(); tries++)
-		(void)usleep(50 * 1000);
-	assert_true(redis_answers());
+	assert_int_equal(redis_server_start(&redis, NULL), 0);
 }
 
 /* Stop redis-server by its pid. */
 static void
 redis_stop(void)
 {
-	if (redis_pid <= 0)
-		return;
-	(void)kill(redis_pid, SIGTERM);
-	(void)waitpid(redis_pid, NULL, 0);
-	redis_pid = 0;
+	assert_int_equal(redis_server_stop(&redis), 0);
+}
+
+/* Find redis-server, or skip the case saying so; a fresh port. */
+static void
+redis_find(void)
+{
+	if (harness_find_program("redis-server", redis.path,
+	    sizeof(redis.path)) == -1) {
+		(void)fprintf(stderr, "chat_redis: redis-server is not "
+		    "installed: skipped\n");
+		skip();
+	}
+	redis.port = 0;
+	redis.password = NULL;
 }
 
 /* Start a daemon of two workers on the shared stream. */
@@ -124,7 +79,9 @@ daemon_start(struct daemon_process *daemon)
 	    NULL };
 
 	(void)snprintf(listen, sizeof(listen), "chat@127.0.0.1:0,redis="
-	    "127.0.0.1:%d,redis-stream=test:chat,poll-timeout=20", redis_port);
+	    "127.0.0.1:%d,redis-stream=test:chat,poll-timeout=20%s%s",
+	    redis.port, redis.password != NULL ? ",redis-password-file=" : "",
+	    redis.password != NULL ? password_file : "");
 	harness_must_start(daemon, arguments, 1);
 }
 
@@ -164,16 +121,12 @@ static void
 test_two_daemons(void **state)
 {
 	static struct http_client	clients[2 * POLLS];
-	static struct daemon_process	a, b;
 	struct http_reply		reply;
 	char				one[64], two[64], three[64];
 	int				i, status = 0, tries;
 
 	(void)state;
-	if (harness_find_program("redis-server", redis_path,
-	    sizeof(redis_path)) == -1)
-		skip();
-	redis_port = free_port();
+	redis_find();
 	redis_start();
 	daemon_start(&a);
 	daemon_start(&b);
@@ -230,12 +183,228 @@ test_two_daemons(void **state)
 	redis_stop();
 }
 
-/* Whatever happened, no redis-server outlives the test. */
+/*
+ * Poll port from cursor (updated to the newest id) until the n bodies
+ * came, each exactly once, in order, and nothing else; the first reply
+ * is read from waiting when it is not NULL (a poll already sent).
+ */
+static void
+collect(struct http_client *waiting, int port, char *cursor,
+    size_t cursor_size, const char *const *bodies, int n)
+{
+	static struct http_client	 own;
+	struct http_client		*client = waiting;
+	struct http_reply		 reply;
+	char				 needle[FORM_MAX], id[64], *all;
+	const char			*at, *previous;
+	size_t				 length = 0, size;
+	int				 got = 0, rounds, i;
+
+	assert_non_null(all = calloc(1, ALL_MAX));
+	for (rounds = 0; rounds < 20 && got < n; rounds++) {
+		if (client == NULL) {
+			client = &own;
+			poll_send(client, port, cursor);
+		}
+		assert_int_equal(client_read_reply(client, &reply, 5000), 0);
+		assert_int_equal(reply.status, 200);
+		got += count_text(reply.body, "{\"id\": ");
+		size = strlen(reply.body);
+		assert_true(length + size < ALL_MAX);
+		memcpy(all + length, reply.body, size + 1);
+		length += size;
+		if (last_id(reply.body, id, sizeof(id)) == 0)
+			(void)snprintf(cursor, cursor_size, "%s", id);
+		reply_free(&reply);
+		client_close(client);
+		client = NULL;
+	}
+	if (got != n)
+		fail_msg("%d messages instead of %d: %s", got, n, all);
+	previous = all;
+	for (i = 0; i < n; i++) {
+		(void)snprintf(needle, sizeof(needle), "\"body\": \"%s\"",
+		    bodies[i]);
+		at = strstr(all, needle);
+		if (count_text(all, needle) != 1 || at == NULL ||
+		    at < previous)
+			fail_msg("%s not once or not in order: %s", bodies[i],
+			    all);
+		previous = at;
+	}
+	free(all);
+}
+
+/* Post bodies on port one after another, each answered 200. */
+static void
+post_all(int port, const char *const *bodies, int n)
+{
+	char	id[64];
+	int	i;
+
+	for (i = 0; i < n; i++)
+		assert_int_equal(post(port, bodies[i], id, sizeof(id)), 200);
+}
+
+/* Stop both daemons and Redis. */
+static void
+stop_all(void)
+{
+	assert_int_equal(harness_stop(&a, SIGTERM, 5000), 0);
+	assert_int_equal(harness_stop(&b, SIGTERM, 5000), 0);
+	redis_stop();
+}
+
+/*
+ * Redis restarted with its data (an append-only file): posts are refused
+ * meanwhile; entries added straight to the stream as it comes back, by
+ * the test speaking RESP, reach B's polls once, in order, without a gap.
+ */
+static void
+test_restart_with_data(void **state)
+{
+	const char *const	 persist[] = { "--appendonly", "yes",
+				    "--appendfsync", "always", "--dir",
+				    directory, NULL };
+	const char *const	 before[] = { "before" };
+	const char *const	 outage[] = { "out-1", "out-2", "out-3" };
+	const char *const	 all[] = { "before", "out-1", "out-2", "out-3",
+				    "after" };
+	const char		*xadd[] = { "XADD", "test:chat", "*", "body",
+				    NULL, NULL };
+	char			 cursor[64], id[64], text[256];
+	int			 i, connected, status = 0, tries;
+
+	(void)state;
+	redis_find();
+	assert_int_equal(redis_server_start(&redis, persist), 0);
+	daemon_start(&a);
+	daemon_start(&b);
+	post_all(a.ports[0], before, 1);
+	cursor[0] = '\0';
+	collect(NULL, b.ports[0], cursor, sizeof(cursor), before, 1);
+	redis_stop();
+	(void)usleep(300 * 1000);
+	assert_int_equal(post(a.ports[0], "refused", id, sizeof(id)), 503);
+	(void)harness_read_log(&b, 0);
+	connected = count_text(b.log, ": connected");
+	assert_int_equal(redis_server_start(&redis, persist), 0);
+	for (i = 0; i < 3; i++) {
+		xadd[4] = outage[i];
+		assert_int_equal(redis_server_command(&redis, xadd, text,
+		    sizeof(text)), 0);
+		assert_int_equal(text[0], '$');
+	}
+	(void)harness_read_log(&b, 0);
+	if (count_text(b.log, ": connected") != connected)
+		(void)fprintf(stderr, "chat_redis: B's reader was back before "
+		    "the entries were added\n");
+	collect(NULL, b.ports[0], cursor, sizeof(cursor), outage, 3);
+	for (tries = 0; tries < 100; tries++) {
+		if ((status = post(a.ports[0], "after", id, sizeof(id))) ==
+		    200)
+			break;
+		(void)usleep(100 * 1000);
+	}
+	assert_int_equal(status, 200);
+	collect(NULL, b.ports[0], cursor, sizeof(cursor), all + 4, 1);
+	cursor[0] = '\0';
+	collect(NULL, b.ports[0], cursor, sizeof(cursor), all, 5);
+	cursor[0] = '\0';
+	collect(NULL, a.ports[0], cursor, sizeof(cursor), all, 5);
+	assert_null(strstr(b.log, "is gone"));
+	assert_null(strstr(a.log, "is gone"));
+	stop_all();
+}
+
+/* Several posts in a row on A answer the polls waiting on B, in order. */
+static void
+test_posts_in_a_row(void **state)
+{
+	static struct http_client	 clients[10];
+	const char *const		 bodies[IN_A_ROW] = { "row-1", "row-2",
+					    "row-3", "row-4", "row-5" };
+	char				 cursor[64];
+	int				 i;
+
+	(void)state;
+	redis_find();
+	redis_start();
+	daemon_start(&a);
+	daemon_start(&b);
+	for (i = 0; i < 10; i++)
+		poll_send(&clients[i], b.ports[0], "");
+	(void)usleep(300 * 1000);
+	post_all(a.ports[0], bodies, IN_A_ROW);
+	for (i = 0; i < 10; i++) {
+		cursor[0] = '\0';
+		collect(&clients[i], b.ports[0], cursor, sizeof(cursor),
+		    bodies, IN_A_ROW);
+	}
+	stop_all();
+}
+
+/* redis-password-file against a Redis started with --requirepass. */
+static void
+test_password(void **state)
+{
+	const char *const	 require[] = { "--requirepass", "pforkd-s3cret",
+				    NULL };
+	const char *const	 bodies[] = { "with-password" };
+	char			 cursor[64];
+	FILE			*file;
+
+	(void)state;
+	redis_find();
+	assert_non_null(file = fopen(password_file, "w"));
+	assert_true(fprintf(file, "pforkd-s3cret\n") > 0);
+	assert_int_equal(fclose(file), 0);
+	redis.password = "pforkd-s3cret";
+	assert_int_equal(redis_server_start(&redis, require), 0);
+	daemon_start(&a);
+	daemon_start(&b);
+	post_all(a.ports[0], bodies, 1);
+	cursor[0] = '\0';
+	collect(NULL, b.ports[0], cursor, sizeof(cursor), bodies, 1);
+	stop_all();
+	redis.password = NULL;
+}
+
+/* Remove one entry of the test's directory. */
+static int
+remove_entry(const char *path, const struct stat *status, int type,
+    struct FTW *walk)
+{
+	(void)status;
+	(void)type;
+	(void)walk;
+	(void)remove(path);
+	return 0;
+}
+
+/* A directory for Redis's data and the password file. */
+static int
+group_setup(void **state)
+{
+	(void)state;
+	if (mkdtemp(directory) == NULL)
+		return -1;
+	(void)snprintf(password_file, sizeof(password_file), "%s/password",
+	    directory);
+	return 0;
+}
+
+/* Whatever happened, nothing the test started outlives it. */
 static int
 group_teardown(void **state)
 {
 	(void)state;
-	redis_stop();
+	if (a.pid > 0)
+		(void)harness_stop(&a, SIGKILL, 5000);
+	if (b.pid > 0)
+		(void)harness_stop(&b, SIGKILL, 5000);
+	(void)redis_server_stop(&redis);
+	(void)nftw(directory, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return 0;
 }
 
@@ -244,8 +413,12 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_daemons),
+		cmocka_unit_test(test_restart_with_data),
+		cmocka_unit_test(test_posts_in_a_row),
+		cmocka_unit_test(test_password),
 	};
 
-	return cmocka_run_group_tests_name("chat_redis", tests, NULL,
+	(void)signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests_name("chat_redis", tests, group_setup,
 	    group_teardown);
 }

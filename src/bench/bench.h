@@ -37,10 +37,12 @@ struct bench_target {
 struct bench_options {
 	const struct bench_mode	*mode;
 	struct bench_target	 target;
+	struct bench_target	 second_target;	/* -q; odd connections */
 	char			 address[64];	/* -a */
 	char			 backend[16];	/* -b, or the best */
 	uint64_t		 duration_usec;	/* -t; 0: the mode decides */
 	unsigned int		 port;		/* -p */
+	unsigned int		 second_port;	/* -q; 0: none */
 	unsigned int		 connections;	/* -c */
 	unsigned int		 size;		/* -s */
 	unsigned long long	 count_limit;	/* -n; 0: no limit */

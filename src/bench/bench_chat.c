@@ -1,8 +1,12 @@
 /*
  * bench_chat.c: the chat mode: fan-out of messages to waiting long polls.
  *
- * Connection 0 is the poster; the -c others are waiters, each keeping one
- * poll waiting on /a/message/updates and open once that poll is sent.
+ * Connections 0 and 1 are the posters, taking turns (message n is posted
+ * by n % 2); the -c others are waiters, each keeping one poll waiting on
+ * /a/message/updates and open once that poll is sent.  With -q, the odd
+ * connections (poster 1 and half the waiters) go to a second daemon on the
+ * same Redis stream: the posts alternate between the two hosts, and every
+ * message fans out to the waiters of both.
  * CHAT_SETTLE_USEC after all are open, the poster posts -n messages one
  * after another, each only when every waiter has received the one before,
  * so each measures one clean fan-out: from the moment its POST is written
@@ -31,6 +35,7 @@
 #define CHAT_READ_CHUNK		16384
 #define CHAT_ID_MAX		64
 #define CHAT_SETTLE_USEC	(300 * 1000)
+#define CHAT_POSTERS		2
 
 /* What a chat connection has beyond the run's: its HTTP. */
 struct chat_client {
@@ -85,7 +90,8 @@ chat_post(struct bench_run *run, unsigned long n)
 	(void)snprintf(form, sizeof(form), "body=%s%lu", tag, n);
 	pending = run->options->connections;
 	post_usec = monotonic_usec();
-	chat_request(&run->connections[0], "/a/message/new", form);
+	chat_request(&run->connections[n % CHAT_POSTERS], "/a/message/new",
+	    form);
 }
 
 /*
@@ -151,7 +157,7 @@ chat_reply(struct bench_connection *c, int status, const char *body)
 		bench_fail(c, "a reply other than 200");
 		return;
 	}
-	if (c->index == 0) {
+	if (c->index < CHAT_POSTERS) {
 		if ((at = strstr(body, "\"body\": \"")) == NULL ||
 		    strncmp(at + 9, tag, strlen(tag)) != 0)
 			bench_fail(c, "the post's reply is not the message");
@@ -241,11 +247,11 @@ chat_writable(struct bench_connection *c)
 		bench_opened(c);
 }
 
-/* Connected: the poster is open; a waiter sends its first poll. */
+/* Connected: a poster is open; a waiter sends its first poll. */
 static void
 chat_connected(struct bench_connection *c)
 {
-	if (c->index != 0)
+	if (c->index >= CHAT_POSTERS)
 		chat_poll(c);
 	else if (bench_want(c, EVENT_READ) == 0)
 		bench_opened(c);
@@ -312,9 +318,10 @@ chat_end(struct bench_run *run)
 static void
 chat_report(const struct bench_run *run)
 {
-	(void)printf(" waiters=%u messages=%lu seconds=%.3f "
+	(void)printf(" hosts=%d waiters=%u messages=%lu seconds=%.3f "
 	    "messages_per_second=%.1f answered_polls_per_second=%.0f "
 	    "fan_out_p50_ms=%.3f fan_out_p99_ms=%.3f",
+	    run->options->second_port != 0 ? 2 : 1,
 	    run->options->connections, posted, run->seconds,
 	    result_rate(run, (double)posted), result_rate(run, (double)posted *
 	    run->options->connections), histogram_ms(&run->histogram, 50.0),
@@ -325,11 +332,11 @@ chat_report(const struct bench_run *run)
 const struct bench_mode	bench_chat = {
 	.name = "chat",
 	.summary = "waiting long polls and a poster: fan-out latency",
-	.options = "cn",
+	.options = "cnq",
 	.default_port = 8888,
 	.default_connections = 1000,
 	.default_duration_usec = 60 * (uint64_t)1000000,
-	.helpers = 1,
+	.helpers = CHAT_POSTERS,
 	.error_ends_run = 1,
 	.no_delay = 1,
 	.setup = chat_setup,

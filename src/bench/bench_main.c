@@ -33,8 +33,8 @@
 #include "util/option_table.h"
 
 #define EXIT_USAGE		2
-#define COMMON_OPTIONS		"abhLPpt"
-#define OPTION_STRING		"a:B:b:c:D:f:hL:n:P:p:s:t:"
+#define COMMON_OPTIONS		"abhLPpqt"
+#define OPTION_STRING		"a:B:b:c:D:f:hL:n:P:p:q:s:t:"
 #define FD_SPARE		32	/* stdio, the dispatcher, popen */
 #define OPTION(member)		OPTION_FIELD(struct bench_options, member)
 
@@ -63,6 +63,8 @@ static const struct option_keyword option_keywords[] = {
 	{ .name = "-P", .type = OPTION_COUNT, OPTION(daemon_pid), .low = 1,
 	    .high = INT_MAX },
 	{ .name = "-p", .type = OPTION_COUNT, OPTION(port), .low = 1,
+	    .high = 65535 },
+	{ .name = "-q", .type = OPTION_COUNT, OPTION(second_port), .low = 1,
 	    .high = 65535 },
 	{ .name = "-s", .type = OPTION_COUNT, OPTION(size), .low = 1,
 	    .high = BENCH_SIZE_MAX },
@@ -108,7 +110,8 @@ usage(FILE *stream)
 	    "[-b backend]\n"
 	    "                    [-c connections] [-D delay] [-f file] "
 	    "[-L log] [-n count]\n"
-	    "                    [-P pid] [-p port] [-s size] [-t seconds]\n");
+	    "                    [-P pid] [-p port] [-q port] [-s size] "
+	    "[-t seconds]\n");
 	if (stream != stdout) {
 		(void)fprintf(stream,
 		    "pforkd-bench -h lists the modes and options\n");
@@ -140,6 +143,10 @@ usage(FILE *stream)
 	    "  -P pid          the daemon's pid: report its memory (RSS, with "
 	    "its children)\n"
 	    "  -p port         the server's port\n"
+	    "  -q port         chat: a second server's port (another host "
+	    "on the same Redis\n"
+	    "                  stream): odd connections go there, even ones "
+	    "to -p\n"
 	    "  -s size         bytes per message (echo, connect, idle) or per "
 	    "write (stream)\n"
 	    "  -t seconds      how long to measure (idle: to hold; poetry: at "
@@ -340,6 +347,9 @@ parse_command_line(int argc, char **argv, struct bench_options *options)
 	check_options_apply(options->mode, given);
 	apply_defaults(options);
 	parse_target(&options->target, options->address, options->port);
+	if (options->second_port != 0)
+		parse_target(&options->second_target, options->address,
+		    options->second_port);
 	check_run(options);
 }
 

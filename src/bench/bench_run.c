@@ -264,13 +264,17 @@ bench_socket_options(const struct bench_mode *mode, int fd)
 
 /*
  * Start a new connection for c, closing the one it had: a non-blocking
- * socket, connected or connecting to the target, watched for writing.
+ * socket, connected or connecting to the target (the second one, -q, for
+ * a connection of odd index when there is one), watched for writing.
  */
 void
 bench_connect_to(struct bench_connection *c)
 {
 	struct bench_run		*run = c->run;
 	const struct bench_target	*target = &run->options->target;
+
+	if (run->options->second_port != 0 && c->index % 2 == 1)
+		target = &run->options->second_target;
 
 	bench_drop(c);
 	c->stamp_usec = monotonic_usec();
