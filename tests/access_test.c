@@ -32,33 +32,16 @@
 
 #define WAIT_MS		3000
 
-struct fixture {
-	char			directory[256];
-	char			config[320];
-	struct daemon_process	daemon;
-};
-
-/* Write text to path, failing the test on error. */
-static void
-write_file(const char *path, const char *text)
-{
-	FILE	*file = fopen(path, "w");
-
-	assert_non_null(file);
-	assert_true(fputs(text, file) >= 0);
-	assert_int_equal(fclose(file), 0);
-}
-
 /* Start pforkd -d -v -w 1 -f config [extra] expecting listeners. */
 static void
-start_with_config(struct fixture *fixture, const char *text,
+start_with_config(struct scratch_fixture *fixture, const char *text,
     size_t listeners, const char *extra)
 {
 	const char	*arguments[] = { "-d", "-v", "-w", "1", "-f",
 			    fixture->config, extra != NULL ? "-l" : NULL,
 			    extra, NULL };
 
-	write_file(fixture->config, text);
+	harness_must_write_file(fixture->config, text);
 	harness_must_start(&fixture->daemon, arguments, listeners);
 }
 
@@ -80,27 +63,13 @@ echo_once(const char *address, int port)
 	return result;
 }
 
-/* The local port of a connected socket. */
-static int
-local_port(int fd)
-{
-	struct sockaddr_storage	 address;
-	socklen_t		 length = sizeof(address);
-
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&address,
-	    &length), 0);
-	if (address.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&address)->sin_port);
-	return ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
-}
-
 /*
  * Connect to address:port and expect the daemon to close at once with
  * nothing sent, and to log "SERVICE: PEER refused: REASON" for this very
  * connection at -v.
  */
 static void
-expect_refused(struct fixture *fixture, const char *service,
+expect_refused(struct scratch_fixture *fixture, const char *service,
     const char *address, int port, const char *reason)
 {
 	char	byte, line[256];
@@ -110,7 +79,7 @@ expect_refused(struct fixture *fixture, const char *service,
 	assert_int_equal(harness_read_until_eof(fd, &byte, 1, WAIT_MS), 0);
 	(void)snprintf(line, sizeof(line), strchr(address, ':') != NULL ?
 	    "%s: [%s]:%d refused: %s\n" : "%s: %s:%d refused: %s\n", service,
-	    address, local_port(fd), reason);
+	    address, test_local_port(fd), reason);
 	(void)close(fd);
 	harness_must_log(&fixture->daemon, line, WAIT_MS);
 }
@@ -125,7 +94,7 @@ expect_admitted(const char *address, int port)
 
 /* The lines of the log that hold both needle and then also. */
 static int
-count_lines(const struct fixture *fixture, const char *needle,
+count_lines(const struct scratch_fixture *fixture, const char *needle,
     const char *also)
 {
 	const char	*cursor = fixture->daemon.log, *end, *found;
@@ -144,7 +113,7 @@ count_lines(const struct fixture *fixture, const char *needle,
 
 /* Wait, bounded, until the log holds needle count times. */
 static void
-wait_count(struct fixture *fixture, const char *needle, int count)
+wait_count(struct scratch_fixture *fixture, const char *needle, int count)
 {
 	uint64_t	deadline = monotonic_usec() + WAIT_MS * 1000;
 
@@ -159,7 +128,7 @@ wait_count(struct fixture *fixture, const char *needle, int count)
 static void
 test_ipv4_rules(void **state)
 {
-	struct fixture	*fixture = *state;
+	struct scratch_fixture	*fixture = *state;
 	const int	*ports = fixture->daemon.ports;
 
 	start_with_config(fixture,
@@ -196,7 +165,7 @@ test_ipv4_rules(void **state)
 static void
 test_ipv6_rules(void **state)
 {
-	struct fixture	*fixture = *state;
+	struct scratch_fixture	*fixture = *state;
 	const int	*ports = fixture->daemon.ports;
 
 	start_with_config(fixture,
@@ -229,7 +198,7 @@ test_ipv6_rules(void **state)
 static void
 test_global_rules(void **state)
 {
-	struct fixture	*fixture = *state;
+	struct scratch_fixture	*fixture = *state;
 	const int	*ports = fixture->daemon.ports;
 	char		 byte;
 	int		 fd;
@@ -283,7 +252,7 @@ wait_until(int port, int want)
 static void
 test_reload(void **state)
 {
-	struct fixture	*fixture = *state;
+	struct scratch_fixture	*fixture = *state;
 	int		 port;
 
 	start_with_config(fixture,
@@ -292,13 +261,13 @@ test_reload(void **state)
 	port = fixture->daemon.ports[0];
 	expect_refused(fixture, "echo", "127.0.0.1", port,
 	    "denied by access rules (deny 127.0.0.1)");
-	write_file(fixture->config, "allow 127.0.0.1\n"
+	harness_must_write_file(fixture->config, "allow 127.0.0.1\n"
 	    "service echo {\n listen 127.0.0.1:0\n}\n");
 	assert_int_equal(kill(fixture->daemon.pid, SIGHUP), 0);
 	wait_count(fixture, "reloaded:", 1);
 	wait_until(port, 1);
 	/* Back to a refusal, now from the global list. */
-	write_file(fixture->config, "allow 10.0.0.0/8\n"
+	harness_must_write_file(fixture->config, "allow 10.0.0.0/8\n"
 	    "service echo {\n listen 127.0.0.1:0\n}\n");
 	assert_int_equal(kill(fixture->daemon.pid, SIGHUP), 0);
 	wait_count(fixture, "reloaded:", 2);
@@ -306,7 +275,7 @@ test_reload(void **state)
 	expect_refused(fixture, "echo", "127.0.0.1", port,
 	    "denied by access rules (no allow rule matches)");
 	/* A bad network refuses the reload; the rules in force stay. */
-	write_file(fixture->config, "allow 10.0.0.1/8\n"
+	harness_must_write_file(fixture->config, "allow 10.0.0.1/8\n"
 	    "service echo {\n listen 127.0.0.1:0\n}\n");
 	assert_int_equal(kill(fixture->daemon.pid, SIGHUP), 0);
 	harness_must_log(&fixture->daemon, "reload refused", WAIT_MS);
@@ -321,7 +290,7 @@ test_reload(void **state)
 static void
 test_check_only(void **state)
 {
-	struct fixture	*fixture = *state;
+	struct scratch_fixture	*fixture = *state;
 	const char	*file_arguments[] = { "-n", "-f", fixture->config,
 			    NULL };
 	const char	*listen_arguments[] = { "-n", "-l",
@@ -329,7 +298,8 @@ test_check_only(void **state)
 			    NULL };
 	char		 output[2048], expected[512];
 
-	write_file(fixture->config, "service echo {\n listen 127.0.0.1:0\n"
+	harness_must_write_file(fixture->config,
+	    "service echo {\n listen 127.0.0.1:0\n"
 	    "\tallow 127.0.0.0/8\n\tdeny 127.0.0.1/8\n}\n");
 	assert_int_equal(harness_run(file_arguments, output, sizeof(output),
 	    WAIT_MS), 1);
@@ -342,45 +312,11 @@ test_check_only(void **state)
 	assert_string_equal(output, "pforkd: -l echo@127.0.0.1:0,"
 	    "allow=[::1]/64,deny=fe80::/129: allow: [::1]/64 has host bits "
 	    "set; did you mean [::]/64?\n");
-	write_file(fixture->config, "allow all\ndeny 10.0.0.0/8\n"
+	harness_must_write_file(fixture->config, "allow all\ndeny 10.0.0.0/8\n"
 	    "service echo {\n listen 127.0.0.1:0\n deny [2001:db8::]/32\n}\n");
 	assert_int_equal(harness_run(file_arguments, output, sizeof(output),
 	    WAIT_MS), 0);
 	assert_string_equal(output, "pforkd: configuration OK: 1 services\n");
-}
-
-/* A scratch folder for the configuration file. */
-static int
-setup(void **state)
-{
-	struct fixture	*fixture = calloc(1, sizeof(*fixture));
-
-	if (fixture == NULL)
-		return -1;
-	(void)snprintf(fixture->directory, sizeof(fixture->directory),
-	    "/tmp/pforkd-access-test.XXXXXX");
-	if (mkdtemp(fixture->directory) == NULL) {
-		free(fixture);
-		return -1;
-	}
-	(void)snprintf(fixture->config, sizeof(fixture->config),
-	    "%s/pforkd.conf", fixture->directory);
-	fixture->daemon.pid = -1;
-	*state = fixture;
-	return 0;
-}
-
-/* Stop a daemon left by a failed case and remove the scratch files. */
-static int
-teardown(void **state)
-{
-	struct fixture	*fixture = *state;
-
-	if (fixture->daemon.pid > 0)
-		(void)harness_stop(&fixture->daemon, SIGKILL, 1000);
-	(void)test_remove_tree(fixture->directory);
-	free(fixture);
-	return 0;
 }
 
 int
@@ -390,18 +326,18 @@ main(void)
 	size_t			count = 0;
 
 	tests[count++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(
-	    test_ipv4_rules, setup, teardown);
+	    test_ipv4_rules, harness_scratch_setup, harness_scratch_teardown);
 	/* A host without ::1 leaves the IPv6 case out (see the harness). */
 	if (harness_have_ipv6_loopback())
 		tests[count++] = (struct CMUnitTest)
-		    cmocka_unit_test_setup_teardown(test_ipv6_rules, setup,
-		    teardown);
+		    cmocka_unit_test_setup_teardown(test_ipv6_rules,
+		    harness_scratch_setup, harness_scratch_teardown);
 	tests[count++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(
-	    test_global_rules, setup, teardown);
+	    test_global_rules, harness_scratch_setup, harness_scratch_teardown);
 	tests[count++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(
-	    test_reload, setup, teardown);
+	    test_reload, harness_scratch_setup, harness_scratch_teardown);
 	tests[count++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(
-	    test_check_only, setup, teardown);
+	    test_check_only, harness_scratch_setup, harness_scratch_teardown);
 	(void)signal(SIGPIPE, SIG_IGN);
 	return _cmocka_run_group_tests("access", tests, count, NULL, NULL);
 }

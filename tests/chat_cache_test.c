@@ -38,7 +38,7 @@ static char	directory[] = "/tmp/pforkd-cache-test.XXXXXX";
 static struct chat_cache *
 open_anonymous(unsigned int capacity)
 {
-	struct chat_cache_settings	settings = { capacity, 64, NULL };
+	struct chat_cache_settings	settings = { capacity, 64, NULL, 0 };
 	struct chat_cache		*cache;
 	char				 error[256];
 

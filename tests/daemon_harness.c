@@ -29,6 +29,7 @@
 #include "backend_cases.h"
 #include "daemon_harness.h"
 #include "event/dispatcher.h"
+#include "test_util.h"
 #include "util/parse_number.h"
 
 /* The pforkd binary under test: $PFORKD, else ./pforkd. */
@@ -425,6 +426,51 @@ harness_fixture_teardown(void **state)
 		(void)harness_stop(&fixture->daemon, SIGKILL, 1000);
 	free(fixture);
 	return 0;
+}
+
+/* cmocka setup: a scratch directory (and pforkd.conf's path in it). */
+int
+harness_scratch_setup(void **state)
+{
+	struct scratch_fixture	*fixture = calloc(1, sizeof(*fixture));
+
+	if (fixture == NULL)
+		return -1;
+	(void)snprintf(fixture->directory, sizeof(fixture->directory),
+	    "/tmp/pforkd-test.XXXXXX");
+	if (mkdtemp(fixture->directory) == NULL) {
+		free(fixture);
+		return -1;
+	}
+	(void)snprintf(fixture->config, sizeof(fixture->config),
+	    "%s/pforkd.conf", fixture->directory);
+	fixture->daemon.pid = -1;
+	*state = fixture;
+	return 0;
+}
+
+/* cmocka teardown: kill a daemon a failed case left, remove the files. */
+int
+harness_scratch_teardown(void **state)
+{
+	struct scratch_fixture	*fixture = *state;
+
+	if (fixture->daemon.pid > 0)
+		(void)harness_stop(&fixture->daemon, SIGKILL, 1000);
+	(void)test_remove_tree(fixture->directory);
+	free(fixture);
+	return 0;
+}
+
+/* Write text to path, failing the case on error. */
+void
+harness_must_write_file(const char *path, const char *text)
+{
+	FILE	*file = fopen(path, "w");
+
+	assert_non_null(file);
+	assert_true(fputs(text, file) >= 0);
+	assert_int_equal(fclose(file), 0);
 }
 
 /* Start pforkd as harness_start() does, or fail the case. */

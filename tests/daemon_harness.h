@@ -27,6 +27,18 @@ struct backend_fixture {
 	struct daemon_process	 daemon;
 };
 
+/* A daemon and a scratch directory for its files, removed after the case. */
+struct scratch_fixture {
+	char			directory[256];
+	char			config[320];	/* DIRECTORY/pforkd.conf */
+	struct daemon_process	daemon;
+};
+
+/* cmocka setup and teardown making and removing a scratch_fixture. */
+int	harness_scratch_setup(void **state);
+int	harness_scratch_teardown(void **state);
+void	harness_must_write_file(const char *path, const char *text);
+
 /* Fixtures of backend_cases_init() for cases run per backend. */
 int	harness_fixture_setup(void **state);
 int	harness_fixture_teardown(void **state);

@@ -37,32 +37,15 @@
 #define CONNECTIONS_MAX	64
 #define WORKERS_MAX	8
 
-struct fixture {
-	char			directory[256];
-	char			config[320];
-	struct daemon_process	daemon;
-};
-
-/* Write text to path, failing the test on error. */
-static void
-write_file(const char *path, const char *text)
-{
-	FILE	*file = fopen(path, "w");
-
-	assert_non_null(file);
-	assert_int_equal(fputs(text, file) >= 0, 1);
-	assert_int_equal(fclose(file), 0);
-}
-
 /* Start pforkd -d -v -f config expecting listeners announced. */
 static void
-start_with_config(struct fixture *fixture, const char *text, size_t
+start_with_config(struct scratch_fixture *fixture, const char *text, size_t
     listeners, const char *workers)
 {
 	const char	*arguments[] = { "-d", "-v", "-w", workers, "-f",
 			    fixture->config, NULL };
 
-	write_file(fixture->config, text);
+	harness_must_write_file(fixture->config, text);
 	harness_must_start(&fixture->daemon, arguments, listeners);
 }
 
@@ -166,18 +149,6 @@ process_holds_socket(pid_t pid, unsigned long inode)
 	return held;
 }
 
-/* The local port of a connected socket. */
-static int
-local_port(int fd)
-{
-	struct sockaddr_in	address;
-	socklen_t		length = sizeof(address);
-
-	if (getsockname(fd, (struct sockaddr *)&address, &length) == -1)
-		return -1;
-	return ntohs(address.sin_port);
-}
-
 /* Which worker (index into pids) serves the connection fd, or -1. */
 static int
 serving_worker(int server_port, int fd, const pid_t *pids, size_t count)
@@ -187,7 +158,7 @@ serving_worker(int server_port, int fd, const pid_t *pids, size_t count)
 	int		tries;
 
 	for (tries = 0; tries < 100 && inode == 0; tries++) {
-		inode = server_inode(server_port, local_port(fd));
+		inode = server_inode(server_port, test_local_port(fd));
 		if (inode == 0)
 			(void)poll(NULL, 0, 10);
 	}
@@ -207,7 +178,7 @@ serving_worker(int server_port, int fd, const pid_t *pids, size_t count)
 static void
 test_respawn_keeps_other_connections(void **state)
 {
-	struct fixture	*fixture = *state;
+	struct scratch_fixture	*fixture = *state;
 	int		 fds[CONNECTIONS_MAX], owner[CONNECTIONS_MAX];
 	int		 per_worker[2] = { 0, 0 }, count = 0, i, port;
 	int		 attempts = 0;
@@ -264,7 +235,7 @@ test_respawn_keeps_other_connections(void **state)
 
 /* The port announced for service after the reload marker, or -1. */
 static int
-port_after_reload(struct fixture *fixture, const char *service)
+port_after_reload(struct scratch_fixture *fixture, const char *service)
 {
 	const char	*cursor;
 	char		 needle[SERVICE_NAME_MAX + 32];
@@ -306,7 +277,7 @@ hammer(int port, int duration_ms)
 static void
 test_reload_changed_file(void **state)
 {
-	struct fixture	*fixture = *state;
+	struct scratch_fixture	*fixture = *state;
 	char		 line[128];
 	int		 kept, echo_port, discard_port, chargen_port, fd;
 	int		 status;
@@ -324,7 +295,7 @@ test_reload_changed_file(void **state)
 		_exit(hammer(echo_port, 1500) == 0 ? 0 : 1);
 	assert_true(child > 0);
 	(void)poll(NULL, 0, 200);
-	write_file(fixture->config,
+	harness_must_write_file(fixture->config,
 	    "service echo {\n listen 127.0.0.1:0\n idle 30\n}\n"
 	    "service chargen {\n listen 127.0.0.1:0\n}\n");
 	assert_int_equal(kill(fixture->daemon.pid, SIGHUP), 0);
@@ -351,12 +322,13 @@ test_reload_changed_file(void **state)
 static void
 test_reload_broken_file(void **state)
 {
-	struct fixture	*fixture = *state;
+	struct scratch_fixture	*fixture = *state;
 	int		 fd;
 
 	start_with_config(fixture, "service echo {\n listen 127.0.0.1:0\n}\n",
 	    1, "1");
-	write_file(fixture->config, "service echo {\n listen nowhere\n}\n");
+	harness_must_write_file(fixture->config,
+	    "service echo {\n listen nowhere\n}\n");
 	assert_int_equal(kill(fixture->daemon.pid, SIGHUP), 0);
 	harness_must_log(&fixture->daemon, "reload refused", 3000);
 	assert_non_null(strstr(fixture->daemon.log, ":2:"));
@@ -371,7 +343,7 @@ test_reload_broken_file(void **state)
 static void
 test_graceful_stop(void **state)
 {
-	struct fixture	*fixture = *state;
+	struct scratch_fixture	*fixture = *state;
 	uint64_t	 deadline;
 	int		 fd, other, status;
 
@@ -402,7 +374,7 @@ test_graceful_stop(void **state)
 static void
 test_graceful_deadline(void **state)
 {
-	struct fixture	*fixture = *state;
+	struct scratch_fixture	*fixture = *state;
 	char		 byte;
 	int		 fd;
 
@@ -419,7 +391,7 @@ test_graceful_deadline(void **state)
 
 /* Expect a connection to port to be closed at once, for reason. */
 static void
-expect_refused(struct fixture *fixture, int port, const char *reason)
+expect_refused(struct scratch_fixture *fixture, int port, const char *reason)
 {
 	char	byte;
 	int	fd = harness_connect("127.0.0.1", port);
@@ -434,7 +406,7 @@ expect_refused(struct fixture *fixture, int port, const char *reason)
 static void
 test_connection_caps(void **state)
 {
-	struct fixture	*fixture = *state;
+	struct scratch_fixture	*fixture = *state;
 	int		 fds[4], i;
 
 	start_with_config(fixture,
@@ -473,7 +445,7 @@ test_connection_caps(void **state)
 static void
 test_idle_and_lifetime(void **state)
 {
-	struct fixture	*fixture = *state;
+	struct scratch_fixture	*fixture = *state;
 	struct pollfd	 pfd;
 	uint64_t	 started, idle_closed = 0;
 	char		 byte;
@@ -507,12 +479,12 @@ test_idle_and_lifetime(void **state)
 static void
 test_configuration_errors(void **state)
 {
-	struct fixture	*fixture = *state;
+	struct scratch_fixture	*fixture = *state;
 	char		 output[4096], expected[PATH_MAX + 32];
 	const char	*check[] = { "-n", "-f", fixture->config, NULL };
 	const char	*start[] = { "-d", "-f", fixture->config, NULL };
 
-	write_file(fixture->config, "workers 2\nservice echo {\n"
+	harness_must_write_file(fixture->config, "workers 2\nservice echo {\n"
 	    "  listen 127.0.0.1:0\n  idle -5\n}\n");
 	(void)snprintf(expected, sizeof(expected), "%s:4:8:", fixture->config);
 	assert_int_equal(harness_run(check, output, sizeof(output), 5000), 1);
@@ -520,7 +492,8 @@ test_configuration_errors(void **state)
 		fail_msg("expected '%s' in: %s", expected, output);
 	assert_int_equal(harness_run(start, output, sizeof(output), 5000), 1);
 	assert_non_null(strstr(output, expected));
-	write_file(fixture->config, "service echo {\n listen 127.0.0.1:0\n}\n");
+	harness_must_write_file(fixture->config,
+	    "service echo {\n listen 127.0.0.1:0\n}\n");
 	assert_int_equal(harness_run(check, output, sizeof(output), 5000), 0);
 	assert_non_null(strstr(output, "configuration OK"));
 }
@@ -550,7 +523,7 @@ process_gone(pid_t pid)
 static void
 test_detach_and_pid_file(void **state)
 {
-	struct fixture	*fixture = *state;
+	struct scratch_fixture	*fixture = *state;
 	char		 pid_path[PATH_MAX + 16], log_path[PATH_MAX + 16];
 	char		 log_target[PATH_MAX + 32], output[4096], text[32];
 	const char	*arguments[] = { "-f", fixture->config, "-p", pid_path,
@@ -565,7 +538,7 @@ test_detach_and_pid_file(void **state)
 	(void)snprintf(log_path, sizeof(log_path), "%s/pforkd.log",
 	    fixture->directory);
 	(void)snprintf(log_target, sizeof(log_target), "file:%s", log_path);
-	write_file(fixture->config, "workers 1\n"
+	harness_must_write_file(fixture->config, "workers 1\n"
 	    "service echo {\n listen 127.0.0.1:0\n}\n");
 	assert_int_equal(harness_run(arguments, output, sizeof(output), 5000),
 	    0);
@@ -601,62 +574,29 @@ test_detach_and_pid_file(void **state)
 	free(daemon);
 }
 
-/* Make a scratch directory for the case. */
-static int
-setup(void **state)
-{
-	struct fixture	*fixture = calloc(1, sizeof(*fixture));
-
-	if (fixture == NULL)
-		return -1;
-	(void)snprintf(fixture->directory, sizeof(fixture->directory),
-	    "/tmp/pforkd-daemon-test.XXXXXX");
-	if (mkdtemp(fixture->directory) == NULL) {
-		free(fixture);
-		return -1;
-	}
-	(void)snprintf(fixture->config, sizeof(fixture->config),
-	    "%s/pforkd.conf", fixture->directory);
-	fixture->daemon.pid = -1;
-	*state = fixture;
-	return 0;
-}
-
-/* Stop a daemon left by a failed case and remove the scratch files. */
-static int
-teardown(void **state)
-{
-	struct fixture	*fixture = *state;
-
-	if (fixture->daemon.pid > 0)
-		(void)harness_stop(&fixture->daemon, SIGKILL, 1000);
-	(void)test_remove_tree(fixture->directory);
-	free(fixture);
-	return 0;
-}
-
 int
 main(void)
 {
 	static const struct CMUnitTest	tests[] = {
 		cmocka_unit_test_setup_teardown(
-		    test_respawn_keeps_other_connections, setup, teardown),
+		    test_respawn_keeps_other_connections,
+		    harness_scratch_setup, harness_scratch_teardown),
 		cmocka_unit_test_setup_teardown(test_reload_changed_file,
-		    setup, teardown),
+		    harness_scratch_setup, harness_scratch_teardown),
 		cmocka_unit_test_setup_teardown(test_reload_broken_file,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_graceful_stop, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_graceful_deadline, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_connection_caps, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_idle_and_lifetime, setup,
-		    teardown),
+		    harness_scratch_setup, harness_scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_graceful_stop,
+		    harness_scratch_setup, harness_scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_graceful_deadline,
+		    harness_scratch_setup, harness_scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_connection_caps,
+		    harness_scratch_setup, harness_scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_idle_and_lifetime,
+		    harness_scratch_setup, harness_scratch_teardown),
 		cmocka_unit_test_setup_teardown(test_configuration_errors,
-		    setup, teardown),
+		    harness_scratch_setup, harness_scratch_teardown),
 		cmocka_unit_test_setup_teardown(test_detach_and_pid_file,
-		    setup, teardown),
+		    harness_scratch_setup, harness_scratch_teardown),
 	};
 
 	(void)signal(SIGPIPE, SIG_IGN);

@@ -47,6 +47,7 @@
 
 #include "daemon_harness.h"
 #include "event/dispatcher.h"
+#include "test_util.h"
 
 #define WORKERS_MAX		8
 #define LOAD_CONNECTIONS	24
@@ -227,18 +228,6 @@ echo_once(int port)
 	return result;
 }
 
-/* The local port of a connected socket. */
-static unsigned int
-local_port(int fd)
-{
-	struct sockaddr_in	address;
-	socklen_t		length = sizeof(address);
-
-	if (getsockname(fd, (struct sockaddr *)&address, &length) == -1)
-		return 0;
-	return ntohs(address.sin_port);
-}
-
 /*
  * The socket inode of the server's end of a loopback connection from
  * client_port to server_port, from /proc/net/tcp; 0 if not found.
@@ -296,7 +285,7 @@ worker_serving(int fd, int port)
 	unsigned long	inode;
 	size_t		i;
 
-	if ((inode = server_inode((unsigned int)port, local_port(fd))) == 0)
+	if ((inode = server_inode((unsigned int)port, test_local_port(fd))) == 0)
 		return -1;
 	for (i = 0; i < fault.worker_count; i++)
 		if (holds_socket(fault.workers[i], inode))

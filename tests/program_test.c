@@ -138,20 +138,6 @@ closed_within(int fd, int timeout_ms)
 	return read(fd, &byte, 1) <= 0;
 }
 
-/* The local port of a connected socket. */
-static int
-local_port(int fd)
-{
-	struct sockaddr_storage	address;
-	socklen_t		length = sizeof(address);
-
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&address,
-	    &length), 0);
-	if (address.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&address)->sin_port);
-}
-
 /* Fail unless text holds line as a whole line. */
 static void
 assert_line(const char *text, const char *line)
@@ -306,7 +292,7 @@ test_environment(void **state)
 	(void)snprintf(line, sizeof(line), "TCPLOCALPORT=%d",
 	    fixture->base.daemon.ports[0]);
 	assert_line(reply, line);
-	port = local_port(fd);
+	port = test_local_port(fd);
 	(void)snprintf(line, sizeof(line), "TCPREMOTEPORT=%d", port);
 	assert_line(reply, line);
 	(void)snprintf(line, sizeof(line), "REMOTE_PORT=%d", port);

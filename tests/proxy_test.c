@@ -58,51 +58,20 @@ static const char	configuration[] =
     "proxy-protocol on\n"
     "proxy-from 127.0.0.1\n";
 
-struct fixture {
-	char			directory[256];
-	char			config[320];
-	struct daemon_process	daemon;
-};
-
-/* Write text to path, failing the test on error. */
-static void
-write_file(const char *path, const char *text)
-{
-	FILE	*file = fopen(path, "w");
-
-	assert_non_null(file);
-	assert_true(fputs(text, file) >= 0);
-	assert_int_equal(fclose(file), 0);
-}
-
 /* Start pforkd -d -v -w 1 -f with the services above. */
 static void
-start_services(struct fixture *fixture)
+start_services(struct scratch_fixture *fixture)
 {
 	const char	*arguments[] = { "-d", "-v", "-w", "1", "-f",
 			    fixture->config, NULL };
 
-	write_file(fixture->config, configuration);
+	harness_must_write_file(fixture->config, configuration);
 	harness_must_start(&fixture->daemon, arguments, PORT_COUNT);
-}
-
-/* The local port of a connected socket. */
-static int
-local_port(int fd)
-{
-	struct sockaddr_storage	 address;
-	socklen_t		 length = sizeof(address);
-
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&address,
-	    &length), 0);
-	if (address.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&address)->sin_port);
-	return ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
 }
 
 /* Connect to the service at index, failing the case if it cannot. */
 static int
-connect_to(struct fixture *fixture, int index)
+connect_to(struct scratch_fixture *fixture, int index)
 {
 	int	fd = harness_connect("127.0.0.1", fixture->daemon.ports[index]);
 
@@ -149,14 +118,14 @@ closed_unserved(int fd, int timeout_ms)
  * "SERVICE: 127.0.0.1:PORT refused: REASON" for this very connection.
  */
 static void
-expect_refused(struct fixture *fixture, int fd, const char *service,
+expect_refused(struct scratch_fixture *fixture, int fd, const char *service,
     const char *reason)
 {
 	char	line[256];
 
 	assert_true(closed_unserved(fd, WAIT_MS));
 	(void)snprintf(line, sizeof(line), "%s: 127.0.0.1:%d refused: %s",
-	    service, local_port(fd), reason);
+	    service, test_local_port(fd), reason);
 	(void)close(fd);
 	harness_must_log(&fixture->daemon, line, WAIT_MS);
 }
@@ -194,7 +163,7 @@ test_v1(void **state)
 				    "56324 7\r\n";
 	static const char	both[] = "PROXY TCP4 192.0.2.8 198.51.100.1 "
 				    "1 7\r\nPROXY TCP4 6.6.6.6 6.6.6.6 6 6\r\n";
-	struct fixture		*fixture = *state;
+	struct scratch_fixture		*fixture = *state;
 	char			 reply[64];
 	int			 fd;
 
@@ -223,7 +192,7 @@ test_v2(void **state)
 		0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49,
 		0x54, 0x0a, 0x20, 0x00, 0x00, 0x00
 	};
-	struct fixture			*fixture = *state;
+	struct scratch_fixture			*fixture = *state;
 	unsigned char			 header[64];
 	char				 line[128];
 	int				 fd;
@@ -244,7 +213,7 @@ test_v2(void **state)
 	fd = connect_to(fixture, PORT_TRUSTED);
 	expect_echo(fd, local, sizeof(local), "health\n");
 	(void)snprintf(line, sizeof(line), "px: 127.0.0.1:%d closed after",
-	    local_port(fd));
+	    test_local_port(fd));
 	(void)close(fd);
 	harness_must_log(&fixture->daemon, line, WAIT_MS);
 	harness_must_stop(&fixture->daemon, 1500);
@@ -256,7 +225,7 @@ test_byte_at_a_time(void **state)
 {
 	static const char	header[] = "PROXY TCP6 2001:db8::9 ::1 "
 				    "5555 7\r\n";
-	struct fixture		*fixture = *state;
+	struct scratch_fixture		*fixture = *state;
 	struct timespec		 pause = { 0, 2 * 1000 * 1000 };
 	unsigned char		 v2[64];
 	size_t			 i, length;
@@ -294,7 +263,7 @@ test_trust(void **state)
 {
 	static const char	header[] = "PROXY TCP4 192.0.2.7 198.51.100.1 "
 				    "56324 7\r\n";
-	struct fixture		*fixture = *state;
+	struct scratch_fixture		*fixture = *state;
 	struct timespec		 beyond_sniff = { 0, 400 * 1000 * 1000 };
 	unsigned char		 v2[64];
 	int			 fd;
@@ -338,7 +307,7 @@ test_trust(void **state)
 static void
 test_rules_and_caps(void **state)
 {
-	struct fixture	*fixture = *state;
+	struct scratch_fixture	*fixture = *state;
 	char		 header[128];
 	int		 fd, held;
 
@@ -375,7 +344,7 @@ test_rules_and_caps(void **state)
 static void
 test_timeout(void **state)
 {
-	struct fixture	*fixture = *state;
+	struct scratch_fixture	*fixture = *state;
 	uint64_t	 started;
 	int		 fd;
 
@@ -398,7 +367,7 @@ test_program_environment(void **state)
 {
 	static const char	header[] = "PROXY TCP4 192.0.2.7 198.51.100.1 "
 				    "56324 8080\r\n";
-	struct fixture		*fixture = *state;
+	struct scratch_fixture		*fixture = *state;
 	struct passwd		*self = getpwuid(getuid());
 	const char		*arguments[] = { "-d", "-v", "-l", NULL,
 				    NULL };
@@ -440,7 +409,7 @@ test_program_environment(void **state)
 static void
 test_ipv6_balancer(void **state)
 {
-	struct fixture	*fixture = *state;
+	struct scratch_fixture	*fixture = *state;
 	const char	*arguments[] = { "-d", "-v", "-l",
 			    "echo@[::1]:0,proxy-protocol=on,proxy-from=::1/128",
 			    NULL };
@@ -476,40 +445,6 @@ test_configuration_errors(void **state)
 	assert_non_null(strstr(output, "is not on or off"));
 }
 
-/* A scratch directory for the configuration file. */
-static int
-setup(void **state)
-{
-	struct fixture	*fixture = calloc(1, sizeof(*fixture));
-
-	if (fixture == NULL)
-		return -1;
-	(void)snprintf(fixture->directory, sizeof(fixture->directory),
-	    "/tmp/pforkd-proxy-test.XXXXXX");
-	if (mkdtemp(fixture->directory) == NULL) {
-		free(fixture);
-		return -1;
-	}
-	(void)snprintf(fixture->config, sizeof(fixture->config),
-	    "%s/pforkd.conf", fixture->directory);
-	fixture->daemon.pid = -1;
-	*state = fixture;
-	return 0;
-}
-
-/* Stop a daemon left by a failed case and remove the scratch files. */
-static int
-teardown(void **state)
-{
-	struct fixture	*fixture = *state;
-
-	if (fixture->daemon.pid > 0)
-		(void)harness_stop(&fixture->daemon, SIGKILL, 1000);
-	(void)test_remove_tree(fixture->directory);
-	free(fixture);
-	return 0;
-}
-
 /* Run the cases; the IPv6 one where ::1 exists. */
 int
 main(void)
@@ -518,7 +453,8 @@ main(void)
 	size_t			count = 0;
 
 #define CASE(name) tests[count++] = (struct CMUnitTest) \
-	cmocka_unit_test_setup_teardown(name, setup, teardown)
+	cmocka_unit_test_setup_teardown(name, harness_scratch_setup, \
+	harness_scratch_teardown)
 	CASE(test_v1);
 	CASE(test_v2);
 	CASE(test_byte_at_a_time);

@@ -223,6 +223,20 @@ test_stream_buffer_max(void)
 	return receive + send;
 }
 
+/* The local port of a socket (IPv4 or IPv6), or -1. */
+int
+test_local_port(int fd)
+{
+	struct sockaddr_storage	address;
+	socklen_t		length = sizeof(address);
+
+	if (getsockname(fd, (struct sockaddr *)&address, &length) == -1)
+		return -1;
+	if (address.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&address)->sin_port);
+}
+
 /* Raise the soft fd limit as far as allowed; returns it, or -1. */
 long
 test_raise_nofile(void)

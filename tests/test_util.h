@@ -33,6 +33,7 @@ int		 test_tcp_pair(int fds[2]);
 int		 test_send_byte(int fd);
 size_t		 test_fill(int fd);
 size_t		 test_drain(int fd);
+int		 test_local_port(int fd);
 
 /* Files: the source tree, and removing a scratch folder with its files. */
 const char	*test_srcdir(void);
