@@ -344,6 +344,57 @@ test_posts_in_a_row(void **state)
 	stop_all();
 }
 
+/* Post body on port, retrying (bounded) while Redis reconnects. */
+static void
+post_until_stored(int port, const char *body)
+{
+	char	id[64];
+	int	tries, status = 0;
+
+	for (tries = 0; tries < 100; tries++) {
+		if ((status = post(port, body, id, sizeof(id))) == 200)
+			return;
+		(void)usleep(100 * 1000);
+	}
+	fail_msg("'%s' was not stored: status %d", body, status);
+}
+
+/*
+ * The reader killed: every client connection Redis has (the readers in
+ * both masters, the workers' posting connections) is cut with CLIENT
+ * KILL; the readers reconnect with back-off and catch up from their last
+ * ids, so B's polls see what A posts afterwards once, in order.
+ */
+static void
+test_reader_killed(void **state)
+{
+	const char *const	 first[] = { "first" };
+	const char *const	 all[] = { "first", "second", "third" };
+	const char *const	 kill_all[] = { "CLIENT", "KILL", "TYPE",
+				    "normal", NULL };
+	char			 cursor[64], text[256];
+
+	(void)state;
+	redis_find();
+	redis_start();
+	daemon_start(&a);
+	daemon_start(&b);
+	post_until_stored(a.ports[0], "first");
+	cursor[0] = '\0';
+	collect(NULL, b.ports[0], cursor, sizeof(cursor), first, 1);
+	assert_int_equal(redis_server_command(&redis, kill_all, text,
+	    sizeof(text)), 0);
+	/* At least the two readers, blocked in XREAD, were connected. */
+	assert_int_equal(text[0], ':');
+	assert_true(atoi(text + 1) >= 2);
+	post_until_stored(a.ports[0], "second");
+	post_until_stored(a.ports[0], "third");
+	collect(NULL, b.ports[0], cursor, sizeof(cursor), all + 1, 2);
+	cursor[0] = '\0';
+	collect(NULL, b.ports[0], cursor, sizeof(cursor), all, 3);
+	stop_all();
+}
+
 /* redis-password-file against a Redis started with --requirepass. */
 static void
 test_password(void **state)
@@ -415,6 +466,7 @@ main(void)
 		cmocka_unit_test(test_two_daemons),
 		cmocka_unit_test(test_restart_with_data),
 		cmocka_unit_test(test_posts_in_a_row),
+		cmocka_unit_test(test_reader_killed),
 		cmocka_unit_test(test_password),
 	};
 
