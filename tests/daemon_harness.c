@@ -428,6 +428,29 @@ harness_fixture_teardown(void **state)
 	return 0;
 }
 
+/* A connection to port from the loopback address 127.1.x.y; fd or -1. */
+int
+harness_connect_from(int port, unsigned int index)
+{
+	struct sockaddr_in	local, remote;
+	int			fd;
+
+	memset(&local, 0, sizeof(local));
+	local.sin_family = AF_INET;
+	local.sin_addr.s_addr = htonl(0x7f010000u | (index + 1));
+	remote = local;
+	remote.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	remote.sin_port = htons((uint16_t)port);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&local, sizeof(local)) == -1 ||
+	    connect(fd, (struct sockaddr *)&remote, sizeof(remote)) == -1) {
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* cmocka setup: a scratch directory (and pforkd.conf's path in it). */
 int
 harness_scratch_setup(void **state)

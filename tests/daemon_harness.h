@@ -75,6 +75,7 @@ void	harness_must_log(struct daemon_process *, const char *needle,
 
 /* Talking to it over loopback. */
 int	harness_connect(const char *address, int port);
+int	harness_connect_from(int port, unsigned int index);
 int	harness_read_exact(int fd, void *buffer, size_t length,
 	    int timeout_ms);
 ssize_t	harness_read_until_eof(int fd, void *buffer, size_t size,

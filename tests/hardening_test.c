@@ -510,29 +510,6 @@ test_caps_across_reload(void **state)
 	assert_int_equal(harness_stop(&scratch->daemon, SIGTERM, WAIT_MS), 0);
 }
 
-/* A connection to port from the loopback address 127.1.x.y; fd or -1. */
-static int
-connect_from(int port, unsigned int index)
-{
-	struct sockaddr_in	local, remote;
-	int			fd;
-
-	memset(&local, 0, sizeof(local));
-	local.sin_family = AF_INET;
-	local.sin_addr.s_addr = htonl(0x7f010000u | (index + 1));
-	remote = local;
-	remote.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	remote.sin_port = htons((uint16_t)port);
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&local, sizeof(local)) == -1 ||
-	    connect(fd, (struct sockaddr *)&remote, sizeof(remote)) == -1) {
-		(void)close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /*
  * More distinct sources than the old fixed table held (1,024), with
  * per-source-max 1: every one is admitted, none refused for want of room.
@@ -552,7 +529,8 @@ test_many_sources_admitted(void **state)
 	fds = calloc(MANY_SOURCES, sizeof(*fds));
 	assert_non_null(fds);
 	for (i = 0; i < MANY_SOURCES; i++)
-		if ((fds[i] = connect_from(scratch->daemon.ports[0], i)) == -1)
+		if ((fds[i] = harness_connect_from(scratch->daemon.ports[0],
+		    i)) == -1)
 			fail_msg("connect from source %u: %s", i,
 			    strerror(errno));
 	for (i = 0; i < MANY_SOURCES; i++) {
@@ -563,7 +541,7 @@ test_many_sources_admitted(void **state)
 			    strstr(scratch->daemon.log, "refused") : "");
 	}
 	/* A second connection from one source is still refused. */
-	i = (unsigned int)connect_from(scratch->daemon.ports[0], 7);
+	i = (unsigned int)harness_connect_from(scratch->daemon.ports[0], 7);
 	assert_true((int)i >= 0);
 	assert_true(closed_by_server((int)i, WAIT_MS));
 	(void)close((int)i);

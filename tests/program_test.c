@@ -608,6 +608,44 @@ test_per_source_rate_limit(void **state)
 	harness_must_stop(&fixture->base.daemon, 3000);
 }
 
+/* Read to EOF from a connection made from source 127.1.x.y (index). */
+static char *
+reply_from(struct program_fixture *fixture, unsigned int index)
+{
+	char	*reply;
+	int	 fd;
+
+	fd = harness_connect_from(fixture->base.daemon.ports[0], index);
+	assert_true(fd != -1);
+	reply = read_reply(fd, 5000);
+	(void)close(fd);
+	return reply;
+}
+
+/*
+ * A source over its own per-source-rate-limit spends none of the
+ * service's rate-limit, which every other source shares: with 3 a minute
+ * for the service and 1 for each source, a second try from the first
+ * source is refused, and two other sources still get in.
+ */
+static void
+test_rate_limits_together(void **state)
+{
+	struct program_fixture	*fixture = *state;
+
+	start_program(fixture, "hi@127.0.0.1:0,rate-limit=3/60,"
+	    "per-source-rate-limit=1/60,stderr=null,command=/bin/echo hi");
+	assert_string_equal(reply_from(fixture, 0), "hi\n");
+	assert_string_equal(reply_from(fixture, 0), "");
+	assert_string_equal(reply_from(fixture, 0), "");
+	assert_string_equal(reply_from(fixture, 1), "hi\n");
+	assert_string_equal(reply_from(fixture, 2), "hi\n");
+	assert_string_equal(reply_from(fixture, 3), "");
+	harness_must_log(&fixture->base.daemon, "refused: rate-limit reached",
+	    2000);
+	harness_must_stop(&fixture->base.daemon, 3000);
+}
+
 /* As root, user=nobody runs the program as nobody, groups and all. */
 static void
 test_user_switch(void **state)
@@ -795,6 +833,45 @@ test_sigquit_deadline(void **state)
 }
 
 /*
+ * A reload that turns a wait service into a nowait one while its child
+ * runs: the child made the shared listener blocking, so the master must
+ * make it non-blocking again before it accepts on it, or it hangs in
+ * accept() and no longer answers even SIGTERM.
+ */
+static void
+test_reload_wait_to_nowait(void **state)
+{
+	struct program_fixture	*fixture = *state;
+	char			 text[1024];
+	int			 port = harness_free_port(SOCK_STREAM), fd, i;
+	char			*reply;
+
+	(void)snprintf(text, sizeof(text), "service flip {\n"
+	    "\tlisten 127.0.0.1:%d\n\tuser %s\n\twait yes\n"
+	    "\tcommand \"%s 3\"\n}\n", port, self_user(),
+	    test_program("wait_server"));
+	start_config(fixture, text, 1);
+	fd = harness_must_connect(&fixture->base.daemon, 0);
+	assert_non_null(strstr(read_reply(fd, 5000), "wait-server"));
+	(void)close(fd);
+	(void)snprintf(text, sizeof(text), "service flip {\n"
+	    "\tlisten 127.0.0.1:%d\n\tuser %s\n\tstderr null\n"
+	    "\tcommand \"/bin/echo hi\"\n}\n", port, self_user());
+	rewrite_config(fixture, text);
+	assert_int_equal(kill(fixture->base.daemon.pid, SIGHUP), 0);
+	harness_must_log(&fixture->base.daemon, "reloaded", 5000);
+	/* The old child or the master answers each; neither may hang. */
+	for (i = 0; i < 6; i++) {
+		fd = harness_must_connect(&fixture->base.daemon, 0);
+		reply = read_reply(fd, 5000);
+		assert_true(strcmp(reply, "hi\n") == 0 ||
+		    strstr(reply, "wait-server") != NULL);
+		(void)close(fd);
+	}
+	harness_must_stop(&fixture->base.daemon, 5000);
+}
+
+/*
  * SIGHUP: the children of a service that stays keep running, and so do
  * those of a removed service, left to finish; the removed service's
  * port no longer accepts.
@@ -910,6 +987,8 @@ main(void)
 	    test_rate_limit);
 	backend_cases_add_once(&list, "per-source-rate-limit",
 	    test_per_source_rate_limit);
+	backend_cases_add_once(&list, "both rate limits together",
+	    test_rate_limits_together);
 	backend_cases_add_once(&list, "user nobody", test_user_switch);
 	backend_cases_add_once(&list, "pforkd -i echo as a program",
 	    test_inetd_mode_as_program);
@@ -919,5 +998,7 @@ main(void)
 	    test_sigquit_deadline);
 	backend_cases_add_once(&list, "SIGHUP keeps children running",
 	    test_reload_keeps_children);
+	backend_cases_add_once(&list, "SIGHUP from wait to nowait",
+	    test_reload_wait_to_nowait);
 	return backend_cases_run(&list, "program");
 }

@@ -181,6 +181,13 @@ static int
 acceptor_start_events(struct acceptor *acceptor, struct dispatcher *d,
     const struct service *service, int listen_fd, int events)
 {
+	/*
+	 * A wait service's child may have made the socket blocking (the flag
+	 * belongs to the open file), and a reload can hand it to another
+	 * service: accepting until EAGAIN on a blocking listener would hang.
+	 */
+	if (descriptor_set_nonblocking(listen_fd) == -1)
+		return -1;
 	acceptor->events = events;
 	acceptor->dispatcher = d;
 	acceptor->service = service;

@@ -219,31 +219,57 @@ log_pipe_ready(struct dispatcher *d, int fd, int events, void *arg)
 	}
 }
 
-/* Start turning a child's stderr pipe into log lines; 0 or -1. */
-static int
-log_pipe_start(struct program_supervisor *supervisor, int fd, pid_t pid,
+/*
+ * Start turning the read end fd of a child's stderr pipe into log lines,
+ * before the child exists: if the pipe cannot be watched (no memory, or
+ * an fd past select's FD_SETSIZE), the child gets /dev/null instead of a
+ * pipe whose reader is gone, which would kill it with SIGPIPE.  The
+ * reader, or NULL (fd untouched).
+ */
+static struct log_pipe *
+log_pipe_start(struct program_supervisor *supervisor, int fd,
     const char *service)
 {
 	struct log_pipe	*pipe_state;
 
 	if ((pipe_state = calloc(1, sizeof(*pipe_state))) == NULL)
-		return -1;
+		return NULL;
 	pipe_state->supervisor = supervisor;
 	pipe_state->fd = fd;
-	pipe_state->pid = pid;
+	pipe_state->pid = -1;
 	(void)snprintf(pipe_state->service, sizeof(pipe_state->service), "%s",
 	    service);
 	if (descriptor_set_nonblocking(fd) == -1 ||
 	    dispatcher_watch(supervisor->dispatcher, fd, EVENT_READ,
 	    log_pipe_ready, pipe_state) == -1) {
 		free(pipe_state);
-		return -1;
+		return NULL;
 	}
 	pipe_state->next = supervisor->pipes;
 	if (supervisor->pipes != NULL)
 		supervisor->pipes->previous = pipe_state;
 	supervisor->pipes = pipe_state;
-	return 0;
+	return pipe_state;
+}
+
+/* A watched stderr pipe for a child: its reader; the write end: *child_end. */
+static struct log_pipe *
+log_pipe_open(struct program_supervisor *supervisor, const char *service,
+    int *child_end)
+{
+	struct log_pipe	*reader;
+	int		 fds[2];
+
+	*child_end = -1;
+	if (pipe_cloexec(fds) == -1)
+		return NULL;
+	if ((reader = log_pipe_start(supervisor, fds[0], service)) == NULL) {
+		(void)close(fds[0]);
+		(void)close(fds[1]);
+		return NULL;
+	}
+	*child_end = fds[1];
+	return reader;
 }
 
 /* How many running children of owner came from source. */
@@ -283,14 +309,21 @@ refusal(struct supervised_service *owner,
 	if (service->per_source_max != 0 && children_from(supervisor, owner,
 	    source) >= service->per_source_max)
 		return "per-source-max reached";
+	/*
+	 * The source's bucket first: a source over its own limit must not
+	 * spend the service's tokens, which every other source shares.
+	 */
 	now = dispatcher_now(supervisor->dispatcher);
-	if (!rate_take(&owner->rate, options->rate.count,
-	    options->rate.window_usec, now))
-		return "rate-limit reached";
 	if (!rate_take_source(&owner->sources, source,
 	    options->per_source_rate.count,
 	    options->per_source_rate.window_usec, now))
 		return "per-source-rate-limit reached";
+	if (!rate_take(&owner->rate, options->rate.count,
+	    options->rate.window_usec, now)) {
+		rate_refund_source(&owner->sources, source,
+		    options->per_source_rate.count);
+		return "rate-limit reached";
+	}
 	return NULL;
 }
 
@@ -335,7 +368,8 @@ spawn(struct supervised_service *owner, int socket_fd, int connection,
 	const struct program_options	*options = owner->service->program;
 	struct program_launch		 launch;
 	struct child			*child;
-	int				 error_pipe[2], log_pipe[2] = { -1, -1 };
+	struct log_pipe			*reader = NULL;
+	int				 error_pipe[2], log_end = -1;
 	char				 reason[128];
 
 	if ((child = calloc(1, sizeof(*child))) == NULL)
@@ -344,13 +378,14 @@ spawn(struct supervised_service *owner, int socket_fd, int connection,
 		free(child);
 		goto fail;
 	}
-	if (options->stderr_target == PROGRAM_STDERR_LOG &&
-	    pipe_cloexec(log_pipe) == -1)
-		log_pipe[0] = log_pipe[1] = -1;	/* fd 2 to /dev/null then */
+	/* Without a watched pipe, fd 2 is /dev/null. */
+	if (options->stderr_target == PROGRAM_STDERR_LOG)
+		reader = log_pipe_open(supervisor, owner->service->name,
+		    &log_end);
 	launch.options = options;
 	launch.socket_fd = socket_fd;
 	launch.connection = connection;
-	launch.stderr_fd = log_pipe[1];
+	launch.stderr_fd = log_end;
 	launch.error_fd = error_pipe[1];
 	launch.carried = carried;
 	/*
@@ -363,14 +398,14 @@ spawn(struct supervised_service *owner, int socket_fd, int connection,
 	child->pid = program_spawn(&launch);
 	program_environment_free(launch.environment);
 	(void)close(error_pipe[1]);
-	if (log_pipe[1] != -1)
-		(void)close(log_pipe[1]);
+	if (log_end != -1)
+		(void)close(log_end);
 	if (child->pid == -1) {
 		(void)snprintf(reason, sizeof(reason), "cannot fork: %s",
 		    strerror(errno));
 		(void)close(error_pipe[0]);
-		if (log_pipe[0] != -1)
-			(void)close(log_pipe[0]);
+		if (reader != NULL)
+			log_pipe_end(reader);
 		free(child);
 		log_failure(owner, owner->service->name, reason);
 		return NULL;
@@ -384,9 +419,8 @@ spawn(struct supervised_service *owner, int socket_fd, int connection,
 	(void)snprintf(child->peer, sizeof(child->peer), "%s", peer);
 	(void)memcpy(child->source, source, SOURCE_KEY_SIZE);
 	child_link(supervisor, child);
-	if (log_pipe[0] != -1 && log_pipe_start(supervisor, log_pipe[0],
-	    child->pid, child->service) == -1)
-		(void)close(log_pipe[0]);
+	if (reader != NULL)
+		reader->pid = child->pid;
 	return child;
 fail:
 	(void)snprintf(reason, sizeof(reason), "cannot start a child: %s",

@@ -37,6 +37,12 @@ struct pending {
 
 static struct pending	*pending_list;
 static size_t		 pending_count;
+/*
+ * Untrusted peers waited on for their first bytes, counted apart and
+ * capped at half the pending slots: connections from anywhere that send
+ * nothing must never fill the slots the balancer's headers need.
+ */
+static size_t		 sniff_count;
 
 /* Forget pending; close its fd (close 1) or only stop watching it. */
 static void
@@ -56,6 +62,8 @@ pending_end(struct pending *pending, int close_fd)
 	if (pending->next != NULL)
 		pending->next->previous = pending->previous;
 	pending_count--;
+	if (!pending->trusted)
+		sniff_count--;
 	free(pending);
 }
 
@@ -265,7 +273,8 @@ proxy_accept_begin(struct acceptor *acceptor, int fd,
 	/* A denied direct peer takes no pending slot. */
 	if (!trusted && !acceptor_admit(acceptor, fd, peer, peer_length))
 		return;
-	if (pending_count >= PROXY_PENDING_MAX) {
+	if (pending_count >= PROXY_PENDING_MAX ||
+	    (!trusted && sniff_count >= PROXY_PENDING_MAX / 2)) {
 		log_refusal(acceptor, peer, (socklen_t)peer_length,
 		    "too many PROXY headers pending");
 		(void)close(fd);
@@ -306,6 +315,8 @@ proxy_accept_begin(struct acceptor *acceptor, int fd,
 		pending_list->previous = pending;
 	pending_list = pending;
 	pending_count++;
+	if (!trusted)
+		sniff_count++;
 	if (dispatcher_timer_start(acceptor->dispatcher, &pending->timer,
 	    wait, 0) == -1)
 		pending_refuse(pending, strerror(errno));
@@ -336,6 +347,7 @@ proxy_accept_close_after_fork(void)
 		free(pending);
 	}
 	pending_count = 0;
+	sniff_count = 0;
 }
 
 /* How many headers are pending. */

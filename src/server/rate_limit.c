@@ -97,6 +97,21 @@ rate_take_source(struct rate_source_table *table,
 	    now_usec);
 }
 
+/* Give back the token just taken from key's bucket, up to count. */
+void
+rate_refund_source(struct rate_source_table *table,
+    const unsigned char key[RATE_SOURCE_KEY_SIZE], unsigned int count)
+{
+	struct rate_source	*slot;
+
+	if (table->slots == NULL || count == 0)
+		return;
+	slot = find_slot(table, key);
+	if (slot->bucket.updated_usec != 0 && slot->bucket.tokens + 1.0 <=
+	    count)
+		slot->bucket.tokens += 1.0;
+}
+
 /* Free the table's slots. */
 void
 rate_source_table_free(struct rate_source_table *table)

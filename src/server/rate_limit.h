@@ -44,6 +44,10 @@ int	rate_take_source(struct rate_source_table *,
 	    const unsigned char key[RATE_SOURCE_KEY_SIZE], unsigned int count,
 	    uint64_t window_usec, uint64_t now_usec);
 
+/* Give back the token just taken from key's bucket (a later refusal). */
+void	rate_refund_source(struct rate_source_table *,
+	    const unsigned char key[RATE_SOURCE_KEY_SIZE], unsigned int count);
+
 void	rate_source_table_free(struct rate_source_table *);
 
 #endif /* PFORKD_RATE_LIMIT_H */
