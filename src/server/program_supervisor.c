@@ -660,8 +660,12 @@ resolve_groups(struct program_options *options, const char *user)
 	if (!options->change_identity || user[0] == '\0')
 		return;
 	if (getgrouplist(user, options->gid, groups, &count) == -1 ||
-	    count <= 0)
+	    count <= 0) {
+		log_message(LOG_LEVEL_WARNING, "user %s: more than %d groups: "
+		    "its programs get its primary group alone", user,
+		    GROUPS_MAX);
 		return;
+	}
 	if ((options->groups = calloc((size_t)count, sizeof(gid_t))) == NULL)
 		return;
 	(void)memcpy(options->groups, groups, (size_t)count * sizeof(gid_t));
