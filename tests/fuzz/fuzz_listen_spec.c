@@ -44,7 +44,6 @@ check_service(const struct service *service)
 {
 	size_t	i;
 
-	FUZZ_CHECK(service->protocol != NULL);
 	FUZZ_CHECK(service->listen_count >= 1 &&
 	    service->listen_count <= SERVICE_LISTENS_MAX);
 	for (i = 0; i < service->listen_count; i++)
@@ -86,6 +85,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(error[0] != '\0');
 	else
 		check_service(&configuration.services[0]);
+	/*
+	 * Neither a protocol nor a program (a name that is no built-in,
+	 * without a command), or a protocol given program options: the
+	 * parse takes it, the check of the whole configuration refuses it.
+	 */
+	if (added == 0 && (configuration.services[0].protocol == NULL) ==
+	    (configuration.services[0].program == NULL)) {
+		error[0] = '\0';
+		FUZZ_CHECK(configuration_finish(&configuration, error,
+		    sizeof(error)) == -1 && error[0] != '\0');
+	}
 	configuration_release(&configuration);
 	free(spec);
 	return 0;
