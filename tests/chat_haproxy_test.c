@@ -70,7 +70,12 @@ exchange(struct http_client *client, const char *path, const char *form,
     struct http_reply *reply)
 {
 	assert_int_equal(send_post(client, path, form), 0);
-	assert_int_equal(client_read_reply(client, reply, WAIT_MS), 0);
+	if (client_read_reply(client, reply, WAIT_MS) == -1) {
+		(void)harness_read_log(&daemons[0], 100);
+		(void)harness_read_log(&daemons[1], 100);
+		fail_msg("no reply to %s; logs:\n%s\n---\n%s", path,
+		    daemons[0].log, daemons[1].log);
+	}
 	assert_int_equal(reply->status, 200);
 	assert_false(reply->closed);
 }

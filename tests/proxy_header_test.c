@@ -208,7 +208,8 @@ make_v2(unsigned char *out, unsigned char command, unsigned char family,
 	out[13] = family;
 	out[14] = (unsigned char)(payload_length >> 8);
 	out[15] = (unsigned char)payload_length;
-	memcpy(out + 16, payload, payload_length);
+	if (payload_length > 0)	/* memcpy's NULL is undefined, even for 0 */
+		memcpy(out + 16, payload, payload_length);
 	return 16 + payload_length;
 }
 

@@ -98,11 +98,16 @@ worker_child(struct master *master, int row)
 	if (master->report_fd != -1)
 		(void)close(master->report_fd);
 	pid_file_forget();
+	/*
+	 * The master's dispatcher first: releasing it writes to every timer
+	 * still in its heap, and what follows frees structs holding some
+	 * (the chat's Redis reader, pending PROXY headers).
+	 */
+	dispatcher_free_after_fork(master->dispatcher);
 	program_supervisor_close_after_fork(master->programs);
 	proxy_accept_close_after_fork();
 	protocols_after_fork(master->configuration);
 	peer_wake_set_lister(NULL, NULL);
-	dispatcher_free_after_fork(master->dispatcher);
 	memset(&setup, 0, sizeof(setup));
 	setup.configuration = master->configuration;
 	setup.listeners = master->listeners;
