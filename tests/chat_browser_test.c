@@ -26,7 +26,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -40,6 +39,7 @@
 
 #include "daemon_harness.h"
 #include "redis_haproxy.h"
+#include "test_util.h"
 #include "util/descriptor.h"
 
 #define TEST_COUNT		16
@@ -864,18 +864,6 @@ browser_stop(struct browser *b)
 	b->data = b->reply = NULL;
 }
 
-/* Remove one entry of a tree being removed, deepest first. */
-static int
-remove_entry(const char *path, const struct stat *status, int type,
-    struct FTW *walk)
-{
-	(void)status;
-	(void)type;
-	(void)walk;
-	(void)remove(path);
-	return 0;
-}
-
 /* Type m into the chat page in session and press Enter; 0 or -1. */
 static int
 type_and_enter(struct browser *b, const char *session, const char *m)
@@ -1286,7 +1274,7 @@ main(void)
 		(void)snprintf(log, sizeof(log), "%s/chromium.log", directory);
 		if (failures > 0)
 			note_log_tail("chromium: ", log);
-		(void)nftw(directory, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		(void)test_remove_tree(directory);
 	}
 	free(daemons);
 	return failures > 0 ? 1 : 0;

@@ -15,7 +15,6 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
-#include <ftw.h>
 #include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,6 +30,7 @@
 #include "chat_http.h"
 #include "daemon_harness.h"
 #include "redis_haproxy.h"
+#include "test_util.h"
 
 #define POLLS		100
 #define FORM_MAX	256
@@ -255,6 +255,21 @@ stop_all(void)
 	redis_stop();
 }
 
+/* Post body on port, retrying (bounded) while Redis reconnects. */
+static void
+post_until_stored(int port, const char *body)
+{
+	char	id[64];
+	int	tries, status = 0;
+
+	for (tries = 0; tries < 100; tries++) {
+		if ((status = post(port, body, id, sizeof(id))) == 200)
+			return;
+		(void)usleep(100 * 1000);
+	}
+	fail_msg("'%s' was not stored: status %d", body, status);
+}
+
 /*
  * Redis restarted with its data (an append-only file): posts are refused
  * meanwhile; entries added straight to the stream as it comes back, by
@@ -273,7 +288,7 @@ test_restart_with_data(void **state)
 	const char		*xadd[] = { "XADD", "test:chat", "*", "body",
 				    NULL, NULL };
 	char			 cursor[64], id[64], text[256];
-	int			 i, connected, status = 0, tries;
+	int			 i, connected;
 
 	(void)state;
 	redis_find();
@@ -300,13 +315,7 @@ test_restart_with_data(void **state)
 		(void)fprintf(stderr, "chat_redis: B's reader was back before "
 		    "the entries were added\n");
 	collect(NULL, b.ports[0], cursor, sizeof(cursor), outage, 3);
-	for (tries = 0; tries < 100; tries++) {
-		if ((status = post(a.ports[0], "after", id, sizeof(id))) ==
-		    200)
-			break;
-		(void)usleep(100 * 1000);
-	}
-	assert_int_equal(status, 200);
+	post_until_stored(a.ports[0], "after");
 	collect(NULL, b.ports[0], cursor, sizeof(cursor), all + 4, 1);
 	cursor[0] = '\0';
 	collect(NULL, b.ports[0], cursor, sizeof(cursor), all, 5);
@@ -342,21 +351,6 @@ test_posts_in_a_row(void **state)
 		    bodies, IN_A_ROW);
 	}
 	stop_all();
-}
-
-/* Post body on port, retrying (bounded) while Redis reconnects. */
-static void
-post_until_stored(int port, const char *body)
-{
-	char	id[64];
-	int	tries, status = 0;
-
-	for (tries = 0; tries < 100; tries++) {
-		if ((status = post(port, body, id, sizeof(id))) == 200)
-			return;
-		(void)usleep(100 * 1000);
-	}
-	fail_msg("'%s' was not stored: status %d", body, status);
 }
 
 /*
@@ -421,18 +415,6 @@ test_password(void **state)
 	redis.password = NULL;
 }
 
-/* Remove one entry of the test's directory. */
-static int
-remove_entry(const char *path, const struct stat *status, int type,
-    struct FTW *walk)
-{
-	(void)status;
-	(void)type;
-	(void)walk;
-	(void)remove(path);
-	return 0;
-}
-
 /* A directory for Redis's data and the password file. */
 static int
 group_setup(void **state)
@@ -455,7 +437,7 @@ group_teardown(void **state)
 	if (b.pid > 0)
 		(void)harness_stop(&b, SIGKILL, 5000);
 	(void)redis_server_stop(&redis);
-	(void)nftw(directory, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	(void)test_remove_tree(directory);
 	return 0;
 }
 
