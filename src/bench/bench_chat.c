@@ -53,7 +53,14 @@ static struct timer		 settle;
 static int			 delivered_all;
 static char			 tag[32];	/* "bench-PID-" */
 
-/* Queue a POST with the XSRF cookie and form; c watches for writing. */
+static void	chat_writable(struct bench_connection *);
+
+/*
+ * Send a POST with the XSRF cookie and form: written at once, as a socket
+ * with room takes it whole; c watches for writing only for what is left.
+ * (Waiting for writability first would cost two epoll_ctl calls and a
+ * loop turn per poll, enough to make the load generator the bottleneck.)
+ */
 static void
 chat_request(struct bench_connection *c, const char *path, const char *form)
 {
@@ -64,9 +71,12 @@ chat_request(struct bench_connection *c, const char *path, const char *form)
 	    "Cookie: _xsrf=" CHAT_XSRF "\r\n"
 	    "Content-Type: application/x-www-form-urlencoded\r\n"
 	    "Content-Length: %zu\r\n\r\n_xsrf=" CHAT_XSRF "&%s", path,
-	    strlen(form) + sizeof(CHAT_XSRF) + 6, form) == -1)
+	    strlen(form) + sizeof(CHAT_XSRF) + 6, form) == -1) {
 		bench_fail(c, "%s", strerror(errno));
-	else
+		return;
+	}
+	chat_writable(c);
+	if (c->fd != -1 && out->length > 0)
 		(void)bench_want(c, EVENT_READ | EVENT_WRITE);
 }
 
