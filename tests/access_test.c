@@ -316,7 +316,7 @@ test_check_only(void **state)
 	    "service echo {\n listen 127.0.0.1:0\n deny [2001:db8::]/32\n}\n");
 	assert_int_equal(harness_run(file_arguments, output, sizeof(output),
 	    WAIT_MS), 0);
-	assert_string_equal(output, "pforkd: configuration OK: 1 services\n");
+	assert_string_equal(output, "pforkd: configuration OK: 1 service\n");
 }
 
 int

@@ -29,7 +29,8 @@
 
 #define JSON_TYPE	"application/json; charset=UTF-8"
 #define FORM_TYPE	"application/x-www-form-urlencoded"
-#define MULTIPART_TYPE	"multipart/form-data; boundary=------------------------b0und4ry"
+#define MULTIPART_TYPE	"multipart/form-data; " \
+			"boundary=------------------------b0und4ry"
 #define BOUNDARY	"--------------------------b0und4ry"
 /* One token in Tornado's version-2 form under two masks, and bare. */
 #define TOKEN		"00112233445566778899aabbccddeeff"

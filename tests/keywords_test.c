@@ -578,8 +578,9 @@ test_relative_paths_resolved(void **state)
 	assert_int_equal(path_resolve("/etc/x", resolved, sizeof(resolved)),
 	    0);
 	assert_string_equal(resolved, "/etc/x");
-	assert_int_equal(path_resolve("a-name-long-enough-to-overflow-the-sixty-four-byte-"
-	    "buffer-it-is-given", resolved, sizeof(resolved)), -1);
+	assert_int_equal(path_resolve("a-name-long-enough-to-overflow-the-"
+	    "sixty-four-byte-buffer-it-is-given", resolved, sizeof(resolved)),
+	    -1);
 	assert_int_equal(errno, ENAMETOOLONG);
 	assert_int_equal(path_resolve("", resolved, sizeof(resolved)), -1);
 	assert_int_equal(chdir(here), 0);

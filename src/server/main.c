@@ -274,8 +274,9 @@ main(int argc, char **argv)
 		goto done;
 	}
 	if (check_only) {
-		(void)printf("pforkd: configuration OK: %zu services\n",
-		    configuration->service_count);
+		(void)printf("pforkd: configuration OK: %zu service%s\n",
+		    configuration->service_count,
+		    configuration->service_count == 1 ? "" : "s");
 		status = 0;
 		goto done;
 	}
