@@ -423,6 +423,49 @@ test_damaged_cache_file_refused(void **state)
 	assert_non_null(strstr(output, "made for cache 50"));
 }
 
+/*
+ * Run pforkd -n -l chat@...TAIL; its exit status, output in output.  The
+ * bound is generous: a name lookup may wait for a slow name server.
+ */
+static int
+check_chat_listen(const char *tail, char *output, size_t size)
+{
+	char		listen[512];
+	const char	*check[] = { "-n", "-l", listen, NULL };
+
+	(void)snprintf(listen, sizeof(listen), "chat@127.0.0.1:0%s", tail);
+	return harness_run(check, output, size, 30000);
+}
+
+/*
+ * The Redis keywords' mistakes are configuration errors that name the
+ * problem: an address without a port, a name that cannot be looked up
+ * (looked up when the configuration is read, never while serving), the
+ * stream's keywords without redis, redis with a cache file.
+ */
+static void
+test_redis_configuration_errors(void **state)
+{
+	char	output[4096];
+
+	(void)state;
+	assert_int_equal(check_chat_listen(",redis=127.0.0.1", output,
+	    sizeof(output)), 1);
+	assert_non_null(strstr(output, "expected ADDRESS:PORT"));
+	assert_int_equal(check_chat_listen(",redis=no-such-host.invalid:6379",
+	    output, sizeof(output)), 1);
+	assert_non_null(strstr(output, "redis no-such-host.invalid: "));
+	assert_int_equal(check_chat_listen(",redis-stream=a", output,
+	    sizeof(output)), 1);
+	assert_non_null(strstr(output, "need redis"));
+	assert_int_equal(check_chat_listen(",redis=127.0.0.1:6379,cache-file="
+	    "/tmp/x", output, sizeof(output)), 1);
+	assert_non_null(strstr(output, "exclude each other"));
+	assert_int_equal(check_chat_listen(",redis=[::1]:6379", output,
+	    sizeof(output)), 0);
+	assert_non_null(strstr(output, "configuration OK: 1 service\n"));
+}
+
 /* Write text into the file name of the test directory. */
 static void
 write_asset(const char *name, const char *text)
@@ -537,6 +580,8 @@ main(void)
 		cmocka_unit_test_teardown(test_damaged_cache_file_refused,
 		    case_teardown),
 		cmocka_unit_test_teardown(test_assets_directory,
+		    case_teardown),
+		cmocka_unit_test_teardown(test_redis_configuration_errors,
 		    case_teardown),
 	};
 

@@ -109,6 +109,39 @@ refuse:
 	return -1;
 }
 
+/*
+ * Look the settings' host up, once, and keep its first address for every
+ * connection; 0, or -1 with a message.  Called when the configuration is
+ * read (start-up and reload), never from the event loop.
+ */
+int
+redis_resolve(struct redis_settings *settings, char *error, size_t error_size)
+{
+	struct addrinfo	 hints, *found = NULL;
+	int		 status;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if ((status = getaddrinfo(settings->host, settings->port, &hints,
+	    &found)) != 0) {
+		(void)snprintf(error, error_size, "redis %s: %s", settings->host,
+		    gai_strerror(status));
+		return -1;
+	}
+	if (found->ai_addrlen > sizeof(settings->address)) {
+		freeaddrinfo(found);
+		(void)snprintf(error, error_size, "redis %s: an address too "
+		    "long", settings->host);
+		return -1;
+	}
+	memcpy(&settings->address, found->ai_addr, found->ai_addrlen);
+	settings->address_length = (socklen_t)found->ai_addrlen;
+	freeaddrinfo(found);
+	return 0;
+}
+
 /* The oldest pending command's deadline, or the connection's. */
 static void
 deadline_arm(struct redis_client *client)
@@ -308,33 +341,27 @@ connected(struct redis_client *client)
 static void
 client_connect(struct redis_client *client)
 {
-	struct addrinfo	 hints, *found = NULL;
-	int		 fd = -1, error;
+	const struct sockaddr	*address;
+	int			 fd = -1, error;
 
 	client->state = CLIENT_CONNECTING;
 	client->connect_deadline = dispatcher_now(client->dispatcher) +
 	    client->settings.connect_timeout_usec;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	if ((error = getaddrinfo(client->settings.host, client->settings.port,
-	    &hints, &found)) != 0) {
-		client_fail(client, gai_strerror(error));
+	if (client->settings.address_length == 0) {
+		client_fail(client, "the address was not resolved");
 		return;
 	}
-	fd = socket(found->ai_family, SOCK_STREAM, 0);
+	address = (const struct sockaddr *)&client->settings.address;
+	fd = socket(address->sa_family, SOCK_STREAM, 0);
 	if (fd == -1 || descriptor_set_nonblocking(fd) == -1 ||
-	    descriptor_set_cloexec(fd) == -1 || (connect(fd, found->ai_addr,
-	    found->ai_addrlen) == -1 && errno != EINPROGRESS)) {
+	    descriptor_set_cloexec(fd) == -1 || (connect(fd, address,
+	    client->settings.address_length) == -1 && errno != EINPROGRESS)) {
 		error = errno;
-		freeaddrinfo(found);
 		if (fd != -1)
 			(void)close(fd);
 		client_fail(client, strerror(error));
 		return;
 	}
-	freeaddrinfo(found);
 	if (dispatcher_watch(client->dispatcher, fd, EVENT_WRITE, client_io,
 	    client) == -1) {
 		(void)close(fd);

@@ -1,8 +1,9 @@
 /*
  * redis_client.h: one connection to a Redis server on the dispatcher.
  *
- * The client connects without blocking (the address is resolved at each
- * connection), sends AUTH first when it has a password, and then the
+ * The client connects without blocking to the address redis_resolve()
+ * found when the configuration was read (a name lookup may block for
+ * seconds, which the event loop must never do), sends AUTH first when it has a password, and then the
  * commands it was given, pipelined: each command's callback gets its
  * reply, in order, or NULL when the connection failed before the reply
  * came (refused, closed, timed out, a malformed reply).  Commands given
@@ -15,6 +16,9 @@
  */
 #ifndef PFORKD_REDIS_CLIENT_H
 #define PFORKD_REDIS_CLIENT_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -39,6 +43,8 @@ typedef void redis_state_callback(struct redis_client *, int ready,
 struct redis_settings {
 	char			 host[REDIS_ADDRESS_MAX];
 	char			 port[8];
+	struct sockaddr_storage	 address;	/* by redis_resolve() */
+	socklen_t		 address_length;	/* 0: not resolved */
 	const char		*password;	/* NULL: no AUTH */
 	uint64_t		 connect_timeout_usec;
 	struct resp_limits	 limits;
@@ -46,6 +52,8 @@ struct redis_settings {
 
 int	redis_parse_address(const char *text, struct redis_settings *,
 	    char *error, size_t error_size);
+int	redis_resolve(struct redis_settings *, char *error,
+	    size_t error_size);
 struct redis_client *redis_client_create(struct dispatcher *,
 	    const struct redis_settings *, redis_state_callback *, void *arg);
 int	redis_client_command(struct redis_client *,

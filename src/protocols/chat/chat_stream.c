@@ -131,6 +131,7 @@ chat_stream_prepare(struct chat_service *chat, char *error, size_t error_size)
 		    sizeof(options->redis_stream), "%s", CHAT_STREAM_DEFAULT);
 	memset(&chat->redis, 0, sizeof(chat->redis));
 	if (redis_parse_address(options->redis, &chat->redis, error,
+	    error_size) == -1 || redis_resolve(&chat->redis, error,
 	    error_size) == -1)
 		return -1;
 	if (options->redis_password_file[0] != '\0' &&
