@@ -13,6 +13,8 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <netdb.h>
@@ -353,6 +355,15 @@ client_connect(struct redis_client *client)
 	}
 	address = (const struct sockaddr *)&client->settings.address;
 	fd = socket(address->sa_family, SOCK_STREAM, 0);
+	/*
+	 * Commands are small and their replies awaited: without TCP_NODELAY
+	 * a command sent while another is unacknowledged waits for the ACK
+	 * (Nagle), up to a delayed ACK's 40 ms on Linux.  Not for AF_UNIX.
+	 */
+	if (fd != -1 && (address->sa_family == AF_INET ||
+	    address->sa_family == AF_INET6))
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
+		    sizeof(int));
 	if (fd == -1 || descriptor_set_nonblocking(fd) == -1 ||
 	    descriptor_set_cloexec(fd) == -1 || (connect(fd, address,
 	    client->settings.address_length) == -1 && errno != EINPROGRESS)) {
