@@ -160,3 +160,15 @@ config_token_is(const struct config_token *token, const char *mark)
 {
 	return !token->quoted && strcmp(token->text, mark) == 0;
 }
+
+/* Write "PATH:LINE:COLUMN: message" into error, for any file's reader. */
+void
+config_error_at(char *error, size_t error_size, const char *path, int line,
+    int column, const char *format, va_list ap)
+{
+	char	message[512];
+
+	(void)vsnprintf(message, sizeof(message), format, ap);
+	(void)snprintf(error, error_size, "%s:%d:%d: %s", path, line, column,
+	    message);
+}

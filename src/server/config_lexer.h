@@ -10,6 +10,7 @@
 #ifndef PFORKD_CONFIG_LEXER_H
 #define PFORKD_CONFIG_LEXER_H
 
+#include <stdarg.h>
 #include <stdio.h>
 
 #define CONFIG_LINE_MAX		4096	/* bytes per line, newline excluded */
@@ -37,5 +38,7 @@ struct config_lexer {
 void	config_lexer_init(struct config_lexer *, FILE *);
 int	config_lexer_next(struct config_lexer *);
 int	config_token_is(const struct config_token *, const char *mark);
+void	config_error_at(char *error, size_t error_size, const char *path,
+	    int line, int column, const char *format, va_list);
 
 #endif /* PFORKD_CONFIG_LEXER_H */

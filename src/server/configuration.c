@@ -57,14 +57,12 @@ parse_error(struct parser *parser, int column, const char *format, ...)
 static int
 parse_error(struct parser *parser, int column, const char *format, ...)
 {
-	char	message[512];
 	va_list	ap;
 
 	va_start(ap, format);
-	(void)vsnprintf(message, sizeof(message), format, ap);
+	config_error_at(parser->error, parser->error_size, parser->path,
+	    parser->lexer->line, column, format, ap);
 	va_end(ap);
-	(void)snprintf(parser->error, parser->error_size, "%s:%d:%d: %s",
-	    parser->path, parser->lexer->line, column, message);
 	return -1;
 }
 

@@ -28,6 +28,7 @@
 #include "connection/protocol.h"
 #include "connection/service.h"
 #include "protocols/protocol_table.h"
+#include "server/config_lexer.h"
 #include "server/configuration.h"
 #include "server/inetd_conf.h"
 #include "server/program_options.h"
@@ -146,14 +147,12 @@ fatal(struct reader *reader, int column, const char *format, ...)
 static int
 fatal(struct reader *reader, int column, const char *format, ...)
 {
-	char	message[512];
 	va_list	ap;
 
 	va_start(ap, format);
-	(void)vsnprintf(message, sizeof(message), format, ap);
+	config_error_at(reader->error, reader->error_size, reader->path,
+	    reader->number, column, format, ap);
 	va_end(ap);
-	(void)snprintf(reader->error, reader->error_size, "%s:%d:%d: %s",
-	    reader->path, reader->number, column, message);
 	return -1;
 }
 
