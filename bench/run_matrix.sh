@@ -15,11 +15,12 @@
 # and long busy ones (echo, 1,000 connections); and the connection rate
 # of a program service running /bin/cat (the connect workload, 50 loops)
 # with 1 and 2 workers on the default backend, against bench/reference_fork,
-# a minimal inetd running /bin/cat, in turns; and, when redis-server is installed, the chat across two
-# hosts: two daemons of 2 workers sharing one Redis stream, 1,000 waiting
-# polls on each, posts alternating between them, next to one host (no
-# Redis) with the same 2,000 polls in the same run.  Prints one table at
-# the end and which targets are met.
+# a minimal inetd running /bin/cat, in turns; and, when redis-server is
+# installed, the chat across two hosts: two daemons of 2 workers sharing
+# one Redis stream, 1,000 waiting polls on each, posts alternating between
+# them, next to one host (no Redis) and to bench/reference_longpoll with
+# the same 2,000 polls, the three in turns, BENCH_CHAT_PAIRS times.
+# Prints one table at the end and which targets are met.
 #
 # On Linux with taskset and two processors, the server (pforkd's master
 # and workers, or the reference) is pinned to CPU 0 and pforkd-bench to
@@ -605,20 +606,38 @@ stop_pforkd
 
 hosts=
 if command -v redis-server >/dev/null 2>&1; then
-	echo "pforkd -b $default: chat, $HOSTS_WAITERS waiting polls on one" \
-	    "host, then on two hosts sharing one Redis"
-	start_host single "$default" chat@127.0.0.1:0
-	hosts_single=$(bench_once chat -p "$host_port" -c "$HOSTS_WAITERS" \
-	    -n "$CHAT_MESSAGES" -t 120)
-	stop_hosts
+	echo "pforkd -b $default: chat, $HOSTS_WAITERS waiting polls on two" \
+	    "hosts sharing one Redis, one host and reference_longpoll, in turns"
 	if start_redis; then
+		start_longpoll
+		start_host single "$default" chat@127.0.0.1:0
+		port_single=$host_port
 		listen="chat@127.0.0.1:0,redis=127.0.0.1:$redis_port"
 		listen="$listen,redis-stream=bench:$$"
 		start_host host-a "$default" "$listen"
 		port_a=$host_port
 		start_host host-b "$default" "$listen"
-		hosts=$(bench_once chat -p "$port_a" -q "$host_port" \
-		    -c "$HOSTS_WAITERS" -n "$CHAT_MESSAGES" -t 120)
+		run=0
+		while [ $run -lt "$CHAT_PAIRS" ]; do
+			run=$((run + 1))
+			for turn in 0 1 2; do
+				case $(((turn + run) % 3)) in
+				0) keep_chat "$(bench_once chat -p "$port_a" \
+				    -q "$host_port" -c "$HOSTS_WAITERS" \
+				    -n "$CHAT_MESSAGES" -t 120)" hosts-two ;;
+				1) keep_chat "$(bench_once chat \
+				    -p "$port_single" -c "$HOSTS_WAITERS" \
+				    -n "$CHAT_MESSAGES" -t 120)" hosts-one ;;
+				2) keep_chat "$(bench_once chat \
+				    -p "$longpoll_port" -c "$HOSTS_WAITERS" \
+				    -n "$CHAT_MESSAGES" -t 120)" hosts-reference ;;
+				esac
+			done
+		done
+		hosts=$(cat "$work/chat.hosts-two")
+		hosts_single=$(cat "$work/chat.hosts-one")
+		hosts_reference=$(cat "$work/chat.hosts-reference")
+		stop_longpoll
 	else
 		echo "note: redis-server did not start: no several-host chat row"
 	fi
@@ -648,6 +667,11 @@ add_row "chat $CHAT_MANY_WAITERS polls" "$default" 2 \
     - "$(field "$chat_many" messages_per_second)"
 
 if [ -n "$hosts" ]; then
+	add_row "chat 1 host $HOSTS_WAITERS polls" "$default" 2 \
+	    "$(describe_chat "$hosts_single")" \
+	    "$(field "$hosts_single" fan_out_p99_ms)" \
+	    "$(describe_chat "$hosts_reference")" \
+	    "$(field "$hosts_reference" fan_out_p99_ms)"
 	add_row "chat 2 hosts $HOSTS_WAITERS polls" "$default" 2x2 \
 	    "$(describe_chat "$hosts")" "$(field "$hosts" fan_out_p99_ms)" \
 	    "1 host: $(describe_chat "$hosts_single")" \
@@ -665,7 +689,7 @@ function ratio(value, reference) {
 	return sprintf("%.2f", value / reference)
 }
 BEGIN {
-	format = "%-22s | %-7s | %-7s | %-40s | %-34s | %s\n"
+	format = "%-24s | %-7s | %-7s | %-40s | %-34s | %s\n"
 	printf format, "workload", "backend", "workers", "figure", \
 	    "reference", "ratio"
 	line = sprintf(format, "", "", "", "", "", "-----")
@@ -725,9 +749,13 @@ $1 ~ /^spread/ {
 	    substr($1, 8), $3, $5), $5 != "" && $5 + 0 <= 15 && \
 	    $4 !~ /errors/)
 }
+$1 ~ /^chat 1 host / {
+	limit = $7
+}
 $1 ~ /^chat 2 hosts/ {
-	judge(sprintf("chat 2 hosts, %s polls in all: p99 %s ms < 30 ms", \
-	    substr($1, 14, index(substr($1, 14), " ") - 1), $5), \
+	judge(sprintf("chat 2 hosts, %s polls in all: p99 %s ms < 30 ms " \
+	    "(reference_longpoll: %s ms)", substr($1, 14, \
+	    index(substr($1, 14), " ") - 1), $5, limit), \
 	    $5 != "" && $5 + 0 < 30 && $4 !~ /errors/)
 }
 $1 ~ /^chat 10000 polls/ {
