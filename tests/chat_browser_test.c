@@ -2,15 +2,17 @@
  * chat_browser_test.c: the chat page in a real browser.
  *
  * Starts pforkd with a chat listener and headless Chromium, opens the page
- * twice and drives both over the DevTools protocol on a pipe (Chromium
- * reads commands on its fd 3 and writes replies and events on its fd 4,
- * each a JSON text ended by a NUL byte).  Checks live delivery between the
- * pages, that markup shows as text, de-duplication, the server-side
- * render after a reload, the icon, and a third page opened with the
- * _xsrf cookie another (Tornado) application set.  Speaks TAP itself and
- * skips when no Chromium is installed.  Every wait is bounded; Chromium
- * runs in a process group of its own and is killed by that group only if
- * it does not close.
+ * twice, each in a browser context of its own (cookies and cache apart,
+ * as two people's browsers), and drives both over the DevTools protocol
+ * on a pipe (Chromium reads commands on its fd 3 and writes replies and
+ * events on its fd 4, each a JSON text ended by a NUL byte).  Checks live
+ * delivery between the pages both ways, that markup shows as text,
+ * de-duplication, the server-side render after a reload, the icon, and a
+ * third page opened in page 1's context with the _xsrf cookie another
+ * (Tornado) application set.  Speaks TAP itself and skips when no
+ * Chromium is installed.  Every wait is bounded; Chromium runs in a
+ * process group of its own and is killed by that group only if it does
+ * not close.
  *
  * Built with CHAT_BROWSER_HAPROXY (tests/chat_browser_haproxy_test), it
  * runs the same checks through the real haproxy, balancing round-robin in
@@ -42,7 +44,7 @@
 #include "test_util.h"
 #include "util/descriptor.h"
 
-#define TEST_COUNT		16
+#define TEST_COUNT		17	/* the checks both builds make */
 #define BUDGET_MS		45000	/* the checks end by then */
 #define CLEANUP_MS		9000	/* closing, stopping */
 #define ALARM_SECONDS		58	/* last resort */
@@ -55,9 +57,11 @@
 #define TEXT_MAX		8192
 #ifdef CHAT_BROWSER_HAPROXY
 #define DAEMONS			2
-#define CHECKS			(TEST_COUNT + 1)
+#define RUN_CHECKS		TEST_COUNT
+#define CHECKS			(TEST_COUNT + 1)	/* both daemons served */
 #else
 #define DAEMONS			1
+#define RUN_CHECKS		TEST_COUNT
 #define CHECKS			TEST_COUNT
 #endif
 #define ID_MAX			128
@@ -690,9 +694,24 @@ wait_loaded(struct browser *b, const char *session, const char *extra)
 	return 0;
 }
 
-/* Open url in a new page and attach to it, filling session; 0 or -1. */
+/*
+ * Make a browser context, which has cookies and a cache of its own as a
+ * second user's browser would, filling context; 0 or -1.
+ */
 static int
-open_page(struct browser *b, const char *url, char *session, size_t size)
+create_context(struct browser *b, char *context, size_t size)
+{
+	return browser_call_string(b, NULL, "Target.createBrowserContext",
+	    NULL, "browserContextId", context, size);
+}
+
+/*
+ * Open url in a new page of the browser context and attach to it, filling
+ * session; 0 or -1.
+ */
+static int
+open_page(struct browser *b, const char *context, const char *url,
+    char *session, size_t size)
 {
 	struct text	params;
 	char		target[ID_MAX];
@@ -700,6 +719,8 @@ open_page(struct browser *b, const char *url, char *session, size_t size)
 	text_init(&params);
 	text_add(&params, "{\"url\":");
 	text_quote(&params, url);
+	text_add(&params, ",\"browserContextId\":");
+	text_quote(&params, context);
 	text_add(&params, "}");
 	if (browser_call_string(b, NULL, "Target.createTarget", params.data,
 	    "targetId", target, sizeof(target)) == -1)
@@ -923,25 +944,28 @@ fill_and_click(struct browser *b, const char *session, const char *m)
 	return 0;
 }
 
-/* Check that page 2 gets m from page 1 within DELIVERY_MAX_MS. */
+/*
+ * Check that m, typed in the page from (page number from_number), shows
+ * in the page to (page number to_number) within DELIVERY_MAX_MS.
+ */
 static void
-check_delivery(struct browser *b, const char *page1, const char *page2,
-    const char *m, long *elapsed)
+check_delivery(struct browser *b, const char *from, int from_number,
+    const char *to, int to_number, const char *m)
 {
 	struct text	expression;
 	uint64_t	start = now_ms();
+	long		elapsed = -1;
 
 	contains_expression(&expression, m);
-	*elapsed = -1;
-	if (type_and_enter(b, page1, m) == 0 && wait_true(b, page2,
+	if (type_and_enter(b, from, m) == 0 && wait_true(b, to,
 	    expression.data, DELIVERY_WAIT_MS) >= 0)
-		*elapsed = (long)(now_ms() - start);
-	if (*elapsed >= 0)
-		note("page 2 showed it %ld ms after Enter in page 1",
-		    *elapsed);
-	report(*elapsed >= 0 && *elapsed <= DELIVERY_MAX_MS,
-	    "a message typed in page 1 shows in page 2 within %d ms",
-	    DELIVERY_MAX_MS);
+		elapsed = (long)(now_ms() - start);
+	if (elapsed >= 0)
+		note("page %d showed it %ld ms after Enter in page %d",
+		    to_number, elapsed, from_number);
+	report(elapsed >= 0 && elapsed <= DELIVERY_MAX_MS,
+	    "a message typed in page %d shows in page %d within %d ms",
+	    from_number, to_number, DELIVERY_MAX_MS);
 }
 
 /* Check that the page in session shows m exactly once, after a pause. */
@@ -974,11 +998,12 @@ check_icon(struct browser *b, const char *session)
 
 /*
  * Another application on the same host (cookies ignore the port) set
- * Tornado's version-2 _xsrf cookie: a page opened with it keeps it, posts
- * and receives; so do the pages already open.
+ * Tornado's version-2 _xsrf cookie in page 1's browser context: a page
+ * opened there with it keeps it, posts and receives; so does page 1.
  */
 static void
-check_tornado_cookie(struct browser *b, const char *url, const char *page1)
+check_tornado_cookie(struct browser *b, const char *context,
+    const char *url, const char *page1)
 {
 	static const char	value[] =
 	    "2|0a0b0c0d|0a1a2e3e4e5e6a7a8292a6b6c6d6e2f2|1700000000";
@@ -1003,10 +1028,10 @@ check_tornado_cookie(struct browser *b, const char *url, const char *page1)
 	text_add(&expression, ") && document.querySelector(\"[name=_xsrf]\")"
 	    ".value === ");
 	text_quote(&expression, value);
-	if (!report(ok && open_page(b, url, page3, sizeof(page3)) == 0 &&
-	    wait_loaded(b, page3, "") == 0 && evaluate_true(b, page3,
-	    expression.data) == 1, "page 3 opens with Tornado's _xsrf cookie "
-	    "and keeps it")) {
+	if (!report(ok && open_page(b, context, url, page3,
+	    sizeof(page3)) == 0 && wait_loaded(b, page3, "") == 0 &&
+	    evaluate_true(b, page3, expression.data) == 1,
+	    "page 3 opens with Tornado's _xsrf cookie and keeps it")) {
 		report(0, "page 3 was not opened");
 		report(0, "page 3 was not opened");
 		report(0, "page 3 was not opened");
@@ -1030,15 +1055,15 @@ check_tornado_cookie(struct browser *b, const char *url, const char *page1)
 	    "page 3 receives page 1's message over its long poll");
 }
 
-/* The checks, on a started daemon listening on port. */
+/* The checks, on a started daemon (or haproxy) listening on port. */
 static void
 run_checks(struct browser *b, int port)
 {
 	const char	*markup = "<img src=x onerror=alert(1)>";
 	struct text	 expression;
-	char		 url[64], page1[ID_MAX], page2[ID_MAX], m[128];
+	char		 url[64], context1[ID_MAX], context2[ID_MAX];
+	char		 page1[ID_MAX], page2[ID_MAX], m[128], answer[128];
 	char		 version[256];
-	long		 elapsed;
 	int		 ok;
 
 	if (browser_call_string(b, NULL, "Browser.getVersion", NULL,
@@ -1048,22 +1073,28 @@ run_checks(struct browser *b, int port)
 	    NULL, "chromium answers on the DevTools pipe"))
 		return;
 	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
-	if (!report(open_page(b, url, page1, sizeof(page1)) == 0 &&
-	    wait_loaded(b, page1, "") == 0, "page 1 loads %s", url))
+	if (!report(create_context(b, context1, sizeof(context1)) == 0 &&
+	    open_page(b, context1, url, page1, sizeof(page1)) == 0 &&
+	    wait_loaded(b, page1, "") == 0,
+	    "page 1 loads %s in a browser context of its own", url))
 		return;
-	if (!report(open_page(b, url, page2, sizeof(page2)) == 0 &&
+	if (!report(create_context(b, context2, sizeof(context2)) == 0 &&
+	    open_page(b, context2, url, page2, sizeof(page2)) == 0 &&
 	    wait_loaded(b, page2, "") == 0 && evaluate_true(b, page2,
 	    "window.__alerted = false; window.alert = () => { "
 	    "window.__alerted = true; }; true") == 1,
-	    "page 2 loads %s", url))
+	    "page 2 loads %s in another browser context", url))
 		return;
 
 	(void)snprintf(m, sizeof(m), "hello from page 1, run %ld-%llu",
 	    (long)getpid(), (unsigned long long)now_ms());
-	check_delivery(b, page1, page2, m, &elapsed);
+	check_delivery(b, page1, 1, page2, 2, m);
 	report(shows_once(b, page1, m) && evaluate_true(b, page1,
 	    "document.getElementById(\"message\").value === \"\"") == 1,
 	    "page 1 shows its message once and clears the input");
+	(void)snprintf(answer, sizeof(answer), "hello from page 2, run "
+	    "%ld-%llu", (long)getpid(), (unsigned long long)now_ms());
+	check_delivery(b, page2, 2, page1, 1, answer);
 
 	contains_expression(&expression, markup);
 	ok = fill_and_click(b, page1, markup) == 0 &&
@@ -1112,7 +1143,7 @@ run_checks(struct browser *b, int port)
 	    "window.__alerted === false") == 1,
 	    "the reloaded page 2 has no img and ran no script");
 	check_icon(b, page2);
-	check_tornado_cookie(b, url, page1);
+	check_tornado_cookie(b, context1, url, page1);
 }
 
 #ifdef CHAT_BROWSER_HAPROXY
@@ -1265,7 +1296,7 @@ main(void)
 	/* The cleanup has a budget of its own, past the checks'. */
 	budget_end = now_ms() + CLEANUP_MS;
 	browser_stop(&browser);
-	servers_stop(daemons, started && test_number == TEST_COUNT);
+	servers_stop(daemons, started && test_number == RUN_CHECKS);
 	while (test_number < CHECKS)
 		report(0, "not run after an earlier failure");
 	for (i = 0; failures > 0 && i < DAEMONS; i++)
