@@ -15,10 +15,16 @@
  * not close.
  *
  * Built with CHAT_BROWSER_HAPROXY (tests/chat_browser_haproxy_test), it
- * runs the same checks through the real haproxy, balancing round-robin in
- * mode http (each request on its own) with send-proxy-v2 over two daemons
- * that share one real redis-server, so the pages' loads, posts and polls
- * land on both daemons; skipped too without haproxy or redis-server.
+ * runs the same checks through the real haproxy in mode http with
+ * send-proxy-v2 over two daemons that share one real redis-server, with
+ * sticky sessions as a deployment would have them: a browser's first
+ * request goes round-robin, and the cookie haproxy inserts in its answer
+ * (SERVER=a or SERVER=b) keeps the browser on that daemon.  It checks that
+ * the two pages' cookies name different daemons, so that their messages
+ * cross from one daemon to the other through Redis; and, at the end, from
+ * haproxy's request log and the daemons' -v logs (whose peers are the
+ * browser's addresses, from the PROXY headers), that each page's polls
+ * went to its daemon alone.  Skipped too without haproxy or redis-server.
  */
 #include "config.h"
 
@@ -57,8 +63,10 @@
 #define TEXT_MAX		8192
 #ifdef CHAT_BROWSER_HAPROXY
 #define DAEMONS			2
-#define RUN_CHECKS		TEST_COUNT
-#define CHECKS			(TEST_COUNT + 1)	/* both daemons served */
+#define RUN_CHECKS		(TEST_COUNT + 1)	/* the pages' servers */
+#define CHECKS			(RUN_CHECKS + 2)	/* each page's polls */
+#define STICKY_COOKIE		"SERVER"	/* haproxy's, naming a daemon */
+#define POLL_PATH		"/a/message/updates"
 #else
 #define DAEMONS			1
 #define RUN_CHECKS		TEST_COUNT
@@ -95,6 +103,7 @@ static volatile sig_atomic_t	 alarm_daemon[DAEMONS + 2]; /* and more */
 #ifdef CHAT_BROWSER_HAPROXY
 static struct redis_server	 redis;
 static struct haproxy_server	 haproxy;
+static char			 page_server[2];	/* 'a', 'b' or 0 */
 #endif
 
 /* Monotonic milliseconds. */
@@ -125,7 +134,7 @@ left_ms(uint64_t deadline)
 	return now >= deadline ? 0 : (int)(deadline - now);
 }
 
-/* Sleep about ms milliseconds, reading what pforkd logs meanwhile. */
+/* Sleep about ms milliseconds, reading what the servers log meanwhile. */
 static void
 sleep_ms(int ms)
 {
@@ -135,6 +144,10 @@ sleep_ms(int ms)
 	for (i = 0; chat_daemon != NULL && i < DAEMONS; i++)
 		if (chat_daemon[i].pid > 0)
 			(void)harness_read_log(&chat_daemon[i], 0);
+#ifdef CHAT_BROWSER_HAPROXY
+	if (haproxy.process.pid > 0)
+		(void)harness_read_log(&haproxy.process, 0);
+#endif
 	pause.tv_sec = ms / 1000;
 	pause.tv_nsec = (long)(ms % 1000) * 1000000;
 	while (nanosleep(&pause, &pause) == -1 && errno == EINTR)
@@ -1055,6 +1068,45 @@ check_tornado_cookie(struct browser *b, const char *context,
 	    "page 3 receives page 1's message over its long poll");
 }
 
+#ifdef CHAT_BROWSER_HAPROXY
+/*
+ * The letter of the daemon ('a' is the first) that haproxy's cookie in
+ * the page in session names, or 0 when it names none.
+ */
+static char
+sticky_server(struct browser *b, const char *session)
+{
+	struct text	expression;
+	char		value[64], letter[8];
+
+	text_init(&expression);
+	text_add(&expression, "(document.cookie.split(\"; \").find((c) => "
+	    "c.startsWith(\"%s=\")) || \"\").slice(%zu)", STICKY_COOKIE,
+	    strlen(STICKY_COOKIE) + 1);
+	if (evaluate(b, session, expression.data, value, sizeof(value),
+	    CALL_TIMEOUT_MS) == -1 || json_string(value, letter,
+	    sizeof(letter)) == -1 || strlen(letter) != 1 ||
+	    letter[0] < 'a' || letter[0] >= 'a' + DAEMONS)
+		return 0;
+	return letter[0];
+}
+
+/*
+ * Check that haproxy's cookies, one in each page's browser context, keep
+ * page 1 and page 2 on different daemons; remember which.
+ */
+static void
+check_page_servers(struct browser *b, const char *page1, const char *page2)
+{
+	page_server[0] = sticky_server(b, page1);
+	page_server[1] = sticky_server(b, page2);
+	report(page_server[0] != 0 && page_server[1] != 0 &&
+	    page_server[0] != page_server[1], "haproxy's cookie keeps page 1 "
+	    "on daemon %c and page 2 on daemon %c", page_server[0] != 0 ?
+	    page_server[0] : '?', page_server[1] != 0 ? page_server[1] : '?');
+}
+#endif
+
 /* The checks, on a started daemon (or haproxy) listening on port. */
 static void
 run_checks(struct browser *b, int port)
@@ -1085,6 +1137,9 @@ run_checks(struct browser *b, int port)
 	    "window.__alerted = true; }; true") == 1,
 	    "page 2 loads %s in another browser context", url))
 		return;
+#ifdef CHAT_BROWSER_HAPROXY
+	check_page_servers(b, page1, page2);
+#endif
 
 	(void)snprintf(m, sizeof(m), "hello from page 1, run %ld-%llu",
 	    (long)getpid(), (unsigned long long)now_ms());
@@ -1188,6 +1243,7 @@ servers_start(struct daemon_process *daemons)
 		(void)descriptor_set_cloexec(daemons[i].log_fd);
 		ports[i] = daemons[i].ports[0];
 	}
+	haproxy.cookie = STICKY_COOKIE;
 	if (haproxy_server_start(&haproxy, "http", ports, DAEMONS) == -1) {
 		note("%s did not start", haproxy.path);
 		return -1;
@@ -1197,11 +1253,107 @@ servers_start(struct daemon_process *daemons)
 	return haproxy.port;
 }
 
-/* Stop haproxy, then the daemons; check that both served the pages. */
+/* Print, as a diagnostic with prefix, the first line of log with needle. */
+static void
+note_line_with(const char *prefix, const char *log, const char *needle)
+{
+	const char	*found, *start;
+
+	if ((found = strstr(log, needle)) == NULL)
+		return;
+	for (start = found; start > log && start[-1] != '\n'; start--)
+		continue;
+	note("%s%.*s", prefix, (int)strcspn(start, "\n"), start);
+}
+
+/*
+ * Check the polls that carried the cookie of page's browser context,
+ * naming server, in haproxy's request log: haproxy sent each to that
+ * server, and the daemon behind it logged the browser connection each
+ * came on (the peer its PROXY header gave), no other daemon did.
+ */
+static void
+check_page_polls(const struct daemon_process *daemons, int page,
+    char server)
+{
+	const char	*cursor, *end;
+	char		 line[512], client[64], to[16], cookie[64], method[16];
+	char		 path[256], wanted[64], needle[96], prefix[32];
+	int		 connection_port[64], connections = 0, polls = 0;
+	int		 stray = 0, missing = 0, elsewhere = 0, status, port;
+	int		 i;
+
+	if (server == 0) {
+		report(0, "page %d's polls: no cookie named a daemon", page);
+		return;
+	}
+	(void)snprintf(wanted, sizeof(wanted), "%s=%c", STICKY_COOKIE,
+	    server);
+	for (cursor = haproxy.process.log; *cursor != '\0';
+	    cursor = *end == '\n' ? end + 1 : end) {
+		end = cursor + strcspn(cursor, "\n");
+		(void)snprintf(line, sizeof(line), "%.*s", (int)(end - cursor),
+		    cursor);
+		if (sscanf(line, "%63s %15s %d %63s \"%15s %255s", client, to,
+		    &status, cookie, method, path) != 6 ||
+		    strcmp(cookie, wanted) != 0 ||
+		    strcmp(method, "POST") != 0 ||
+		    strcmp(path, POLL_PATH) != 0)
+			continue;
+		if (to[0] != server || to[1] != '\0') {
+			/* Aborted before haproxy chose: nobody served it. */
+			if (strcmp(to, "<NOSRV>") != 0)
+				stray++;
+			continue;
+		}
+		if (status != 200)
+			continue;
+		polls++;
+		(void)snprintf(needle, sizeof(needle), "chat: %s closed ",
+		    client);
+		if (polls == 1) {
+			/* Show one poll in both logs. */
+			note("page %d, haproxy: %s", page, line);
+			(void)snprintf(prefix, sizeof(prefix), "page %d, daemon "
+			    "%c: ", page, server);
+			note_line_with(prefix, daemons[server - 'a'].log,
+			    needle);
+		}
+		for (i = 0; i < DAEMONS; i++)
+			if ('a' + i == server)
+				missing += strstr(daemons[i].log, needle) ==
+				    NULL;
+			else
+				elsewhere += strstr(daemons[i].log, needle) !=
+				    NULL;
+		port = (int)strtol(strrchr(client, ':') != NULL ?
+		    strrchr(client, ':') + 1 : client, NULL, 10);
+		for (i = 0; i < connections && connection_port[i] != port;
+		    i++)
+			continue;
+		if (i == connections && connections < 64)
+			connection_port[connections++] = port;
+	}
+	note("page %d: %d polls with %s answered through haproxy, on %d "
+	    "browser connections", page, polls, wanted, connections);
+	if (stray + missing + elsewhere > 0)
+		note("page %d: %d polls sent to another daemon; the "
+		    "connections of %d polls not in daemon %c's log, of %d "
+		    "in another's", page, stray, missing, server, elsewhere);
+	report(polls > 0 && stray == 0 && missing == 0 && elsewhere == 0,
+	    "the polls with page %d's cookie went to daemon %c alone: its log "
+	    "names their %d connections, no other daemon's does", page,
+	    server, connections);
+}
+
+/*
+ * Stop haproxy, then the daemons; check that each page's polls were
+ * served by its own daemon.
+ */
 static void
 servers_stop(struct daemon_process *daemons, int checked)
 {
-	int	i, served = 0;
+	int	i;
 
 	(void)haproxy_server_stop(&haproxy);
 	alarm_daemon[DAEMONS + 1] = 0;
@@ -1209,12 +1361,12 @@ servers_stop(struct daemon_process *daemons, int checked)
 		if (daemons[i].pid > 0) {
 			(void)harness_stop(&daemons[i], SIGTERM, 3000);
 			alarm_daemon[i] = 0;
-			served += strstr(daemons[i].log, "chat: 127.0.0.1:") !=
-			    NULL;
 		}
 	if (checked)
-		report(served == DAEMONS, "through haproxy, both daemons "
-		    "served the pages (their logs name 127.0.0.1)");
+		for (i = 0; i < 2; i++)
+			check_page_polls(daemons, i + 1, page_server[i]);
+	if (failures > 0)
+		note_lines("haproxy: ", haproxy.process.log);
 	(void)redis_server_stop(&redis);
 	alarm_daemon[DAEMONS] = 0;
 }
