@@ -2,21 +2,29 @@
  * chat_browser_test.c: the chat page in a real browser.
  *
  * Starts pforkd with a chat listener and headless Chromium, opens the page
- * twice and drives both over the DevTools protocol on a pipe (Chromium
- * reads commands on its fd 3 and writes replies and events on its fd 4,
- * each a JSON text ended by a NUL byte).  Checks live delivery between the
- * pages, that markup shows as text, de-duplication, the server-side
- * render after a reload, the icon, and a third page opened with the
- * _xsrf cookie another (Tornado) application set.  Speaks TAP itself and
- * skips when no Chromium is installed.  Every wait is bounded; Chromium
- * runs in a process group of its own and is killed by that group only if
- * it does not close.
+ * twice, each in a browser context of its own (cookies and cache apart,
+ * as two people's browsers), and drives both over the DevTools protocol
+ * on a pipe (Chromium reads commands on its fd 3 and writes replies and
+ * events on its fd 4, each a JSON text ended by a NUL byte).  Checks live
+ * delivery between the pages both ways, that markup shows as text,
+ * de-duplication, the server-side render after a reload, the icon, and a
+ * third page opened in page 1's context with the _xsrf cookie another
+ * (Tornado) application set.  Speaks TAP itself and skips when no
+ * Chromium is installed.  Every wait is bounded; Chromium runs in a
+ * process group of its own and is killed by that group only if it does
+ * not close.
  *
  * Built with CHAT_BROWSER_HAPROXY (tests/chat_browser_haproxy_test), it
- * runs the same checks through the real haproxy, balancing round-robin in
- * mode http (each request on its own) with send-proxy-v2 over two daemons
- * that share one real redis-server, so the pages' loads, posts and polls
- * land on both daemons; skipped too without haproxy or redis-server.
+ * runs the same checks through the real haproxy in mode http with
+ * send-proxy-v2 over two daemons that share one real redis-server, with
+ * sticky sessions as a deployment would have them: a browser's first
+ * request goes round-robin, and the cookie haproxy inserts in its answer
+ * (SERVER=a or SERVER=b) keeps the browser on that daemon.  It checks that
+ * the two pages' cookies name different daemons, so that their messages
+ * cross from one daemon to the other through Redis; and, at the end, from
+ * haproxy's request log and the daemons' -v logs (whose peers are the
+ * browser's addresses, from the PROXY headers), that each page's polls
+ * went to its daemon alone.  Skipped too without haproxy or redis-server.
  */
 #include "config.h"
 
@@ -42,7 +50,7 @@
 #include "test_util.h"
 #include "util/descriptor.h"
 
-#define TEST_COUNT		16
+#define TEST_COUNT		17	/* the checks both builds make */
 #define BUDGET_MS		45000	/* the checks end by then */
 #define CLEANUP_MS		9000	/* closing, stopping */
 #define ALARM_SECONDS		58	/* last resort */
@@ -55,9 +63,13 @@
 #define TEXT_MAX		8192
 #ifdef CHAT_BROWSER_HAPROXY
 #define DAEMONS			2
-#define CHECKS			(TEST_COUNT + 1)
+#define RUN_CHECKS		(TEST_COUNT + 1)	/* the pages' servers */
+#define CHECKS			(RUN_CHECKS + 2)	/* each page's polls */
+#define STICKY_COOKIE		"SERVER"	/* haproxy's, naming a daemon */
+#define POLL_PATH		"/a/message/updates"
 #else
 #define DAEMONS			1
+#define RUN_CHECKS		TEST_COUNT
 #define CHECKS			TEST_COUNT
 #endif
 #define ID_MAX			128
@@ -91,6 +103,7 @@ static volatile sig_atomic_t	 alarm_daemon[DAEMONS + 2]; /* and more */
 #ifdef CHAT_BROWSER_HAPROXY
 static struct redis_server	 redis;
 static struct haproxy_server	 haproxy;
+static char			 page_server[2];	/* 'a', 'b' or 0 */
 #endif
 
 /* Monotonic milliseconds. */
@@ -121,7 +134,7 @@ left_ms(uint64_t deadline)
 	return now >= deadline ? 0 : (int)(deadline - now);
 }
 
-/* Sleep about ms milliseconds, reading what pforkd logs meanwhile. */
+/* Sleep about ms milliseconds, reading what the servers log meanwhile. */
 static void
 sleep_ms(int ms)
 {
@@ -131,6 +144,10 @@ sleep_ms(int ms)
 	for (i = 0; chat_daemon != NULL && i < DAEMONS; i++)
 		if (chat_daemon[i].pid > 0)
 			(void)harness_read_log(&chat_daemon[i], 0);
+#ifdef CHAT_BROWSER_HAPROXY
+	if (haproxy.process.pid > 0)
+		(void)harness_read_log(&haproxy.process, 0);
+#endif
 	pause.tv_sec = ms / 1000;
 	pause.tv_nsec = (long)(ms % 1000) * 1000000;
 	while (nanosleep(&pause, &pause) == -1 && errno == EINTR)
@@ -690,9 +707,24 @@ wait_loaded(struct browser *b, const char *session, const char *extra)
 	return 0;
 }
 
-/* Open url in a new page and attach to it, filling session; 0 or -1. */
+/*
+ * Make a browser context, which has cookies and a cache of its own as a
+ * second user's browser would, filling context; 0 or -1.
+ */
 static int
-open_page(struct browser *b, const char *url, char *session, size_t size)
+create_context(struct browser *b, char *context, size_t size)
+{
+	return browser_call_string(b, NULL, "Target.createBrowserContext",
+	    NULL, "browserContextId", context, size);
+}
+
+/*
+ * Open url in a new page of the browser context and attach to it, filling
+ * session; 0 or -1.
+ */
+static int
+open_page(struct browser *b, const char *context, const char *url,
+    char *session, size_t size)
 {
 	struct text	params;
 	char		target[ID_MAX];
@@ -700,6 +732,8 @@ open_page(struct browser *b, const char *url, char *session, size_t size)
 	text_init(&params);
 	text_add(&params, "{\"url\":");
 	text_quote(&params, url);
+	text_add(&params, ",\"browserContextId\":");
+	text_quote(&params, context);
 	text_add(&params, "}");
 	if (browser_call_string(b, NULL, "Target.createTarget", params.data,
 	    "targetId", target, sizeof(target)) == -1)
@@ -923,25 +957,28 @@ fill_and_click(struct browser *b, const char *session, const char *m)
 	return 0;
 }
 
-/* Check that page 2 gets m from page 1 within DELIVERY_MAX_MS. */
+/*
+ * Check that m, typed in the page from (page number from_number), shows
+ * in the page to (page number to_number) within DELIVERY_MAX_MS.
+ */
 static void
-check_delivery(struct browser *b, const char *page1, const char *page2,
-    const char *m, long *elapsed)
+check_delivery(struct browser *b, const char *from, int from_number,
+    const char *to, int to_number, const char *m)
 {
 	struct text	expression;
 	uint64_t	start = now_ms();
+	long		elapsed = -1;
 
 	contains_expression(&expression, m);
-	*elapsed = -1;
-	if (type_and_enter(b, page1, m) == 0 && wait_true(b, page2,
+	if (type_and_enter(b, from, m) == 0 && wait_true(b, to,
 	    expression.data, DELIVERY_WAIT_MS) >= 0)
-		*elapsed = (long)(now_ms() - start);
-	if (*elapsed >= 0)
-		note("page 2 showed it %ld ms after Enter in page 1",
-		    *elapsed);
-	report(*elapsed >= 0 && *elapsed <= DELIVERY_MAX_MS,
-	    "a message typed in page 1 shows in page 2 within %d ms",
-	    DELIVERY_MAX_MS);
+		elapsed = (long)(now_ms() - start);
+	if (elapsed >= 0)
+		note("page %d showed it %ld ms after Enter in page %d",
+		    to_number, elapsed, from_number);
+	report(elapsed >= 0 && elapsed <= DELIVERY_MAX_MS,
+	    "a message typed in page %d shows in page %d within %d ms",
+	    from_number, to_number, DELIVERY_MAX_MS);
 }
 
 /* Check that the page in session shows m exactly once, after a pause. */
@@ -974,11 +1011,12 @@ check_icon(struct browser *b, const char *session)
 
 /*
  * Another application on the same host (cookies ignore the port) set
- * Tornado's version-2 _xsrf cookie: a page opened with it keeps it, posts
- * and receives; so do the pages already open.
+ * Tornado's version-2 _xsrf cookie in page 1's browser context: a page
+ * opened there with it keeps it, posts and receives; so does page 1.
  */
 static void
-check_tornado_cookie(struct browser *b, const char *url, const char *page1)
+check_tornado_cookie(struct browser *b, const char *context,
+    const char *url, const char *page1)
 {
 	static const char	value[] =
 	    "2|0a0b0c0d|0a1a2e3e4e5e6a7a8292a6b6c6d6e2f2|1700000000";
@@ -1003,10 +1041,10 @@ check_tornado_cookie(struct browser *b, const char *url, const char *page1)
 	text_add(&expression, ") && document.querySelector(\"[name=_xsrf]\")"
 	    ".value === ");
 	text_quote(&expression, value);
-	if (!report(ok && open_page(b, url, page3, sizeof(page3)) == 0 &&
-	    wait_loaded(b, page3, "") == 0 && evaluate_true(b, page3,
-	    expression.data) == 1, "page 3 opens with Tornado's _xsrf cookie "
-	    "and keeps it")) {
+	if (!report(ok && open_page(b, context, url, page3,
+	    sizeof(page3)) == 0 && wait_loaded(b, page3, "") == 0 &&
+	    evaluate_true(b, page3, expression.data) == 1,
+	    "page 3 opens with Tornado's _xsrf cookie and keeps it")) {
 		report(0, "page 3 was not opened");
 		report(0, "page 3 was not opened");
 		report(0, "page 3 was not opened");
@@ -1030,15 +1068,54 @@ check_tornado_cookie(struct browser *b, const char *url, const char *page1)
 	    "page 3 receives page 1's message over its long poll");
 }
 
-/* The checks, on a started daemon listening on port. */
+#ifdef CHAT_BROWSER_HAPROXY
+/*
+ * The letter of the daemon ('a' is the first) that haproxy's cookie in
+ * the page in session names, or 0 when it names none.
+ */
+static char
+sticky_server(struct browser *b, const char *session)
+{
+	struct text	expression;
+	char		value[64], letter[8];
+
+	text_init(&expression);
+	text_add(&expression, "(document.cookie.split(\"; \").find((c) => "
+	    "c.startsWith(\"%s=\")) || \"\").slice(%zu)", STICKY_COOKIE,
+	    strlen(STICKY_COOKIE) + 1);
+	if (evaluate(b, session, expression.data, value, sizeof(value),
+	    CALL_TIMEOUT_MS) == -1 || json_string(value, letter,
+	    sizeof(letter)) == -1 || strlen(letter) != 1 ||
+	    letter[0] < 'a' || letter[0] >= 'a' + DAEMONS)
+		return 0;
+	return letter[0];
+}
+
+/*
+ * Check that haproxy's cookies, one in each page's browser context, keep
+ * page 1 and page 2 on different daemons; remember which.
+ */
+static void
+check_page_servers(struct browser *b, const char *page1, const char *page2)
+{
+	page_server[0] = sticky_server(b, page1);
+	page_server[1] = sticky_server(b, page2);
+	report(page_server[0] != 0 && page_server[1] != 0 &&
+	    page_server[0] != page_server[1], "haproxy's cookie keeps page 1 "
+	    "on daemon %c and page 2 on daemon %c", page_server[0] != 0 ?
+	    page_server[0] : '?', page_server[1] != 0 ? page_server[1] : '?');
+}
+#endif
+
+/* The checks, on a started daemon (or haproxy) listening on port. */
 static void
 run_checks(struct browser *b, int port)
 {
 	const char	*markup = "<img src=x onerror=alert(1)>";
 	struct text	 expression;
-	char		 url[64], page1[ID_MAX], page2[ID_MAX], m[128];
+	char		 url[64], context1[ID_MAX], context2[ID_MAX];
+	char		 page1[ID_MAX], page2[ID_MAX], m[128], answer[128];
 	char		 version[256];
-	long		 elapsed;
 	int		 ok;
 
 	if (browser_call_string(b, NULL, "Browser.getVersion", NULL,
@@ -1048,22 +1125,31 @@ run_checks(struct browser *b, int port)
 	    NULL, "chromium answers on the DevTools pipe"))
 		return;
 	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
-	if (!report(open_page(b, url, page1, sizeof(page1)) == 0 &&
-	    wait_loaded(b, page1, "") == 0, "page 1 loads %s", url))
+	if (!report(create_context(b, context1, sizeof(context1)) == 0 &&
+	    open_page(b, context1, url, page1, sizeof(page1)) == 0 &&
+	    wait_loaded(b, page1, "") == 0,
+	    "page 1 loads %s in a browser context of its own", url))
 		return;
-	if (!report(open_page(b, url, page2, sizeof(page2)) == 0 &&
+	if (!report(create_context(b, context2, sizeof(context2)) == 0 &&
+	    open_page(b, context2, url, page2, sizeof(page2)) == 0 &&
 	    wait_loaded(b, page2, "") == 0 && evaluate_true(b, page2,
 	    "window.__alerted = false; window.alert = () => { "
 	    "window.__alerted = true; }; true") == 1,
-	    "page 2 loads %s", url))
+	    "page 2 loads %s in another browser context", url))
 		return;
+#ifdef CHAT_BROWSER_HAPROXY
+	check_page_servers(b, page1, page2);
+#endif
 
 	(void)snprintf(m, sizeof(m), "hello from page 1, run %ld-%llu",
 	    (long)getpid(), (unsigned long long)now_ms());
-	check_delivery(b, page1, page2, m, &elapsed);
+	check_delivery(b, page1, 1, page2, 2, m);
 	report(shows_once(b, page1, m) && evaluate_true(b, page1,
 	    "document.getElementById(\"message\").value === \"\"") == 1,
 	    "page 1 shows its message once and clears the input");
+	(void)snprintf(answer, sizeof(answer), "hello from page 2, run "
+	    "%ld-%llu", (long)getpid(), (unsigned long long)now_ms());
+	check_delivery(b, page2, 2, page1, 1, answer);
 
 	contains_expression(&expression, markup);
 	ok = fill_and_click(b, page1, markup) == 0 &&
@@ -1112,7 +1198,7 @@ run_checks(struct browser *b, int port)
 	    "window.__alerted === false") == 1,
 	    "the reloaded page 2 has no img and ran no script");
 	check_icon(b, page2);
-	check_tornado_cookie(b, url, page1);
+	check_tornado_cookie(b, context1, url, page1);
 }
 
 #ifdef CHAT_BROWSER_HAPROXY
@@ -1157,6 +1243,7 @@ servers_start(struct daemon_process *daemons)
 		(void)descriptor_set_cloexec(daemons[i].log_fd);
 		ports[i] = daemons[i].ports[0];
 	}
+	haproxy.cookie = STICKY_COOKIE;
 	if (haproxy_server_start(&haproxy, "http", ports, DAEMONS) == -1) {
 		note("%s did not start", haproxy.path);
 		return -1;
@@ -1166,11 +1253,107 @@ servers_start(struct daemon_process *daemons)
 	return haproxy.port;
 }
 
-/* Stop haproxy, then the daemons; check that both served the pages. */
+/* Print, as a diagnostic with prefix, the first line of log with needle. */
+static void
+note_line_with(const char *prefix, const char *log, const char *needle)
+{
+	const char	*found, *start;
+
+	if ((found = strstr(log, needle)) == NULL)
+		return;
+	for (start = found; start > log && start[-1] != '\n'; start--)
+		continue;
+	note("%s%.*s", prefix, (int)strcspn(start, "\n"), start);
+}
+
+/*
+ * Check the polls that carried the cookie of page's browser context,
+ * naming server, in haproxy's request log: haproxy sent each to that
+ * server, and the daemon behind it logged the browser connection each
+ * came on (the peer its PROXY header gave), no other daemon did.
+ */
+static void
+check_page_polls(const struct daemon_process *daemons, int page,
+    char server)
+{
+	const char	*cursor, *end;
+	char		 line[512], client[64], to[16], cookie[64], method[16];
+	char		 path[256], wanted[64], needle[96], prefix[32];
+	int		 connection_port[64], connections = 0, polls = 0;
+	int		 stray = 0, missing = 0, elsewhere = 0, status, port;
+	int		 i;
+
+	if (server == 0) {
+		report(0, "page %d's polls: no cookie named a daemon", page);
+		return;
+	}
+	(void)snprintf(wanted, sizeof(wanted), "%s=%c", STICKY_COOKIE,
+	    server);
+	for (cursor = haproxy.process.log; *cursor != '\0';
+	    cursor = *end == '\n' ? end + 1 : end) {
+		end = cursor + strcspn(cursor, "\n");
+		(void)snprintf(line, sizeof(line), "%.*s", (int)(end - cursor),
+		    cursor);
+		if (sscanf(line, "%63s %15s %d %63s \"%15s %255s", client, to,
+		    &status, cookie, method, path) != 6 ||
+		    strcmp(cookie, wanted) != 0 ||
+		    strcmp(method, "POST") != 0 ||
+		    strcmp(path, POLL_PATH) != 0)
+			continue;
+		if (to[0] != server || to[1] != '\0') {
+			/* Aborted before haproxy chose: nobody served it. */
+			if (strcmp(to, "<NOSRV>") != 0)
+				stray++;
+			continue;
+		}
+		if (status != 200)
+			continue;
+		polls++;
+		(void)snprintf(needle, sizeof(needle), "chat: %s closed ",
+		    client);
+		if (polls == 1) {
+			/* Show one poll in both logs. */
+			note("page %d, haproxy: %s", page, line);
+			(void)snprintf(prefix, sizeof(prefix), "page %d, daemon "
+			    "%c: ", page, server);
+			note_line_with(prefix, daemons[server - 'a'].log,
+			    needle);
+		}
+		for (i = 0; i < DAEMONS; i++)
+			if ('a' + i == server)
+				missing += strstr(daemons[i].log, needle) ==
+				    NULL;
+			else
+				elsewhere += strstr(daemons[i].log, needle) !=
+				    NULL;
+		port = (int)strtol(strrchr(client, ':') != NULL ?
+		    strrchr(client, ':') + 1 : client, NULL, 10);
+		for (i = 0; i < connections && connection_port[i] != port;
+		    i++)
+			continue;
+		if (i == connections && connections < 64)
+			connection_port[connections++] = port;
+	}
+	note("page %d: %d polls with %s answered through haproxy, on %d "
+	    "browser connections", page, polls, wanted, connections);
+	if (stray + missing + elsewhere > 0)
+		note("page %d: %d polls sent to another daemon; the "
+		    "connections of %d polls not in daemon %c's log, of %d "
+		    "in another's", page, stray, missing, server, elsewhere);
+	report(polls > 0 && stray == 0 && missing == 0 && elsewhere == 0,
+	    "the polls with page %d's cookie went to daemon %c alone: its log "
+	    "names their %d connections, no other daemon's does", page,
+	    server, connections);
+}
+
+/*
+ * Stop haproxy, then the daemons; check that each page's polls were
+ * served by its own daemon.
+ */
 static void
 servers_stop(struct daemon_process *daemons, int checked)
 {
-	int	i, served = 0;
+	int	i;
 
 	(void)haproxy_server_stop(&haproxy);
 	alarm_daemon[DAEMONS + 1] = 0;
@@ -1178,12 +1361,12 @@ servers_stop(struct daemon_process *daemons, int checked)
 		if (daemons[i].pid > 0) {
 			(void)harness_stop(&daemons[i], SIGTERM, 3000);
 			alarm_daemon[i] = 0;
-			served += strstr(daemons[i].log, "chat: 127.0.0.1:") !=
-			    NULL;
 		}
 	if (checked)
-		report(served == DAEMONS, "through haproxy, both daemons "
-		    "served the pages (their logs name 127.0.0.1)");
+		for (i = 0; i < 2; i++)
+			check_page_polls(daemons, i + 1, page_server[i]);
+	if (failures > 0)
+		note_lines("haproxy: ", haproxy.process.log);
 	(void)redis_server_stop(&redis);
 	alarm_daemon[DAEMONS] = 0;
 }
@@ -1265,7 +1448,7 @@ main(void)
 	/* The cleanup has a budget of its own, past the checks'. */
 	budget_end = now_ms() + CLEANUP_MS;
 	browser_stop(&browser);
-	servers_stop(daemons, started && test_number == TEST_COUNT);
+	servers_stop(daemons, started && test_number == RUN_CHECKS);
 	while (test_number < CHECKS)
 		report(0, "not run after an earlier failure");
 	for (i = 0; failures > 0 && i < DAEMONS; i++)

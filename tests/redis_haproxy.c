@@ -189,10 +189,52 @@ redis_server_stop(struct redis_server *redis)
 }
 
 /*
+ * Write haproxy's config to file: one frontend on haproxy->port in mode
+ * ("tcp" or "http") balancing round-robin over the backends, named a, b
+ * and so on, with the PROXY protocol version 2; with haproxy->cookie, the
+ * stickiness and the request log that haproxy_server_start() describes.
+ */
+static void
+haproxy_write_config(FILE *file, const struct haproxy_server *haproxy,
+    const char *mode, const int *backend_ports, size_t backends)
+{
+	const char	*cookie = haproxy->cookie;
+	size_t		 i;
+
+	(void)fprintf(file, "global\n\tmaxconn 4096\n");
+	if (cookie != NULL)
+		(void)fprintf(file, "\tlog stderr format raw local0 info\n");
+	(void)fprintf(file, "\ndefaults\n\tmode %s\n\ttimeout connect 5s\n"
+	    "\ttimeout client 120s\n\ttimeout server 120s\n", mode);
+	if (cookie != NULL)
+		(void)fprintf(file, "\tlog global\n"
+		    "\tlog-format \"%%ci:%%cp %%s %%ST %%CC %%{+Q}r\"\n");
+	(void)fprintf(file, "\nlisten chat\n\tbind 127.0.0.1:%d\n"
+	    "\tbalance roundrobin\n", haproxy->port);
+	if (cookie != NULL)
+		(void)fprintf(file, "\tcookie %s insert indirect nocache\n"
+		    "\tcapture cookie %s= len 32\n", cookie, cookie);
+	for (i = 0; i < backends; i++) {
+		(void)fprintf(file, "\tserver %c 127.0.0.1:%d send-proxy-v2",
+		    (int)('a' + i), backend_ports[i]);
+		if (cookie != NULL)
+			(void)fprintf(file, " cookie %c", (int)('a' + i));
+		(void)fprintf(file, "\n");
+	}
+}
+
+/*
  * Write a config of one frontend on haproxy->port (chosen when 0), in mode
  * ("tcp" or "http"), balancing round-robin over the backends with the
  * PROXY protocol version 2, and run haproxy -db on it in the foreground;
  * wait until it listens.  Needs haproxy->path.
+ *
+ * With haproxy->cookie (mode http), a client's first request goes
+ * round-robin and its answer sets the cookie of that name to the
+ * backend's letter, which sends the requests that carry it to the same
+ * backend; and haproxy logs each request to its stderr as
+ * ADDRESS:PORT BACKEND STATUS COOKIE "METHOD PATH VERSION", where COOKIE
+ * is NAME=LETTER as the request carried it, or "-".
  */
 int
 haproxy_server_start(struct haproxy_server *haproxy, const char *mode,
@@ -201,7 +243,6 @@ haproxy_server_start(struct haproxy_server *haproxy, const char *mode,
 	const char	*argv[] = { haproxy->path, "-db", "-f", haproxy->config,
 			    NULL };
 	FILE		*file;
-	size_t		 i;
 	int		 fd, tries;
 
 	if (haproxy->port == 0 && (haproxy->port = stack_free_port()) == -1)
@@ -215,14 +256,7 @@ haproxy_server_start(struct haproxy_server *haproxy, const char *mode,
 		(void)unlink(haproxy->config);
 		return -1;
 	}
-	(void)fprintf(file, "global\n\tmaxconn 4096\n\n"
-	    "defaults\n\tmode %s\n\ttimeout connect 5s\n"
-	    "\ttimeout client 120s\n\ttimeout server 120s\n\n"
-	    "listen chat\n\tbind 127.0.0.1:%d\n\tbalance roundrobin\n",
-	    mode, haproxy->port);
-	for (i = 0; i < backends; i++)
-		(void)fprintf(file, "\tserver %c 127.0.0.1:%d send-proxy-v2\n",
-		    (int)('a' + i), backend_ports[i]);
+	haproxy_write_config(file, haproxy, mode, backend_ports, backends);
 	if (fclose(file) != 0 ||
 	    harness_spawn_program(&haproxy->process, argv) == -1) {
 		(void)unlink(haproxy->config);

@@ -25,6 +25,7 @@ struct haproxy_server {
 	char			path[STACK_PATH_MAX];
 	char			config[STACK_PATH_MAX];
 	int			port;
+	const char		*cookie;	/* sticky in mode http, or NULL */
 };
 
 int	stack_free_port(void);
