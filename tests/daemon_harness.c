@@ -2,7 +2,10 @@
  * daemon_harness.c: run pforkd under test and speak to it over loopback.
  *
  * Every wait is bounded; the daemon is stopped by the pid this file
- * started, and killed with SIGKILL if it does not stop in time.
+ * started, and killed with SIGKILL if it does not stop in time.  What it
+ * starts gets /dev/null for stdin and, unless captured, stdout: under
+ * automake's parallel driver the test's stdout is the TAP pipe, and a
+ * process left holding it would keep the driver waiting for ever.
  */
 #include "config.h"
 
@@ -13,6 +16,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -30,6 +34,7 @@
 #include "daemon_harness.h"
 #include "event/dispatcher.h"
 #include "test_util.h"
+#include "util/descriptor.h"
 #include "util/parse_number.h"
 
 /* The pforkd binary under test: $PFORKD, else ./pforkd. */
@@ -144,13 +149,15 @@ collect_ports(struct daemon_process *daemon, size_t count, int timeout_ms)
 
 /*
  * Fork and exec argv (argv[0] a path); its stderr (and stdout if asked)
- * go to daemon->log_fd.  0 or -1.
+ * go to daemon->log_fd, its stdin (and stdout if not) is /dev/null.
+ * Never the test's own stdout: a process left running would hold the
+ * test driver's pipe open.  0 or -1.
  */
 static int
 spawn_argv(struct daemon_process *daemon, const char *const *argv,
     int capture_stdout)
 {
-	int	log_pipe[2];
+	int	log_pipe[2], null_fd;
 
 	memset(daemon, 0, sizeof(*daemon));
 	daemon->pid = -1;
@@ -162,15 +169,22 @@ spawn_argv(struct daemon_process *daemon, const char *const *argv,
 		return -1;
 	}
 	if (daemon->pid == 0) {
-		if (capture_stdout)
-			(void)dup2(log_pipe[1], STDOUT_FILENO);
-		(void)dup2(log_pipe[1], STDERR_FILENO);
+		if ((null_fd = open("/dev/null", O_RDWR)) == -1 ||
+		    dup2(null_fd, STDIN_FILENO) == -1 ||
+		    dup2(capture_stdout ? log_pipe[1] : null_fd,
+		    STDOUT_FILENO) == -1 ||
+		    dup2(log_pipe[1], STDERR_FILENO) == -1)
+			_exit(127);
+		if (null_fd > STDERR_FILENO)
+			(void)close(null_fd);
 		(void)close(log_pipe[0]);
 		(void)close(log_pipe[1]);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	(void)close(log_pipe[1]);
+	/* Not for the programs started after this one. */
+	(void)descriptor_set_cloexec(log_pipe[0]);
 	daemon->log_fd = log_pipe[0];
 	return 0;
 }

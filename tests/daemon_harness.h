@@ -2,6 +2,10 @@
  * daemon_harness.h: start the real pforkd for integration tests, learn its
  * ports from its log, talk to it over loopback, and stop it by pid.
  * The harness_must_ functions are for cmocka cases: they fail the case.
+ *
+ * What the harness starts reads /dev/null and writes nothing to the test's
+ * own stdout: under automake's driver that is the TAP pipe, which a
+ * process left running would keep open.
  */
 #ifndef PFORKD_DAEMON_HARNESS_H
 #define PFORKD_DAEMON_HARNESS_H
