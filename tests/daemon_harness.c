@@ -5,7 +5,9 @@
  * started, and killed with SIGKILL if it does not stop in time.  What it
  * starts gets /dev/null for stdin and, unless captured, stdout: under
  * automake's parallel driver the test's stdout is the TAP pipe, and a
- * process left holding it would keep the driver waiting for ever.
+ * process left holding it would keep the driver waiting for ever.  The
+ * pids not reaped yet are remembered, and whatever a test left running
+ * is stopped when its program exits (or its watchdog fires).
  */
 #include "config.h"
 
@@ -36,6 +38,106 @@
 #include "test_util.h"
 #include "util/descriptor.h"
 #include "util/parse_number.h"
+
+#define SPAWNED_MAX	128
+
+/* Children spawn_argv() started that were not reaped yet, 0 in free slots. */
+static volatile sig_atomic_t	spawned[SPAWNED_MAX];
+static pid_t			spawner;	/* the process that owns them */
+
+static void	stop_spawned_at_exit(void);
+
+/* Remember the pid of a child just started, until it is reaped. */
+static void
+remember_spawned(pid_t pid)
+{
+	size_t	i;
+
+	if (spawner != getpid()) {
+		/* A forked copy of a test forgets its parent's children. */
+		for (i = 0; i < SPAWNED_MAX; i++)
+			spawned[i] = 0;
+		if (spawner == 0)
+			(void)atexit(stop_spawned_at_exit);
+		spawner = getpid();
+	}
+	for (i = 0; i < SPAWNED_MAX; i++)
+		if (spawned[i] == 0) {
+			spawned[i] = (sig_atomic_t)pid;
+			return;
+		}
+}
+
+/* Forget a pid that was reaped. */
+static void
+forget_spawned(pid_t pid)
+{
+	size_t	i;
+
+	for (i = 0; i < SPAWNED_MAX; i++)
+		if (spawned[i] == (sig_atomic_t)pid)
+			spawned[i] = 0;
+}
+
+/*
+ * Stop every child the harness started that still runs: SIGTERM (a
+ * master stops its workers), SIGKILL to what is left after timeout_ms.
+ * Only this process's own unreaped children are signalled: a pid that
+ * waitpid(2) does not know is forgotten, not killed.  Async-signal-safe,
+ * for a watchdog's handler.  Returns how many were still running.
+ */
+size_t
+harness_stop_spawned(int timeout_ms)
+{
+	size_t	i, running = 0, left;
+	pid_t	pid;
+	int	status, waited;
+
+	if (spawner != getpid())
+		return 0;
+	for (i = 0; i < SPAWNED_MAX; i++) {
+		if ((pid = (pid_t)spawned[i]) <= 0)
+			continue;
+		if (waitpid(pid, &status, WNOHANG) == 0) {
+			(void)kill(pid, SIGTERM);
+			running++;
+		} else
+			spawned[i] = 0;
+	}
+	for (waited = 0, left = running; left > 0; waited += 10) {
+		if (waited >= timeout_ms) {
+			for (i = 0; i < SPAWNED_MAX; i++)
+				if ((pid = (pid_t)spawned[i]) > 0) {
+					(void)kill(pid, SIGKILL);
+					(void)waitpid(pid, &status, 0);
+					spawned[i] = 0;
+				}
+			break;
+		}
+		(void)poll(NULL, 0, 10);
+		for (i = 0, left = 0; i < SPAWNED_MAX; i++) {
+			if ((pid = (pid_t)spawned[i]) <= 0)
+				continue;
+			if (waitpid(pid, &status, WNOHANG) == 0)
+				left++;
+			else
+				spawned[i] = 0;
+		}
+	}
+	return running;
+}
+
+/* At exit: stop what the test left running, and say so in its log. */
+static void
+stop_spawned_at_exit(void)
+{
+	size_t	left = harness_stop_spawned(HARNESS_LEFTOVER_MS);
+
+	if (left > 0)
+		(void)fprintf(stderr, "daemon_harness: %zu process%s the test "
+		    "started still ran at its exit: stopped\n", left,
+		    left == 1 ? "" : "es");
+}
 
 /* The pforkd binary under test: $PFORKD, else ./pforkd. */
 const char *
@@ -182,6 +284,7 @@ spawn_argv(struct daemon_process *daemon, const char *const *argv,
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
+	remember_spawned(daemon->pid);
 	(void)close(log_pipe[1]);
 	/* Not for the programs started after this one. */
 	(void)descriptor_set_cloexec(log_pipe[0]);
@@ -265,13 +368,20 @@ harness_stop(struct daemon_process *daemon, int signal_number,
 {
 	uint64_t	deadline = monotonic_usec() +
 			    (uint64_t)timeout_ms * 1000;
+	pid_t		reaped;
 	int		status = 0, killed = 0;
 
 	if (daemon->pid <= 0)
 		return -1;
 	if (signal_number != 0)
 		(void)kill(daemon->pid, signal_number);
-	while (waitpid(daemon->pid, &status, WNOHANG) != daemon->pid) {
+	while ((reaped = waitpid(daemon->pid, &status, WNOHANG)) !=
+	    daemon->pid) {
+		if (reaped == -1 && errno != EINTR) {
+			/* Reaped elsewhere: its pid is no longer ours. */
+			killed = 1;
+			break;
+		}
 		if (remaining_ms(deadline) == 0) {
 			(void)kill(daemon->pid, SIGKILL);
 			(void)waitpid(daemon->pid, &status, 0);
@@ -286,6 +396,7 @@ harness_stop(struct daemon_process *daemon, int signal_number,
 		if (remaining_ms(deadline + 2000000) == 0)
 			break;
 	(void)close(daemon->log_fd);
+	forget_spawned(daemon->pid);
 	daemon->pid = -1;
 	if (killed)
 		return -1;

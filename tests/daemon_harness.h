@@ -4,8 +4,9 @@
  * The harness_must_ functions are for cmocka cases: they fail the case.
  *
  * What the harness starts reads /dev/null and writes nothing to the test's
- * own stdout: under automake's driver that is the TAP pipe, which a
- * process left running would keep open.
+ * own stdout (under automake's driver the TAP pipe, which a process left
+ * running would keep open); what still runs when the test program exits
+ * is stopped then, by pid.
  */
 #ifndef PFORKD_DAEMON_HARNESS_H
 #define PFORKD_DAEMON_HARNESS_H
@@ -15,6 +16,7 @@
 
 #define HARNESS_LOG_MAX		65536
 #define HARNESS_PORTS_MAX	16
+#define HARNESS_LEFTOVER_MS	3000	/* leftovers: SIGTERM, then SIGKILL */
 
 struct daemon_process {
 	pid_t	pid;
@@ -62,6 +64,9 @@ int	harness_run(const char *const *arguments, char *output,
 	    size_t output_size, int timeout_ms);
 int	harness_listening_port(const char *line);
 const char *harness_pforkd_path(void);
+
+/* Stopping, by pid, what a test left running. */
+size_t	harness_stop_spawned(int timeout_ms);
 
 /* The same, failing the cmocka case (with the log) when they fail. */
 void	harness_must_start(struct daemon_process *,

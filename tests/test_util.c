@@ -265,13 +265,17 @@ test_raise_nofile(void)
 	return (long)limit.rlim_cur;
 }
 
-/* SIGALRM handler: report the hung test and end the program. */
+/*
+ * SIGALRM handler: report the hung test, stop what the harness started
+ * for it (by pid), and end the program.
+ */
 static void
 watchdog_fired(int signal_number)
 {
 	(void)signal_number;
 	(void)write(STDOUT_FILENO, watchdog_message, watchdog_message_length);
 	(void)write(STDERR_FILENO, watchdog_message, watchdog_message_length);
+	(void)harness_stop_spawned(1000);
 	_exit(1);
 }
 

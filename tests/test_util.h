@@ -4,8 +4,9 @@
  * Nothing here knows about cmocka: the helpers make connected fd pairs,
  * fill and drain them, raise the fd limit, keep a list of fds to close
  * after a failed test and arm a watchdog that ends a hung test program
- * with a clear message instead of letting it hang.  Functions that can
- * fail return -1 with errno set.
+ * with a clear message, and the processes the harness started for it,
+ * instead of letting it hang.  Functions that can fail return -1 with
+ * errno set.
  */
 #ifndef PFORKD_TEST_UTIL_H
 #define PFORKD_TEST_UTIL_H
