@@ -406,6 +406,82 @@ harness_stop(struct daemon_process *daemon, int signal_number,
 }
 
 /*
+ * For teardowns: stop a daemon a failed case left running, by its pid,
+ * with SIGTERM (the master stops its workers and its programs), SIGKILL
+ * after HARNESS_LEFTOVER_MS; nothing when none runs.
+ */
+void
+harness_stop_leftover(struct daemon_process *daemon)
+{
+	if (daemon->pid > 0)
+		(void)harness_stop(daemon, SIGTERM, HARNESS_LEFTOVER_MS);
+}
+
+/*
+ * Stop a detached pforkd by the pid in its pid file, if the file is there
+ * (the daemon removes it last as it exits): SIGTERM, then SIGKILL when the
+ * file is still there after timeout_ms.  0 when none ran or it stopped in
+ * time, -1 when it had to be killed.
+ */
+int
+harness_stop_detached(const char *pid_file, int timeout_ms)
+{
+	uint64_t	 deadline = monotonic_usec() +
+			    (uint64_t)timeout_ms * 1000;
+	char		 text[32];
+	unsigned int	 pid;
+	FILE		*file;
+
+	if ((file = fopen(pid_file, "r")) == NULL)
+		return 0;
+	if (fgets(text, sizeof(text), file) == NULL)
+		text[0] = '\0';
+	(void)fclose(file);
+	text[strcspn(text, "\n")] = '\0';
+	if (parse_count(text, INT32_MAX, &pid) == -1 || pid <= 1 ||
+	    kill((pid_t)pid, SIGTERM) == -1)
+		return 0;
+	while (access(pid_file, F_OK) == 0) {
+		if (remaining_ms(deadline) == 0) {
+			(void)kill((pid_t)pid, SIGKILL);
+			(void)unlink(pid_file);
+			return -1;
+		}
+		(void)poll(NULL, 0, 10);
+	}
+	return 0;
+}
+
+/*
+ * Wait up to timeout_ms for the child pid (one a test forked) to exit,
+ * then kill it with SIGKILL and reap it.  Returns its exit status (0-255),
+ * 128+signal when a signal ended it, or -1 when it had to be killed or is
+ * not a child.
+ */
+int
+harness_reap(pid_t pid, int timeout_ms)
+{
+	uint64_t	deadline = monotonic_usec() +
+			    (uint64_t)timeout_ms * 1000;
+	pid_t		reaped;
+	int		status;
+
+	while ((reaped = waitpid(pid, &status, WNOHANG)) != pid) {
+		if (reaped == -1 && errno != EINTR)
+			return -1;
+		if (remaining_ms(deadline) == 0) {
+			(void)kill(pid, SIGKILL);
+			(void)waitpid(pid, &status, 0);
+			return -1;
+		}
+		(void)poll(NULL, 0, 10);
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+/*
  * Run pforkd with arguments to completion, capturing stdout and stderr
  * into output; returns its exit status, or -1 on timeout (then killed).
  */
@@ -541,14 +617,13 @@ harness_fixture_setup(void **state)
 	return 0;
 }
 
-/* cmocka teardown: kill a daemon a failed case left, free the fixture. */
+/* cmocka teardown: stop a daemon a failed case left, free the fixture. */
 int
 harness_fixture_teardown(void **state)
 {
 	struct backend_fixture	*fixture = *state;
 
-	if (fixture->daemon.pid > 0)
-		(void)harness_stop(&fixture->daemon, SIGKILL, 1000);
+	harness_stop_leftover(&fixture->daemon);
 	free(fixture);
 	return 0;
 }
@@ -592,19 +667,24 @@ harness_scratch_setup(void **state)
 	}
 	(void)snprintf(fixture->config, sizeof(fixture->config),
 	    "%s/pforkd.conf", fixture->directory);
+	(void)snprintf(fixture->pid_file, sizeof(fixture->pid_file),
+	    "%s/pforkd.pid", fixture->directory);
 	fixture->daemon.pid = -1;
 	*state = fixture;
 	return 0;
 }
 
-/* cmocka teardown: kill a daemon a failed case left, remove the files. */
+/*
+ * cmocka teardown: stop a daemon a failed case left, and one it left
+ * detached with its pid in the fixture's pid file; remove the files.
+ */
 int
 harness_scratch_teardown(void **state)
 {
 	struct scratch_fixture	*fixture = *state;
 
-	if (fixture->daemon.pid > 0)
-		(void)harness_stop(&fixture->daemon, SIGKILL, 1000);
+	harness_stop_leftover(&fixture->daemon);
+	(void)harness_stop_detached(fixture->pid_file, HARNESS_LEFTOVER_MS);
 	(void)test_remove_tree(fixture->directory);
 	free(fixture);
 	return 0;

@@ -37,6 +37,7 @@ struct backend_fixture {
 struct scratch_fixture {
 	char			directory[256];
 	char			config[320];	/* DIRECTORY/pforkd.conf */
+	char			pid_file[320];	/* DIRECTORY/pforkd.pid */
 	struct daemon_process	daemon;
 };
 
@@ -65,7 +66,10 @@ int	harness_run(const char *const *arguments, char *output,
 int	harness_listening_port(const char *line);
 const char *harness_pforkd_path(void);
 
-/* Stopping, by pid, what a test left running. */
+/* Stopping what a failed case left running, by pid, within a bound. */
+void	harness_stop_leftover(struct daemon_process *);
+int	harness_stop_detached(const char *pid_file, int timeout_ms);
+int	harness_reap(pid_t pid, int timeout_ms);
 size_t	harness_stop_spawned(int timeout_ms);
 
 /* The same, failing the cmocka case (with the log) when they fail. */
