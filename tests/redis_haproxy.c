@@ -1,8 +1,10 @@
 /*
  * redis_haproxy.c: start and stop the real redis-server and haproxy for
  * the several-host tests.  Each listens on 127.0.0.1 only, on a port free
- * when it was started; every wait is bounded; each is stopped by the pid
- * this file started, and killed if it does not stop in time.
+ * when it was started; every wait is bounded in count and in time; each
+ * is stopped by the pid this file started, and killed if it does not stop
+ * in time.  Starting one whose record still names a running process stops
+ * that one first, rather than lose its pid.
  */
 #include "config.h"
 
@@ -20,9 +22,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "event/dispatcher.h"
 #include "redis_haproxy.h"
 
 #define START_TRIES	200	/* of 25 ms each */
+#define START_WAIT_MS	10000	/* and no longer, however slow each try */
 #define REPLY_WAIT_MS	3000
 
 /* A loopback TCP port free at the moment; the port or -1. */
@@ -78,16 +82,29 @@ resp_add(char *out, size_t size, size_t *length, const char *s)
 	return 0;
 }
 
-/* Send argv as one RESP command on fd, read one reply line or more. */
+/* Milliseconds left until deadline (monotonic usec), at least 0. */
+static int
+left_ms(uint64_t deadline)
+{
+	uint64_t	now = monotonic_usec();
+
+	return now >= deadline ? 0 : (int)((deadline - now + 999) / 1000);
+}
+
+/*
+ * Send argv as one RESP command on fd, read one reply line or more, all
+ * within REPLY_WAIT_MS.
+ */
 static int
 resp_exchange(int fd, const char *const *argv, char *reply,
     size_t reply_size)
 {
 	struct pollfd	pfd = { fd, POLLIN, 0 };
+	uint64_t	deadline = monotonic_usec() + REPLY_WAIT_MS * 1000;
 	char		out[8192];
 	size_t		length, count, got = 0;
 	ssize_t		n;
-	int		written;
+	int		written, wait_ms;
 
 	for (count = 0; argv[count] != NULL; count++)
 		continue;
@@ -101,8 +118,8 @@ resp_exchange(int fd, const char *const *argv, char *reply,
 	if (harness_write_all(fd, out, length) == -1)
 		return -1;
 	/* One reply: wait for the first bytes, then take what follows. */
-	while (got + 1 < reply_size &&
-	    poll(&pfd, 1, got == 0 ? REPLY_WAIT_MS : 50) == 1) {
+	while (got + 1 < reply_size && (wait_ms = left_ms(deadline)) > 0 &&
+	    poll(&pfd, 1, got == 0 ? wait_ms : 50) == 1) {
 		if ((n = read(fd, reply + got, reply_size - 1 - got)) <= 0)
 			break;
 		got += (size_t)n;
@@ -134,16 +151,19 @@ redis_server_command(const struct redis_server *redis,
 /*
  * Start redis-server on redis->port (chosen when 0) with extra arguments
  * (NULL-terminated, may be NULL) after the defaults, which have no
- * persistence; wait until it answers PING.  Needs redis->path.
+ * persistence; wait until it answers PING.  Needs redis->path.  One the
+ * record still names is stopped first.
  */
 int
 redis_server_start(struct redis_server *redis, const char *const *extra)
 {
 	const char	*argv[48], *ping[] = { "PING", NULL };
 	char		 port[16], reply[64];
+	uint64_t	 deadline;
 	size_t		 n = 0, i;
 	int		 tries;
 
+	(void)redis_server_stop(redis);
 	if (redis->port == 0 && (redis->port = stack_free_port()) == -1)
 		return -1;
 	(void)snprintf(port, sizeof(port), "%d", redis->port);
@@ -165,7 +185,9 @@ redis_server_start(struct redis_server *redis, const char *const *extra)
 	argv[n] = NULL;
 	if (harness_spawn_program(&redis->process, argv) == -1)
 		return -1;
-	for (tries = 0; tries < START_TRIES; tries++) {
+	deadline = monotonic_usec() + START_WAIT_MS * 1000;
+	for (tries = 0; tries < START_TRIES && left_ms(deadline) > 0;
+	    tries++) {
 		if (redis_server_command(redis, ping, reply,
 		    sizeof(reply)) == 0 && strncmp(reply, "+PONG", 5) == 0)
 			return 0;
@@ -227,7 +249,8 @@ haproxy_write_config(FILE *file, const struct haproxy_server *haproxy,
  * Write a config of one frontend on haproxy->port (chosen when 0), in mode
  * ("tcp" or "http"), balancing round-robin over the backends with the
  * PROXY protocol version 2, and run haproxy -db on it in the foreground;
- * wait until it listens.  Needs haproxy->path.
+ * wait until it listens.  Needs haproxy->path.  One the record still
+ * names is stopped first.
  *
  * With haproxy->cookie (mode http), a client's first request goes
  * round-robin and its answer sets the cookie of that name to the
@@ -243,8 +266,10 @@ haproxy_server_start(struct haproxy_server *haproxy, const char *mode,
 	const char	*argv[] = { haproxy->path, "-db", "-f", haproxy->config,
 			    NULL };
 	FILE		*file;
+	uint64_t	 deadline;
 	int		 fd, tries;
 
+	(void)haproxy_server_stop(haproxy);
 	if (haproxy->port == 0 && (haproxy->port = stack_free_port()) == -1)
 		return -1;
 	(void)snprintf(haproxy->config, sizeof(haproxy->config),
@@ -262,7 +287,9 @@ haproxy_server_start(struct haproxy_server *haproxy, const char *mode,
 		(void)unlink(haproxy->config);
 		return -1;
 	}
-	for (tries = 0; tries < START_TRIES; tries++) {
+	deadline = monotonic_usec() + START_WAIT_MS * 1000;
+	for (tries = 0; tries < START_TRIES && left_ms(deadline) > 0;
+	    tries++) {
 		if (port_taken(haproxy->port))
 			return 0;
 		(void)usleep(25 * 1000);
