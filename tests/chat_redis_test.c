@@ -3,7 +3,9 @@
  * real redis-server that the test starts on a free port (no persistence,
  * except for the restart with data: an append-only file in a directory of
  * the test's) and stops by its pid.  Skipped, saying so, where
- * redis-server is not installed.
+ * redis-server is not installed.  A case that fails part way leaves its
+ * daemons and redis-server running: its teardown stops them, by pid, and
+ * the next case's setup makes sure of it before it starts its own.
  */
 #include "config.h"
 
@@ -427,16 +429,40 @@ group_setup(void **state)
 	return 0;
 }
 
+/* Stop the daemons and redis-server still running, by their pids. */
+static void
+stop_leftovers(void)
+{
+	harness_stop_leftover(&a);
+	harness_stop_leftover(&b);
+	(void)redis_server_stop(&redis);
+}
+
+/* Before a case: nothing an earlier case started still runs. */
+static int
+case_setup(void **state)
+{
+	(void)state;
+	stop_leftovers();
+	redis.password = NULL;
+	return 0;
+}
+
+/* After a case, passed or failed: nothing it started still runs. */
+static int
+case_teardown(void **state)
+{
+	(void)state;
+	stop_leftovers();
+	return 0;
+}
+
 /* Whatever happened, nothing the test started outlives it. */
 static int
 group_teardown(void **state)
 {
 	(void)state;
-	if (a.pid > 0)
-		(void)harness_stop(&a, SIGKILL, 5000);
-	if (b.pid > 0)
-		(void)harness_stop(&b, SIGKILL, 5000);
-	(void)redis_server_stop(&redis);
+	stop_leftovers();
 	(void)test_remove_tree(directory);
 	return 0;
 }
@@ -445,11 +471,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_two_daemons),
-		cmocka_unit_test(test_restart_with_data),
-		cmocka_unit_test(test_posts_in_a_row),
-		cmocka_unit_test(test_reader_killed),
-		cmocka_unit_test(test_password),
+		cmocka_unit_test_setup_teardown(test_two_daemons, case_setup,
+		    case_teardown),
+		cmocka_unit_test_setup_teardown(test_restart_with_data,
+		    case_setup, case_teardown),
+		cmocka_unit_test_setup_teardown(test_posts_in_a_row,
+		    case_setup, case_teardown),
+		cmocka_unit_test_setup_teardown(test_reader_killed,
+		    case_setup, case_teardown),
+		cmocka_unit_test_setup_teardown(test_password, case_setup,
+		    case_teardown),
 	};
 
 	(void)signal(SIGPIPE, SIG_IGN);
