@@ -13,12 +13,13 @@
  * prevent.  So the case fails on any reset, refusal or timeout, and counts
  * the cut ones apart.  With reuseport the master keeps every worker's
  * socket, so what queued there waits for the next worker of that lane.
+ * A case that fails part way leaves its loaders and daemon to its
+ * teardown, which stops them by pid.
  */
 #include "config.h"
 
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -40,6 +41,8 @@
 #define LOADERS		4
 #define LOAD_USEC	(3 * (uint64_t)1000000)
 #define READ_TIMEOUT_MS	5000
+#define TALLY_WAIT_MS	((int)(LOAD_USEC / 1000) + READ_TIMEOUT_MS + 2000)
+#define EXIT_WAIT_MS	1000	/* a loader that sent its tally exits */
 #define WORKERS_MAX	16
 
 /* What one loader saw. */
@@ -48,6 +51,16 @@ struct tally {
 	unsigned long	cut;		/* EOF without a line */
 	unsigned long	lost;		/* refused, reset, timed out */
 };
+
+/* What a case started, for its teardown to stop. */
+struct balance_case {
+	struct daemon_process	daemon;
+	pid_t			loaders[LOADERS];	/* 0: none */
+	int			tallies[2];	/* the loaders' pipe, or -1 */
+	char			path[32];	/* the configuration file */
+};
+
+static struct balance_case	current;
 
 /* Open connections to port until the time is up; the tally on fd. */
 static void
@@ -119,45 +132,48 @@ pause_usec(uint64_t usec)
 static void
 run_case(const char *balance)
 {
-	struct daemon_process	daemon;
-	struct tally		tally, total = { 0, 0, 0 };
-	char			path[] = "/tmp/balance_test.XXXXXX";
-	const char		*arguments[] = { "-d", "-f", path, NULL };
-	pid_t			loaders[LOADERS];
-	int			fds[2], fd, i, status;
-	FILE			*conf;
+	struct tally	 tally, total = { 0, 0, 0 };
+	const char	*arguments[] = { "-d", "-f", current.path, NULL };
+	int		 fd, i;
+	FILE		*conf;
 
-	assert_int_not_equal(fd = mkstemp(path), -1);
+	(void)snprintf(current.path, sizeof(current.path),
+	    "/tmp/balance_test.XXXXXX");
+	assert_int_not_equal(fd = mkstemp(current.path), -1);
 	assert_non_null(conf = fdopen(fd, "w"));
 	(void)fprintf(conf, "workers 2\naccept-balance %s\nper-source-max 0\n"
 	    "service daytime {\n\tlisten 127.0.0.1:0\n}\n", balance);
 	(void)fclose(conf);
-	harness_must_start(&daemon, arguments, 1);
-	assert_int_equal(pipe(fds), 0);
+	harness_must_start(&current.daemon, arguments, 1);
+	assert_int_equal(pipe(current.tallies), 0);
 	for (i = 0; i < LOADERS; i++) {
-		assert_int_not_equal(loaders[i] = fork(), -1);
-		if (loaders[i] == 0)
-			loader(daemon.ports[0], fds[1]);
+		assert_int_not_equal(current.loaders[i] = fork(), -1);
+		if (current.loaders[i] == 0)
+			loader(current.daemon.ports[0], current.tallies[1]);
 	}
-	(void)close(fds[1]);
+	(void)close(current.tallies[1]);
+	current.tallies[1] = -1;
 	pause_usec(LOAD_USEC / 5);
-	kill_a_worker(daemon.pid);
+	kill_a_worker(current.daemon.pid);
 	pause_usec(LOAD_USEC / 5);
-	assert_int_equal(kill(daemon.pid, SIGHUP), 0);
+	assert_int_equal(kill(current.daemon.pid, SIGHUP), 0);
 	pause_usec(LOAD_USEC / 5);
-	kill_a_worker(daemon.pid);
+	kill_a_worker(current.daemon.pid);
 	for (i = 0; i < LOADERS; i++) {
-		assert_int_equal(read(fds[0], &tally, sizeof(tally)),
-		    (ssize_t)sizeof(tally));
+		if (harness_read_exact(current.tallies[0], &tally,
+		    sizeof(tally), TALLY_WAIT_MS) == -1)
+			fail_msg("no tally from loader %d within %d ms", i,
+			    TALLY_WAIT_MS);
 		total.served += tally.served;
 		total.cut += tally.cut;
 		total.lost += tally.lost;
 	}
-	for (i = 0; i < LOADERS; i++)
-		(void)waitpid(loaders[i], &status, 0);
-	(void)close(fds[0]);
-	harness_must_stop(&daemon, 5000);
-	(void)unlink(path);
+	for (i = 0; i < LOADERS; i++) {
+		assert_int_equal(harness_reap(current.loaders[i], EXIT_WAIT_MS),
+		    0);
+		current.loaders[i] = 0;
+	}
+	harness_must_stop(&current.daemon, 5000);
 	(void)printf("# accept-balance %s: %lu served, %lu cut by the kills, "
 	    "%lu lost\n", balance, total.served, total.cut, total.lost);
 	assert_int_equal(total.lost, 0);
@@ -188,13 +204,46 @@ test_auto(void **state)
 	run_case("auto");
 }
 
+/* Before a case: nothing started yet. */
+static int
+case_setup(void **state)
+{
+	(void)state;
+	memset(&current, 0, sizeof(current));
+	current.daemon.pid = -1;
+	current.tallies[0] = current.tallies[1] = -1;
+	return 0;
+}
+
+/* After a case, passed or failed: no loader, no daemon, no file left. */
+static int
+case_teardown(void **state)
+{
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < LOADERS; i++)
+		if (current.loaders[i] > 0)
+			(void)harness_reap(current.loaders[i], 0);
+	for (i = 0; i < 2; i++)
+		if (current.tallies[i] != -1)
+			(void)close(current.tallies[i]);
+	harness_stop_leftover(&current.daemon);
+	if (current.path[0] != '\0')
+		(void)unlink(current.path);
+	return 0;
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest	tests[] = {
-		cmocka_unit_test(test_shared),
-		cmocka_unit_test(test_exclusive),
-		cmocka_unit_test(test_auto),
+		cmocka_unit_test_setup_teardown(test_shared, case_setup,
+		    case_teardown),
+		cmocka_unit_test_setup_teardown(test_exclusive, case_setup,
+		    case_teardown),
+		cmocka_unit_test_setup_teardown(test_auto, case_setup,
+		    case_teardown),
 	};
 
 	(void)signal(SIGPIPE, SIG_IGN);
