@@ -517,12 +517,17 @@ process_gone(pid_t pid)
 	return zombie;
 }
 
-/* Detached start: exit 0 once serving, pid file locked, removed at exit. */
+/*
+ * Detached start: exit 0 once serving, pid file locked, removed at exit.
+ * The pid file is the fixture's: should the case fail, its teardown
+ * stops the detached daemon by the pid in it.
+ */
 static void
 test_detach_and_pid_file(void **state)
 {
 	struct scratch_fixture	*fixture = *state;
-	char		 pid_path[PATH_MAX + 16], log_path[PATH_MAX + 16];
+	const char	*pid_path = fixture->pid_file;
+	char		 log_path[PATH_MAX + 16];
 	char		 log_target[PATH_MAX + 32], output[4096], text[32];
 	const char	*arguments[] = { "-f", fixture->config, "-p", pid_path,
 			    "-L", log_target, NULL };
@@ -531,8 +536,6 @@ test_detach_and_pid_file(void **state)
 	pid_t		 pid;
 	int		 i;
 
-	(void)snprintf(pid_path, sizeof(pid_path), "%s/pforkd.pid",
-	    fixture->directory);
 	(void)snprintf(log_path, sizeof(log_path), "%s/pforkd.log",
 	    fixture->directory);
 	(void)snprintf(log_target, sizeof(log_target), "file:%s", log_path);

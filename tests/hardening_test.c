@@ -46,6 +46,7 @@ struct scratch {
 	char			path[300];	/* the last scratch_path() */
 	struct daemon_process	daemon;
 	struct daemon_process	second;
+	pid_t			orphan;		/* worker left by its master */
 };
 
 /* The path of name in the case's scratch directory. */
@@ -341,6 +342,7 @@ test_orphans_keep_cache_file(void **state)
 	assert_int_equal(harness_read_exact(client, reply, 12, WAIT_MS), 0);
 	assert_memory_equal(reply, "HTTP/1.1 200", 12);
 	(void)harness_stop(&scratch->daemon, SIGKILL, WAIT_MS);
+	scratch->orphan = workers[0];
 	assert_true(process_alive(workers[0]));
 
 	assert_int_not_equal(harness_run(arguments, output, sizeof(output),
@@ -352,6 +354,7 @@ test_orphans_keep_cache_file(void **state)
 	deadline = monotonic_usec() + WAIT_MS * 1000;
 	while (process_alive(workers[0]) && monotonic_usec() < deadline)
 		(void)usleep(10000);
+	scratch->orphan = 0;
 	(void)close(client);
 	assert_int_equal(harness_start(&scratch->second, arguments, 1), 0);
 	assert_int_equal(harness_stop(&scratch->second, SIGTERM, WAIT_MS), 0);
@@ -570,16 +573,21 @@ setup(void **state)
 	return 0;
 }
 
-/* Stop what a failed case left running and remove the scratch files. */
+/*
+ * Stop what a failed case left running, by pid: its daemons, the detached
+ * one whose pid is in rel.pid, an orphaned worker; remove the scratch.
+ */
 static int
 teardown(void **state)
 {
 	struct scratch	*scratch = *state;
 
-	if (scratch->daemon.pid > 0)
-		(void)harness_stop(&scratch->daemon, SIGKILL, 1000);
-	if (scratch->second.pid > 0)
-		(void)harness_stop(&scratch->second, SIGKILL, 1000);
+	harness_stop_leftover(&scratch->daemon);
+	harness_stop_leftover(&scratch->second);
+	(void)harness_stop_detached(scratch_path(scratch, "rel.pid"),
+	    HARNESS_LEFTOVER_MS);
+	if (scratch->orphan > 0 && process_alive(scratch->orphan))
+		(void)kill(scratch->orphan, SIGKILL);
 	(void)test_remove_tree(scratch->directory);
 	free(scratch);
 	return 0;

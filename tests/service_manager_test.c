@@ -156,14 +156,20 @@ setup_abstract(void **state)
 	return 0;
 }
 
-/* Stop a daemon still running, close the socket, remove the scratch. */
+/*
+ * Stop a daemon still running, by pid, and a detached one by the pid in
+ * its pid file; close the socket, remove the scratch.
+ */
 static int
 teardown(void **state)
 {
 	struct manager	*manager = *state;
+	char		 pid_path[64];
 
-	if (manager->daemon.pid > 0)
-		(void)harness_stop(&manager->daemon, SIGKILL, WAIT_MS);
+	harness_stop_leftover(&manager->daemon);
+	(void)snprintf(pid_path, sizeof(pid_path), "%s/pforkd.pid",
+	    manager->directory);
+	(void)harness_stop_detached(pid_path, HARNESS_LEFTOVER_MS);
 	(void)close(manager->fd);
 	(void)test_remove_tree(manager->directory);
 	(void)unsetenv("NOTIFY_SOCKET");
