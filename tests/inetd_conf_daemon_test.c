@@ -8,7 +8,9 @@
  * 127.0.0.1 ("internal echo": pforkd's way to name the built-in of a
  * line whose service is a port number), and the test talks to it.  (A
  * /bin/cat nowait line is checked with -n only: running programs belongs
- * to the runtime.)
+ * to the runtime.)  The serving cases keep their daemon and file in a
+ * scratch fixture, whose teardown stops and removes what a failed case
+ * left.
  */
 #include "config.h"
 
@@ -131,23 +133,19 @@ test_check_missing(void **state)
 static void
 test_serve_echo(void **state)
 {
-	struct daemon_process	*daemon;
+	struct scratch_fixture	*fixture = *state;
+	struct daemon_process	*daemon = &fixture->daemon;
 	char			 text[256], reply[8];
-	const char		*path;
-	const char		*arguments[] = { "-d", "-w", "1", "-I", NULL,
-				    NULL };
+	const char		*arguments[] = { "-d", "-w", "1", "-I",
+				    fixture->config, NULL };
 	int			 port, fd;
 
-	(void)state;
 	port = harness_free_port(SOCK_STREAM);
 	/* A port number names no built-in: "internal echo" does. */
 	(void)snprintf(text, sizeof(text), "echo dgram udp wait root "
 	    "internal\n127.0.0.1:%d\tstream\ttcp\tnowait\troot\tinternal\t"
 	    "echo\n", port);
-	path = write_scratch(text);
-	arguments[4] = path;
-	daemon = calloc(1, sizeof(*daemon));
-	assert_non_null(daemon);
+	harness_must_write_file(fixture->config, text);
 	harness_must_start(daemon, arguments, 1);
 	assert_int_equal(daemon->ports[0], port);
 	fd = harness_must_connect(daemon, 0);
@@ -157,8 +155,6 @@ test_serve_echo(void **state)
 	(void)close(fd);
 	harness_must_stop(daemon, WAIT_MS);
 	must_contain(daemon->log, ":1:12: protocol 'udp'");
-	(void)unlink(path);
-	free(daemon);
 }
 
 /* Read from fd until EOF, at most size - 1 bytes; NUL-terminated. */
@@ -179,15 +175,14 @@ read_all(int fd, char *buffer, size_t size)
 static void
 test_serve_programs(void **state)
 {
-	struct daemon_process	*daemon;
+	struct scratch_fixture	*fixture = *state;
+	struct daemon_process	*daemon = &fixture->daemon;
 	struct passwd		*self = getpwuid(getuid());
 	char			 text[512], reply[4096];
-	const char		*path;
 	const char		*arguments[] = { "-d", "-v", "-w", "1", "-I",
-				    NULL, NULL };
+				    fixture->config, NULL };
 	int			 ports[3], fd, i;
 
-	(void)state;
 	assert_non_null(self);
 	for (i = 0; i < 3; i++)
 		ports[i] = harness_free_port(SOCK_STREAM);
@@ -197,10 +192,7 @@ test_serve_programs(void **state)
 	    "127.0.0.1:%d stream tcp nowait.2 %s /bin/echo echo hi\n",
 	    ports[0], self->pw_name, ports[1], self->pw_name, ports[2],
 	    self->pw_name);
-	path = write_scratch(text);
-	arguments[5] = path;
-	daemon = calloc(1, sizeof(*daemon));
-	assert_non_null(daemon);
+	harness_must_write_file(fixture->config, text);
 	harness_must_start(daemon, arguments, 3);
 	fd = harness_connect("127.0.0.1", ports[0]);
 	assert_true(fd != -1);
@@ -223,8 +215,6 @@ test_serve_programs(void **state)
 	}
 	harness_must_log(daemon, "rate-limit reached", WAIT_MS);
 	harness_must_stop(daemon, WAIT_MS);
-	(void)unlink(path);
-	free(daemon);
 }
 
 int
@@ -234,8 +224,10 @@ main(void)
 		cmocka_unit_test(test_check_sample),
 		cmocka_unit_test(test_check_scratch),
 		cmocka_unit_test(test_check_missing),
-		cmocka_unit_test(test_serve_echo),
-		cmocka_unit_test(test_serve_programs),
+		cmocka_unit_test_setup_teardown(test_serve_echo,
+		    harness_scratch_setup, harness_scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_serve_programs,
+		    harness_scratch_setup, harness_scratch_teardown),
 	};
 
 	(void)signal(SIGPIPE, SIG_IGN);
