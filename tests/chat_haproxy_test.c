@@ -173,10 +173,8 @@ group_teardown(void **state)
 {
 	(void)state;
 	(void)haproxy_server_stop(&haproxy);
-	if (daemons[0].pid > 0)
-		(void)harness_stop(&daemons[0], SIGKILL, WAIT_MS);
-	if (daemons[1].pid > 0)
-		(void)harness_stop(&daemons[1], SIGKILL, WAIT_MS);
+	harness_stop_leftover(&daemons[0]);
+	harness_stop_leftover(&daemons[1]);
 	(void)redis_server_stop(&redis);
 	return 0;
 }

@@ -933,14 +933,17 @@ program_setup(void **state)
 	return 0;
 }
 
-/* Stop a daemon a failed case left, remove the scratch directory. */
+/*
+ * Stop a daemon a failed case left, with SIGTERM so that its master ends
+ * the programs it runs (a SIGKILL would leave them to run on), and remove
+ * the scratch directory.
+ */
 static int
 program_teardown(void **state)
 {
 	struct program_fixture	*fixture = *state;
 
-	if (fixture->base.daemon.pid > 0)
-		(void)harness_stop(&fixture->base.daemon, SIGKILL, 1000);
+	harness_stop_leftover(&fixture->base.daemon);
 	(void)test_remove_tree(fixture->directory);
 	free(fixture);
 	return 0;
