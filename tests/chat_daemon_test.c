@@ -557,8 +557,7 @@ case_teardown(void **state)
 {
 	(void)state;
 	close_pollers();
-	if (chat_daemon.pid > 0)
-		(void)harness_stop(&chat_daemon, SIGKILL, 1000);
+	harness_stop_leftover(&chat_daemon);
 	return 0;
 }
 

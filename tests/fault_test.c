@@ -642,8 +642,7 @@ teardown(void **state)
 	size_t				 i;
 
 	(void)state;
-	if (fault.daemon.pid > 0)
-		(void)harness_stop(&fault.daemon, SIGKILL, 1000);
+	harness_stop_leftover(&fault.daemon);
 	for (i = 0; i < fault.worker_count; i++)
 		if (!process_gone(fault.workers[i]))
 			(void)kill(fault.workers[i], SIGKILL);

@@ -607,8 +607,7 @@ teardown(void **state)
 	size_t			 i;
 
 	for (i = 0; i < SERVERS; i++)
-		if (fixture->servers[i].pid > 0)
-			(void)harness_stop(&fixture->servers[i], SIGKILL, 1000);
+		harness_stop_leftover(&fixture->servers[i]);
 	if (rmdir(fixture->folder) == -1)
 		(void)fprintf(stderr, "# %s left behind: %s\n",
 		    fixture->folder, strerror(errno));

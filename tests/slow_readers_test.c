@@ -370,8 +370,7 @@ case_teardown(void **state)
 
 	for (i = 0; i < slow->fd_count; i++)
 		(void)close(slow->fds[i]);
-	if (slow->daemon.pid > 0)
-		(void)harness_stop(&slow->daemon, SIGKILL, 5000);
+	harness_stop_leftover(&slow->daemon);
 	if (slow->directory[0] != '\0') {
 		(void)unlink(slow->path);
 		(void)rmdir(slow->directory);

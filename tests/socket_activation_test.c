@@ -346,8 +346,7 @@ teardown(void **state)
 {
 	struct activation	*activation = *state;
 
-	if (activation->process.pid > 0)
-		(void)harness_stop(&activation->process, SIGKILL, WAIT_MS);
+	harness_stop_leftover(&activation->process);
 	free(activation);
 	return 0;
 }
