@@ -99,12 +99,13 @@ set_backend(void *base, const struct option_keyword *keyword,
 
 /* The names of accept-balance, by ACCEPT_BALANCE_* value. */
 static const char *const accept_balance_names[] = {
-	"auto", "shared", "exclusive", "reuseport", NULL
+	"auto", "shared", "exclusive", "reuseport", "mutex", NULL
 };
 
 /*
- * accept-balance: auto, shared, exclusive or reuseport; reuseport only
- * where it balances (Linux's SO_REUSEPORT, FreeBSD's SO_REUSEPORT_LB).
+ * accept-balance: auto, shared, exclusive, reuseport or mutex; reuseport
+ * only where it balances (Linux's SO_REUSEPORT, FreeBSD's
+ * SO_REUSEPORT_LB).
  */
 static int
 set_accept_balance(void *base, const struct option_keyword *keyword,
@@ -117,7 +118,8 @@ set_accept_balance(void *base, const struct option_keyword *keyword,
 			break;
 	if (accept_balance_names[i] == NULL) {
 		(void)snprintf(error, error_size, "%s: '%s' is not auto, "
-		    "shared, exclusive or reuseport", keyword->name, value);
+		    "shared, exclusive, reuseport or mutex", keyword->name,
+		    value);
 		return -1;
 	}
 #ifndef HAVE_REUSEPORT_BALANCING
