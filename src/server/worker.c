@@ -43,7 +43,7 @@
 
 #define DRAIN_CHECK_USEC	(20 * 1000)
 #define ACCEPT_MUTEX_DELAY_USEC	(5 * 1000)	/* measured: pforkd.8 */
-#define ACCEPT_MUTEX_IDLE_MSEC	1000	/* without accepts: idle */
+#define ACCEPT_MUTEX_IDLE_MSEC	20	/* without accepts: idle */
 #define SHARE_CHECK_USEC	1000	/* how often others' load is summed */
 
 static int	worker_admit(void *, const struct service *,
