@@ -135,7 +135,8 @@ set_accept_balance(void *base, const struct option_keyword *keyword,
 
 /*
  * What accept-balance auto means here: a socket per worker where the
- * kernel spreads connections over them, else one shared socket.
+ * kernel spreads connections over them (as even as the accept token, and
+ * without its wake-ups: pforkd.8), else one shared socket and the token.
  */
 int
 configuration_accept_balance(const struct configuration *configuration)
@@ -145,7 +146,7 @@ configuration_accept_balance(const struct configuration *configuration)
 #ifdef HAVE_REUSEPORT_BALANCING
 	return ACCEPT_BALANCE_REUSEPORT;
 #else
-	return ACCEPT_BALANCE_SHARED;
+	return ACCEPT_BALANCE_MUTEX;
 #endif
 }
 
