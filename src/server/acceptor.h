@@ -36,7 +36,7 @@ struct acceptor {
 	int			 events;	/* EVENT_READ, maybe EXCLUSIVE */
 	struct timer		 pause_timer;
 	int			 out_of_descriptors; /* logged once per episode */
-	int			 quiet;		/* not watched: acceptor_listen */
+	int			 quiet;		/* acceptor_listen(, 0) */
 	acceptor_gate_callback	*before_batch;	/* NULL: up to a bound */
 	acceptor_batch_callback	*after_batch;	/* NULL: none */
 	void			*batch_arg;	/* for both */
