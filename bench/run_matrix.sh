@@ -12,7 +12,8 @@
 # default backend and 1 and 2 workers also against
 # bench/reference_longpoll, in turns; and how the connections spread over
 # 2 and 4 workers (pforkd at -v, pforkd-bench -L), short ones (connect)
-# and long busy ones (echo, 1,000 connections); and the connection rate
+# and long busy ones (echo, 1,000 connections), with accept-balance auto
+# and with mutex; and the connection rate
 # of a program service running /bin/cat (the connect workload, 50 loops)
 # with 1 and 2 workers on the default backend, against bench/reference_fork,
 # a minimal inetd running /bin/cat, in turns; and, when redis-server is
@@ -538,25 +539,41 @@ stop_longpoll
 
 # --- spread: 2 and 4 workers, short and long connections ------------------
 
-for workers in 2 4; do
-	echo "pforkd -b $default -w $workers -v: how the connections spread"
-	start_pforkd "$default" "$workers" -v -l echo@127.0.0.1:0
-	port=$(pforkd_port echo)
-	for workload in connect50 echo1000; do
-		# shellcheck disable=SC2046
-		line=$(bench_once $(workload_options "$workload") -p "$port" \
-		    -t "$SECONDS_PER_RUN" -P "$pforkd_pid" \
-		    -L "$work/pforkd.log")
-		case $workload in
-		connect50) name="spread connect 50" ;;
-		echo1000) name="spread echo 1000" ;;
-		esac
-		add_row "$name" "$default" "$workers" "$(describe "$line" \
-		    "share $(field "$line" worker_share) %, at -v: $(printf \
-		    '%.0f' "$(field "$line" rate)")/s")" \
-		    "$(field "$line" spread_max_pct)" - - -
+# accept-balance auto (the system's default) and mutex (the accept token,
+# every system's), which only a configuration file sets.
+printf 'accept-balance mutex\nservice echo {\n\tlisten 127.0.0.1:0\n}\n' \
+    >"$work/mutex.conf"
+for balance in auto mutex; do
+	for workers in 2 4; do
+		echo "pforkd -b $default -w $workers -v, accept-balance" \
+		    "$balance: how the connections spread"
+		if [ "$balance" = auto ]; then
+			start_pforkd "$default" "$workers" -v \
+			    -l echo@127.0.0.1:0
+			prefix="spread"
+		else
+			start_pforkd "$default" "$workers" -v \
+			    -f "$work/mutex.conf"
+			prefix="spread $balance"
+		fi
+		port=$(pforkd_port echo)
+		for workload in connect50 echo1000; do
+			# shellcheck disable=SC2046
+			line=$(bench_once $(workload_options "$workload") \
+			    -p "$port" -t "$SECONDS_PER_RUN" \
+			    -P "$pforkd_pid" -L "$work/pforkd.log")
+			case $workload in
+			connect50) name="$prefix connect 50" ;;
+			echo1000) name="$prefix echo 1000" ;;
+			esac
+			add_row "$name" "$default" "$workers" \
+			    "$(describe "$line" "share $(field "$line" \
+			    worker_share) %, at -v: $(printf '%.0f' \
+			    "$(field "$line" rate)")/s")" \
+			    "$(field "$line" spread_max_pct)" - - -
+		done
+		stop_pforkd
 	done
-	stop_pforkd
 done
 
 # --- program service: /bin/cat, reference_fork and pforkd -b DEFAULT ------

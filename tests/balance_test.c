@@ -1,7 +1,7 @@
 /*
  * balance_test.c: no connection is lost while a worker is killed and a
  * reload replaces a generation, for every accept-balance setting, against
- * the real daemon over loopback.
+ * the real daemon over loopback; and that mutex spreads long connections.
  *
  * LOADERS child processes open daytime connections one after another for
  * LOAD_USEC and read each to its end.  Meanwhile the test SIGKILLs a
@@ -15,6 +15,14 @@
  * socket, so what queued there waits for the next worker of that lane.
  * A case that fails part way leaves its loaders and daemon to its
  * teardown, which stops them by pid.
+ *
+ * With mutex, at 2 and 4 workers, every worker of the new generation is
+ * then killed at once, the accept token's holder among them: if the
+ * master did not free it, the new workers would never accept again.
+ *
+ * The share case holds SHARED_CONNECTIONS echo connections open over 4
+ * workers with accept-balance mutex and counts, from the -v log, how many
+ * each worker served: every one must hold about an even share.
  */
 #include "config.h"
 
@@ -44,6 +52,8 @@
 #define TALLY_WAIT_MS	((int)(LOAD_USEC / 1000) + READ_TIMEOUT_MS + 2000)
 #define EXIT_WAIT_MS	1000	/* a loader that sent its tally exits */
 #define WORKERS_MAX	16
+#define SHARED_CONNECTIONS	40
+#define SHARE_WORKERS	4
 
 /* What one loader saw. */
 struct tally {
@@ -110,6 +120,18 @@ children_of(pid_t parent, pid_t *pids, size_t max)
 	return count;
 }
 
+/* Kill every worker of daemon at once with SIGKILL. */
+static void
+kill_every_worker(pid_t daemon)
+{
+	pid_t	pids[WORKERS_MAX];
+	size_t	count = children_of(daemon, pids, WORKERS_MAX), i;
+
+	assert_true(count > 0);
+	for (i = 0; i < count; i++)
+		assert_int_equal(kill(pids[i], SIGKILL), 0);
+}
+
 /* Kill one worker of daemon at random with SIGKILL. */
 static void
 kill_a_worker(pid_t daemon)
@@ -128,9 +150,12 @@ pause_usec(uint64_t usec)
 	(void)poll(NULL, 0, (int)(usec / 1000));
 }
 
-/* Run the load against 2 workers with accept-balance balance. */
+/*
+ * Run the load against workers workers with accept-balance balance; with
+ * kill_all, kill every worker of the new generation at the end.
+ */
 static void
-run_case(const char *balance)
+run_case(const char *balance, int workers, int kill_all)
 {
 	struct tally	 tally, total = { 0, 0, 0 };
 	const char	*arguments[] = { "-d", "-f", current.path, NULL };
@@ -141,8 +166,9 @@ run_case(const char *balance)
 	    "/tmp/balance_test.XXXXXX");
 	assert_int_not_equal(fd = mkstemp(current.path), -1);
 	assert_non_null(conf = fdopen(fd, "w"));
-	(void)fprintf(conf, "workers 2\naccept-balance %s\nper-source-max 0\n"
-	    "service daytime {\n\tlisten 127.0.0.1:0\n}\n", balance);
+	(void)fprintf(conf, "workers %d\naccept-balance %s\n"
+	    "per-source-max 0\nservice daytime {\n\tlisten 127.0.0.1:0\n}\n",
+	    workers, balance);
 	(void)fclose(conf);
 	harness_must_start(&current.daemon, arguments, 1);
 	assert_int_equal(pipe(current.tallies), 0);
@@ -159,6 +185,10 @@ run_case(const char *balance)
 	assert_int_equal(kill(current.daemon.pid, SIGHUP), 0);
 	pause_usec(LOAD_USEC / 5);
 	kill_a_worker(current.daemon.pid);
+	if (kill_all) {
+		pause_usec(LOAD_USEC / 10);
+		kill_every_worker(current.daemon.pid);
+	}
 	for (i = 0; i < LOADERS; i++) {
 		if (harness_read_exact(current.tallies[0], &tally,
 		    sizeof(tally), TALLY_WAIT_MS) == -1)
@@ -174,8 +204,9 @@ run_case(const char *balance)
 		current.loaders[i] = 0;
 	}
 	harness_must_stop(&current.daemon, 5000);
-	(void)printf("# accept-balance %s: %lu served, %lu cut by the kills, "
-	    "%lu lost\n", balance, total.served, total.cut, total.lost);
+	(void)printf("# accept-balance %s, %d workers: %lu served, %lu cut by "
+	    "the kills, %lu lost\n", balance, workers, total.served, total.cut,
+	    total.lost);
 	assert_int_equal(total.lost, 0);
 	assert_true(total.served > 100);
 }
@@ -185,7 +216,7 @@ static void
 test_shared(void **state)
 {
 	(void)state;
-	run_case("shared");
+	run_case("shared", 2, 0);
 }
 
 /* One shared socket, one worker woken (epoll; the same elsewhere). */
@@ -193,7 +224,7 @@ static void
 test_exclusive(void **state)
 {
 	(void)state;
-	run_case("exclusive");
+	run_case("exclusive", 2, 0);
 }
 
 /* The system's best: a socket per worker on Linux and FreeBSD. */
@@ -201,7 +232,114 @@ static void
 test_auto(void **state)
 {
 	(void)state;
-	run_case("auto");
+	run_case("auto", 2, 0);
+}
+
+/* The accept token in the scoreboard, 2 workers; the holder killed. */
+static void
+test_mutex_2(void **state)
+{
+	(void)state;
+	run_case("mutex", 2, 1);
+}
+
+/* The accept token, 4 workers; the holder killed. */
+static void
+test_mutex_4(void **state)
+{
+	(void)state;
+	run_case("mutex", 4, 1);
+}
+
+/* How many "closed after" lines of the -v log each worker wrote. */
+static size_t
+served_per_worker(const char *log, long *pids, unsigned long *served,
+    size_t max)
+{
+	const char	*line;
+	size_t		 count = 0, i;
+	long		 pid;
+
+	for (line = log; line != NULL && *line != '\0';
+	    line = strchr(line, '\n') != NULL ? strchr(line, '\n') + 1 : NULL) {
+		if (sscanf(line, "pforkd[%ld]: echo: ", &pid) != 1 ||
+		    strstr(line, " closed after ") == NULL ||
+		    strstr(line, " closed after ") > strchr(line, '\n'))
+			continue;
+		for (i = 0; i < count && pids[i] != pid; i++)
+			continue;
+		if (i == count) {
+			if (count == max)
+				continue;
+			pids[count] = pid;
+			served[count++] = 0;
+		}
+		served[i]++;
+	}
+	return count;
+}
+
+/*
+ * accept-balance mutex spreads long connections: SHARED_CONNECTIONS echo
+ * connections opened one after another and held over SHARE_WORKERS
+ * workers; each worker serves between half and one and a half of an even
+ * share (the rule allows a sixteenth and one connection above it).
+ */
+static void
+test_mutex_share(void **state)
+{
+	const char		*arguments[] = { "-d", "-v", "-f",
+				    current.path, NULL };
+	int			clients[SHARED_CONNECTIONS];
+	long			pids[WORKERS_MAX];
+	unsigned long		served[WORKERS_MAX], even;
+	size_t			workers, i, lines;
+	uint64_t		deadline;
+	int			fd;
+	char			byte;
+	FILE			*conf;
+
+	(void)state;
+	(void)snprintf(current.path, sizeof(current.path),
+	    "/tmp/balance_test.XXXXXX");
+	assert_int_not_equal(fd = mkstemp(current.path), -1);
+	assert_non_null(conf = fdopen(fd, "w"));
+	(void)fprintf(conf, "workers %d\naccept-balance mutex\n"
+	    "per-source-max 0\nservice echo {\n\tlisten 127.0.0.1:0\n}\n",
+	    SHARE_WORKERS);
+	(void)fclose(conf);
+	harness_must_start(&current.daemon, arguments, 1);
+	for (i = 0; i < SHARED_CONNECTIONS; i++) {
+		clients[i] = harness_must_connect(&current.daemon, 0);
+		byte = (char)('a' + i % 26);
+		assert_int_equal(harness_write_all(clients[i], &byte, 1), 0);
+		assert_int_equal(harness_read_exact(clients[i], &byte, 1,
+		    READ_TIMEOUT_MS), 0);
+		assert_int_equal(byte, 'a' + i % 26);
+	}
+	for (i = 0; i < SHARED_CONNECTIONS; i++)
+		(void)close(clients[i]);
+	deadline = monotonic_usec() + 5 * (uint64_t)1000000;
+	do {
+		(void)harness_read_log(&current.daemon, 100);
+		workers = served_per_worker(current.daemon.log, pids, served,
+		    WORKERS_MAX);
+		for (i = 0, lines = 0; i < workers; i++)
+			lines += served[i];
+	} while (lines < SHARED_CONNECTIONS && monotonic_usec() < deadline);
+	harness_must_stop(&current.daemon, 5000);
+	(void)printf("# accept-balance mutex, %d workers, %d long "
+	    "connections:", SHARE_WORKERS, SHARED_CONNECTIONS);
+	for (i = 0; i < workers; i++)
+		(void)printf(" %lu", served[i]);
+	(void)printf("\n");
+	assert_int_equal(lines, SHARED_CONNECTIONS);
+	assert_int_equal(workers, SHARE_WORKERS);
+	even = SHARED_CONNECTIONS / SHARE_WORKERS;
+	for (i = 0; i < workers; i++) {
+		assert_true(served[i] >= even / 2);
+		assert_true(served[i] <= even + even / 2);
+	}
 }
 
 /* Before a case: nothing started yet. */
@@ -243,6 +381,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_exclusive, case_setup,
 		    case_teardown),
 		cmocka_unit_test_setup_teardown(test_auto, case_setup,
+		    case_teardown),
+		cmocka_unit_test_setup_teardown(test_mutex_2, case_setup,
+		    case_teardown),
+		cmocka_unit_test_setup_teardown(test_mutex_4, case_setup,
+		    case_teardown),
+		cmocka_unit_test_setup_teardown(test_mutex_share, case_setup,
 		    case_teardown),
 	};
 

@@ -453,6 +453,33 @@ test_user_and_group(void **state)
 	expect_error(c, "user :wheel\n", "main.conf:1:6:", "unknown user ''");
 }
 
+/*
+ * accept-balance names each strategy; auto is reuseport where it
+ * balances, else mutex (the token in the scoreboard).
+ */
+static void
+test_accept_balance(void **state)
+{
+	struct configuration	*c = *state;
+	char			 error[512] = "";
+
+	assert_int_equal(load_only(c, "accept-balance mutex\n", error,
+	    sizeof(error)), 0);
+	assert_int_equal(configuration_accept_balance(c), ACCEPT_BALANCE_MUTEX);
+	assert_int_equal(load_only(c, "accept-balance shared\n", error,
+	    sizeof(error)), 0);
+	assert_int_equal(configuration_accept_balance(c),
+	    ACCEPT_BALANCE_SHARED);
+	assert_int_equal(load_only(c, "accept-balance auto\n", error,
+	    sizeof(error)), 0);
+#ifdef HAVE_REUSEPORT_BALANCING
+	assert_int_equal(configuration_accept_balance(c),
+	    ACCEPT_BALANCE_REUSEPORT);
+#else
+	assert_int_equal(configuration_accept_balance(c), ACCEPT_BALANCE_MUTEX);
+#endif
+}
+
 static const struct refusal {
 	const char	*text;
 	const char	*where;		/* "FILE:LINE:COLUMN:" */
@@ -485,6 +512,8 @@ static const struct refusal {
 	    "number from 1 to 64" },
 	{ "workers 65\n", "main.conf:1:9:", "workers: '65'" },
 	{ "workers two\n", "main.conf:1:9:", "workers: 'two'" },
+	{ "accept-balance token\n", "main.conf:1:16:", "accept-balance: "
+	    "'token' is not auto, shared, exclusive, reuseport or mutex" },
 	{ "backend nosuch\n", "main.conf:1:9:",
 	    "unknown backend 'nosuch' (compiled in:" },
 	{ "user no-such-user-here\n", "main.conf:1:6:",
@@ -870,6 +899,7 @@ main(void)
 		CASE(test_include_errors),
 		CASE(test_defaults_inheritance),
 		CASE(test_user_and_group),
+		CASE(test_accept_balance),
 		CASE(test_refusals),
 		CASE(test_refusal_messages),
 		CASE(test_listen_collisions),

@@ -1522,6 +1522,71 @@ case_run_until_empty(void **state)
 	assert_int_equal(dispatcher_timer_count(d), 0);
 }
 
+/* What a wait hook saw and what it does. */
+struct hook_record {
+	int		 calls;
+	int64_t		 cap_usec;	/* what it returns */
+	int		 watch_fd;	/* watched by the hook, or -1 */
+	struct io_record *io;
+};
+
+/* wait hook: count the call, watch an fd if asked, return the cap. */
+static int64_t
+record_hook(struct dispatcher *d, void *arg)
+{
+	struct hook_record	*hook = arg;
+
+	hook->calls++;
+	if (hook->watch_fd != -1) {
+		(void)dispatcher_watch(d, hook->watch_fd, EVENT_READ,
+		    record_io, hook->io);
+		hook->watch_fd = -1;
+	}
+	return hook->cap_usec;
+}
+
+/*
+ * The wait hook runs once before every wait, caps it (run_once(-1) with
+ * nothing to wait for returns), and what it watches is waited on in the
+ * same turn; NULL removes it.
+ */
+static void
+case_wait_hook(void **state)
+{
+	struct fixture		*fixture = fixture_of(state);
+	struct dispatcher	*d = fixture->dispatcher;
+	struct io_record	 io = { 0 };
+	struct hook_record	 hook = { 0, 20 * MSEC, -1, &io };
+	uint64_t		 started, elapsed;
+	int			 ready[2];
+
+	dispatcher_before_wait(d, record_hook, &hook);
+	started = monotonic_usec();
+	assert_int_equal(loop_once(d, -1), 0);
+	elapsed = monotonic_usec() - started;
+	assert_int_equal(hook.calls, 1);
+	assert_true(elapsed >= 19 * MSEC);
+	assert_true(elapsed < 2000 * MSEC);
+	/* A longer cap leaves the caller's shorter one. */
+	hook.cap_usec = 10000 * MSEC;
+	started = monotonic_usec();
+	assert_int_equal(loop_once(d, 5 * MSEC), 0);
+	assert_true(monotonic_usec() - started < 2000 * MSEC);
+	assert_int_equal(hook.calls, 2);
+	/* -1 leaves the wait to the timers and the caller. */
+	hook.cap_usec = -1;
+	fixture_readable_pair(fixture, ready);
+	hook.watch_fd = ready[0];
+	assert_int_equal(loop_once(d, -1), 1);
+	assert_int_equal(io.calls, 1);
+	assert_int_equal(io.fd, ready[0]);
+	assert_int_equal(hook.calls, 3);
+	dispatcher_before_wait(d, NULL, NULL);
+	(void)dispatcher_unwatch(d, ready[0]);
+	(void)loop_once(d, 0);
+	assert_int_equal(hook.calls, 3);
+}
+
 /* Every case, run on every backend that meets its needs. */
 static const struct backend_case	test_cases[] = {
 	{ "create", case_create },
@@ -1548,6 +1613,7 @@ static const struct backend_case	test_cases[] = {
 	{ "signal SIGUSR2", case_signal_usr2 },
 	{ "stop from a callback", case_stop },
 	{ "run returns when nothing is left", case_run_until_empty },
+	{ "wait hook", case_wait_hook },
 };
 
 #define CASE_COUNT	(sizeof(test_cases) / sizeof(test_cases[0]))

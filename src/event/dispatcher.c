@@ -56,6 +56,8 @@ struct dispatcher {
 	int			 dispatching;
 	int			 stop_requested;
 	int			 callbacks_run;
+	wait_hook		*before_wait;
+	void			*before_wait_arg;
 };
 
 /* The current monotonic time in microseconds. */
@@ -544,12 +546,28 @@ dispatch_timers(struct dispatcher *d)
 	}
 }
 
-/* One iteration: wait, run fd callbacks, run due timers. */
+/* Call hook (NULL: none) before every wait, with arg. */
+void
+dispatcher_before_wait(struct dispatcher *d, wait_hook *hook, void *arg)
+{
+	d->before_wait = hook;
+	d->before_wait_arg = arg;
+}
+
+/*
+ * One iteration: ask the wait hook, wait, run fd callbacks, run due
+ * timers.
+ */
 int
 dispatcher_run_once(struct dispatcher *d, int64_t max_wait_usec)
 {
+	int64_t	hook_wait;
 	int	count, i;
 
+	if (d->before_wait != NULL &&
+	    (hook_wait = d->before_wait(d, d->before_wait_arg)) >= 0 &&
+	    (max_wait_usec < 0 || hook_wait < max_wait_usec))
+		max_wait_usec = hook_wait;
 	if (fired_reserve(d) == -1)
 		return -1;
 	d->now = monotonic_usec();

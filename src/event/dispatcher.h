@@ -38,6 +38,12 @@ typedef void io_callback(struct dispatcher *, int fd, int events, void *arg);
 typedef void timer_callback(struct dispatcher *, struct timer *, void *arg);
 typedef void signal_callback(struct dispatcher *, int signal_number,
     void *arg);
+/*
+ * Called at the start of every turn of the loop, before the wait: it may
+ * watch and unwatch fds, and returns the longest the wait may then last in
+ * microseconds, or -1 to leave it to the timers.
+ */
+typedef int64_t wait_hook(struct dispatcher *, void *arg);
 
 /*
  * A timer is embedded by its owner (no allocation per timer).  Treat the
@@ -101,6 +107,7 @@ int	 dispatcher_signal(struct dispatcher *, int signal_number,
 int	 dispatcher_signal_ignore(struct dispatcher *, int signal_number);
 
 /* The loop. */
+void	 dispatcher_before_wait(struct dispatcher *, wait_hook *, void *arg);
 int	 dispatcher_run(struct dispatcher *);
 int	 dispatcher_run_once(struct dispatcher *, int64_t max_wait_usec);
 void	 dispatcher_stop(struct dispatcher *);

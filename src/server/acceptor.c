@@ -73,6 +73,8 @@ acceptor_resume(struct dispatcher *d, struct timer *timer, void *arg)
 	struct acceptor	*acceptor = arg;
 
 	(void)timer;
+	if (acceptor->quiet)
+		return;		/* acceptor_listen() will watch it again */
 	if (dispatcher_set_events(d, acceptor->fd, acceptor->events) == -1)
 		log_errno(LOG_LEVEL_ERROR, "%s: cannot resume accepting",
 		    acceptor->service->name);
@@ -113,18 +115,15 @@ acceptor_admit(const struct acceptor *acceptor, int client,
 	return 0;
 }
 
-/* The listener is readable: accept what is queued, up to a bound. */
-static void
-acceptor_ready(struct dispatcher *d, int fd, int events, void *arg)
+/* Accept what is queued, up to limit; how many were accepted. */
+static int
+acceptor_accept_batch(struct acceptor *acceptor, int fd, int limit)
 {
-	struct acceptor		*acceptor = arg;
 	struct sockaddr_storage	 peer;
 	socklen_t		 length;
-	int			 client, i;
+	int			 client, i, accepted = 0;
 
-	(void)d;
-	(void)events;
-	for (i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
+	for (i = 0; i < limit; i++) {
 		length = sizeof(peer);
 		client = accept_nonblocking(fd, (struct sockaddr *)&peer,
 		    &length);
@@ -138,18 +137,19 @@ acceptor_ready(struct dispatcher *d, int fd, int events, void *arg)
 			case ENOBUFS:
 			case ENOMEM:
 				acceptor_pause(acceptor);
-				return;
+				return accepted;
 			case EAGAIN:
 #if EWOULDBLOCK != EAGAIN
 			case EWOULDBLOCK:
 #endif
-				return;
+				return accepted;
 			default:
 				log_errno(LOG_LEVEL_WARNING, "%s: accept",
 				    acceptor->service->name);
-				return;
+				return accepted;
 			}
 		}
+		accepted++;
 		acceptor->out_of_descriptors = 0;
 		if (acceptor->service->proxy_protocol)
 			proxy_accept_begin(acceptor, client,
@@ -158,6 +158,29 @@ acceptor_ready(struct dispatcher *d, int fd, int events, void *arg)
 			acceptor_deliver(acceptor, client,
 			    (struct sockaddr *)&peer, length, NULL, 0);
 	}
+	return accepted;
+}
+
+/*
+ * The listener is readable: accept a batch of the size before_batch
+ * allows, then tell after_batch.
+ */
+static void
+acceptor_ready(struct dispatcher *d, int fd, int events, void *arg)
+{
+	struct acceptor	*acceptor = arg;
+	int		 accepted, limit = ACCEPTS_PER_WAKEUP;
+
+	(void)d;
+	(void)events;
+	if (acceptor->before_batch != NULL && (limit = acceptor->before_batch(
+	    acceptor, acceptor->batch_arg)) > ACCEPTS_PER_WAKEUP)
+		limit = ACCEPTS_PER_WAKEUP;
+	if (limit <= 0)
+		return;
+	accepted = acceptor_accept_batch(acceptor, fd, limit);
+	if (acceptor->after_batch != NULL)
+		acceptor->after_batch(acceptor, accepted, acceptor->batch_arg);
 }
 
 /* Check the access rules on peer, then hand the connection over. */
@@ -193,6 +216,10 @@ acceptor_start_events(struct acceptor *acceptor, struct dispatcher *d,
 	acceptor->service = service;
 	acceptor->fd = listen_fd;
 	acceptor->out_of_descriptors = 0;
+	acceptor->quiet = 0;
+	acceptor->before_batch = NULL;
+	acceptor->after_batch = NULL;
+	acceptor->batch_arg = NULL;
 	acceptor->accepted = NULL;
 	acceptor->context = NULL;
 	timer_init(&acceptor->pause_timer, acceptor_resume, acceptor);
@@ -229,4 +256,19 @@ acceptor_stop(struct acceptor *acceptor)
 	dispatcher_timer_stop(acceptor->dispatcher, &acceptor->pause_timer);
 	(void)dispatcher_unwatch(acceptor->dispatcher, acceptor->fd);
 	proxy_accept_abandon(acceptor);
+}
+
+/*
+ * Watch the listener (on) or keep it registered but quiet (accept-balance
+ * mutex: only the token's holder watches); 0 or -1 with errno.  A pause
+ * after running out of descriptors still ends before it is watched again.
+ */
+int
+acceptor_listen(struct acceptor *acceptor, int on)
+{
+	acceptor->quiet = !on;
+	if (on && timer_is_pending(&acceptor->pause_timer))
+		return 0;
+	return dispatcher_set_events(acceptor->dispatcher, acceptor->fd,
+	    on ? acceptor->events : 0);
 }

@@ -20,6 +20,15 @@ typedef void acceptor_callback(struct acceptor *, int fd,
     const struct sockaddr *peer, unsigned int peer_length,
     const struct sockaddr *local, unsigned int local_length);
 
+/*
+ * Asked before each batch of accepts how many it may take, 0 for none
+ * (accept-balance mutex: whether the worker holds the accept token, and
+ * how far below its share it is); then told how many it took.
+ */
+typedef int acceptor_gate_callback(struct acceptor *, void *arg);
+typedef void acceptor_batch_callback(struct acceptor *, int accepted,
+    void *arg);
+
 struct acceptor {
 	struct dispatcher	*dispatcher;
 	const struct service	*service;
@@ -27,6 +36,10 @@ struct acceptor {
 	int			 events;	/* EVENT_READ, maybe EXCLUSIVE */
 	struct timer		 pause_timer;
 	int			 out_of_descriptors; /* logged once per episode */
+	int			 quiet;		/* acceptor_listen(, 0) */
+	acceptor_gate_callback	*before_batch;	/* NULL: up to a bound */
+	acceptor_batch_callback	*after_batch;	/* NULL: none */
+	void			*batch_arg;	/* for both */
 	acceptor_callback	*accepted;	/* NULL: connection_start() */
 	void			*context;	/* for accepted */
 };
@@ -36,6 +49,7 @@ int	acceptor_start(struct acceptor *, struct dispatcher *,
 int	acceptor_start_exclusive(struct acceptor *, struct dispatcher *,
 	    const struct service *, int listen_fd);
 void	acceptor_stop(struct acceptor *);
+int	acceptor_listen(struct acceptor *, int on);
 
 /*
  * Check an accepted connection's peer against the service's access rules

@@ -97,12 +97,13 @@ set_backend(void *base, const struct option_keyword *keyword,
 
 /* The names of accept-balance, by ACCEPT_BALANCE_* value. */
 static const char *const accept_balance_names[] = {
-	"auto", "shared", "exclusive", "reuseport", NULL
+	"auto", "shared", "exclusive", "reuseport", "mutex", NULL
 };
 
 /*
- * accept-balance: auto, shared, exclusive or reuseport; reuseport only
- * where it balances (Linux's SO_REUSEPORT, FreeBSD's SO_REUSEPORT_LB).
+ * accept-balance: auto, shared, exclusive, reuseport or mutex; reuseport
+ * only where it balances (Linux's SO_REUSEPORT, FreeBSD's
+ * SO_REUSEPORT_LB).
  */
 static int
 set_accept_balance(void *base, const struct option_keyword *keyword,
@@ -115,7 +116,8 @@ set_accept_balance(void *base, const struct option_keyword *keyword,
 			break;
 	if (accept_balance_names[i] == NULL) {
 		(void)snprintf(error, error_size, "%s: '%s' is not auto, "
-		    "shared, exclusive or reuseport", keyword->name, value);
+		    "shared, exclusive, reuseport or mutex", keyword->name,
+		    value);
 		return -1;
 	}
 #ifndef HAVE_REUSEPORT_BALANCING
@@ -131,7 +133,8 @@ set_accept_balance(void *base, const struct option_keyword *keyword,
 
 /*
  * What accept-balance auto means here: a socket per worker where the
- * kernel spreads connections over them, else one shared socket.
+ * kernel spreads connections over them (as even as the accept token, and
+ * without its wake-ups: pforkd.8), else one shared socket and the token.
  */
 int
 configuration_accept_balance(const struct configuration *configuration)
@@ -141,7 +144,7 @@ configuration_accept_balance(const struct configuration *configuration)
 #ifdef HAVE_REUSEPORT_BALANCING
 	return ACCEPT_BALANCE_REUSEPORT;
 #else
-	return ACCEPT_BALANCE_SHARED;
+	return ACCEPT_BALANCE_MUTEX;
 #endif
 }
 

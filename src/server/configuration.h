@@ -49,6 +49,7 @@ struct configuration {
 #define ACCEPT_BALANCE_SHARED		1	/* one socket, all race */
 #define ACCEPT_BALANCE_EXCLUSIVE	2	/* one socket, one woken */
 #define ACCEPT_BALANCE_REUSEPORT	3	/* a socket per worker */
+#define ACCEPT_BALANCE_MUTEX		4	/* one socket, a token */
 
 #define CONFIGURATION_DEFAULT_GRACEFUL_USEC	(30 * (uint64_t)1000000)
 #define CONFIGURATION_DEFAULT_IPV6_PREFIX	64

@@ -158,6 +158,8 @@ start_generation(struct master *master)
 	unsigned int	started = 0;
 	int		row;
 
+	/* Older generations' workers may no longer take the accept token. */
+	scoreboard_token_open(master->board, master->generation);
 	for (row = 0; row < SCOREBOARD_ROWS &&
 	    started < master->configuration->workers; row++) {
 		if (!slot_is_free(&master->slots[row]))

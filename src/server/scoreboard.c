@@ -37,6 +37,48 @@
 #define SERVICE_SLOTS		(2 * CONFIGURATION_SERVICES_MAX)
 #define NO_SLOT			0xffff
 
+/*
+ * The compare-and-swap seam, for the accept token: configure finds the
+ * __atomic builtins (gcc 4.7, clang), C11's <stdatomic.h> or the older
+ * __sync builtins.  token_cas() stores desired in *word if it holds
+ * expected and says whether it did; token_load() reads it.  The counts
+ * below use the __atomic builtins directly.
+ */
+#if defined(HAVE_ATOMIC_BUILTINS)
+typedef uint32_t token_word;
+#define token_load(word)	__atomic_load_n((word), __ATOMIC_ACQUIRE)
+#define token_cas(word, expected, desired) \
+	token_cas_atomic((word), (expected), (desired))
+
+/* Compare-and-swap with the __atomic builtins. */
+static int
+token_cas_atomic(token_word *word, uint32_t expected, uint32_t desired)
+{
+	return __atomic_compare_exchange_n(word, &expected, desired, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+#elif defined(HAVE_STDATOMIC)
+#include <stdatomic.h>
+typedef _Atomic uint32_t token_word;
+#define token_load(word)	atomic_load(word)
+#define token_cas(word, expected, desired) \
+	token_cas_c11((word), (expected), (desired))
+
+/* Compare-and-swap with C11 <stdatomic.h>. */
+static int
+token_cas_c11(token_word *word, uint32_t expected, uint32_t desired)
+{
+	return atomic_compare_exchange_strong(word, &expected, desired);
+}
+#elif defined(HAVE_SYNC_BUILTINS)
+typedef volatile uint32_t token_word;
+#define token_load(word)	__sync_fetch_and_add((word), 0)
+#define token_cas(word, expected, desired) \
+	__sync_bool_compare_and_swap((word), (expected), (desired))
+#else
+#error "configure found no atomic compare-and-swap"
+#endif
+
 struct source_entry {
 	unsigned char	key[SOURCE_KEY_SIZE];
 	uint8_t		in_use;
@@ -54,8 +96,22 @@ struct scoreboard_row {
 	struct source_entry	sources[];	/* source_slots of them */
 };
 
-/* Written by the master only, before it forks. */
+/*
+ * The accept mutex (accept-balance mutex), alone in its cache line: the
+ * workers write it, unlike the rest of the header.  Only workers of the
+ * generation the master names may take it; the master frees it when it
+ * reaps its holder or starts a generation.
+ */
+struct accept_token {
+	token_word	holder;		/* the holder's row + 1; 0: free */
+	uint32_t	generation;	/* whose workers may take it */
+	uint32_t	accepted_msec;	/* a holder last accepted then */
+	unsigned char	padding[64 - 3 * sizeof(uint32_t)];
+};
+
+/* Written by the master only, before it forks, but for the token. */
 struct scoreboard {
+	struct accept_token	token;
 	size_t			source_slots;	/* per row; a power of two */
 	size_t			row_size;
 	size_t			mapping_size;
@@ -224,6 +280,8 @@ scoreboard_clear_row(struct scoreboard *board, int row)
 	memset(entry->sources, 0, board->source_slots *
 	    sizeof(struct source_entry));
 	STORE(entry->pid, 0);
+	/* A worker killed while it held the token must not wedge accepting. */
+	scoreboard_token_release(board, row);
 }
 
 /*
@@ -486,4 +544,111 @@ scoreboard_leave(struct scoreboard *board, int row,
 		    entry->sources[index].count - 1);
 	else
 		source_delete(board, entry, (size_t)index);
+}
+
+/*
+ * The master: from now on only workers of generation may take the accept
+ * token, and an older generation's holder loses it.  A worker that still
+ * accepts for a moment after losing it does no harm: the listeners are
+ * non-blocking and the token only spreads connections, it guards nothing.
+ */
+void
+scoreboard_token_open(struct scoreboard *board, unsigned int generation)
+{
+	uint32_t	holder;
+
+	STORE(board->token.generation, (uint32_t)generation);
+	while ((holder = token_load(&board->token.holder)) != 0 &&
+	    LOAD(row_at(board, (int)holder - 1)->generation) != generation)
+		if (token_cas(&board->token.holder, holder, 0))
+			break;
+}
+
+/*
+ * Take the accept token for the worker in row, unless another holds it or
+ * the row's generation may not: whether the row holds it now.
+ */
+int
+scoreboard_token_take(struct scoreboard *board, int row)
+{
+	uint32_t	mine = (uint32_t)row + 1, holder;
+
+	holder = token_load(&board->token.holder);
+	if (holder == mine)
+		return 1;
+	if (holder != 0 || LOAD(board->token.generation) !=
+	    (uint32_t)LOAD(row_at(board, row)->generation))
+		return 0;
+	return token_cas(&board->token.holder, 0, mine);
+}
+
+/* Give the accept token back if row holds it. */
+void
+scoreboard_token_release(struct scoreboard *board, int row)
+{
+	(void)token_cas(&board->token.holder, (uint32_t)row + 1, 0);
+}
+
+/* The row holding the accept token, or -1 when it is free. */
+int
+scoreboard_token_holder(struct scoreboard *board)
+{
+	return (int)token_load(&board->token.holder) - 1;
+}
+
+/* Record that a holder accepted at now_msec (a monotonic clock, wrapping). */
+void
+scoreboard_token_accepted(struct scoreboard *board, uint32_t now_msec)
+{
+	if (LOAD(board->token.accepted_msec) != now_msec)
+		STORE(board->token.accepted_msec, now_msec);
+}
+
+/* Milliseconds since a holder last accepted, as of now_msec. */
+uint32_t
+scoreboard_token_quiet_msec(const struct scoreboard *board, uint32_t now_msec)
+{
+	return now_msec - LOAD(board->token.accepted_msec);
+}
+
+/* Connections held by the live workers of row's generation other than row. */
+uint32_t
+scoreboard_generation_others(const struct scoreboard *board, int row)
+{
+	const struct scoreboard_row	*entry;
+	unsigned int			 generation;
+	uint32_t			 sum = 0;
+	int				 other;
+
+	generation = LOAD(row_at(board, row)->generation);
+	for (other = 0; other < SCOREBOARD_ROWS; other++) {
+		entry = row_at(board, other);
+		if (other != row && LOAD(entry->pid) > 0 &&
+		    LOAD(entry->generation) == generation)
+			sum += LOAD(entry->total);
+	}
+	return sum;
+}
+
+/*
+ * How many more connections a worker holding mine of the sum connections
+ * of its generation's workers may accept and stay within its share: a
+ * sixteenth and one connection above an even share (nginx's
+ * accept_disabled, by share).  The least loaded worker may always take
+ * one; a lone worker, any number.
+ */
+uint32_t
+scoreboard_share_headroom(uint32_t mine, uint32_t sum, unsigned int workers)
+{
+	uint64_t	allowed, held;
+
+	if (workers <= 1)
+		return UINT32_MAX;
+	/* (mine + k) * 16 workers <= (sum + k) * 17 + 16 workers */
+	allowed = (uint64_t)sum * 17 + (uint64_t)workers * 16;
+	held = (uint64_t)mine * workers * 16;
+	if (held >= allowed)
+		return 0;
+	allowed = (allowed - held) / ((uint64_t)workers * 16 - 17);
+	return allowed > UINT32_MAX ? UINT32_MAX : (uint32_t)allowed;
 }

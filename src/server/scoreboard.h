@@ -8,6 +8,11 @@
  * checked by summing the rows: the sums are exact, and two workers
  * admitting at the same instant can overshoot a cap by at most one
  * connection each.
+ *
+ * With accept-balance mutex the board also holds the accept token, the
+ * one word every worker may write: the worker holding it watches the
+ * shared listeners, the others do not (nginx's accept mutex, without a
+ * lock: a compare-and-swap, since OpenBSD has no process-shared mutex).
  */
 #ifndef PFORKD_SCOREBOARD_H
 #define PFORKD_SCOREBOARD_H
@@ -49,6 +54,20 @@ uint32_t scoreboard_row_total(const struct scoreboard *, int row);
 pid_t	 scoreboard_row_pid(const struct scoreboard *, int row);
 size_t	 scoreboard_other_pids(const struct scoreboard *, int row,
 	    pid_t *pids, size_t max);
+/*
+ * The accept token (accept-balance mutex): one word, taken with a
+ * compare-and-swap, saying which worker watches the shared listeners.
+ */
+void	 scoreboard_token_open(struct scoreboard *, unsigned int generation);
+int	 scoreboard_token_take(struct scoreboard *, int row);
+void	 scoreboard_token_release(struct scoreboard *, int row);
+int	 scoreboard_token_holder(struct scoreboard *);
+void	 scoreboard_token_accepted(struct scoreboard *, uint32_t now_msec);
+uint32_t scoreboard_token_quiet_msec(const struct scoreboard *,
+	    uint32_t now_msec);
+uint32_t scoreboard_generation_others(const struct scoreboard *, int row);
+uint32_t scoreboard_share_headroom(uint32_t mine, uint32_t sum,
+	    unsigned int workers);
 void	 source_key_make(const struct sockaddr *, unsigned int ipv6_prefix,
 	    unsigned char key[SOURCE_KEY_SIZE]);
 

@@ -10,10 +10,24 @@
  *                    graceful-timeout, then close what is left and exit;
  *   SIGUSR1          reopen the log file;
  *   lifeline EOF     the master is gone: stop gracefully.
+ *
+ * With accept-balance mutex the workers pass the accept token of the
+ * scoreboard around (nginx's accept mutex): a worker accepts only while
+ * it holds it, and gives it back after each batch of accepts.  Before
+ * every wait a worker tries to take it: the holder watches the shared
+ * listeners, the others quiet them and wait at most
+ * ACCEPT_MUTEX_DELAY_USEC before trying again.  Once nobody has accepted
+ * for ACCEPT_MUTEX_IDLE_MSEC they watch them too, so that an idle worker
+ * sleeps until a connection comes; the first one wakes them all, and
+ * those that find the token taken go back to trying every delay.  A
+ * worker takes no more than keeps it within its share of its
+ * generation's connections (nginx's accept_disabled), unless nobody has
+ * accepted for that delay.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +42,9 @@
 #include "util/log.h"
 
 #define DRAIN_CHECK_USEC	(20 * 1000)
+#define ACCEPT_MUTEX_DELAY_USEC	(5 * 1000)	/* measured: pforkd.8 */
+#define ACCEPT_MUTEX_IDLE_MSEC	20	/* without accepts: idle */
+#define SHARE_CHECK_USEC	1000	/* how often others' load is summed */
 
 static int	worker_admit(void *, const struct service *,
 		    const struct sockaddr *, void *, const char **);
@@ -43,9 +60,28 @@ struct worker {
 	uint64_t			 drain_deadline;
 	struct timer			 drain_timer;
 	struct connection_admission	 admission;
+	int				 accept_mutex;	/* accept-balance */
+	int				 holding;	/* the accept token */
+	int				 listening;	/* acceptors watched */
+	uint64_t			 busy_until;	/* no idle watching */
+	uint64_t			 others_summed;	/* when, monotonic */
+	uint32_t			 others_load;	/* their connections */
 };
 
-/* Stop accepting and close this process's copies of the listeners. */
+/* Give the accept token back, if this worker holds it. */
+static void
+worker_token_release(struct worker *worker)
+{
+	if (!worker->holding)
+		return;
+	worker->holding = 0;
+	scoreboard_token_release(worker->setup->board, worker->setup->row);
+}
+
+/*
+ * Stop accepting and close this process's copies of the listeners; a
+ * draining or stopping worker never takes the accept token again.
+ */
 static void
 worker_close_listeners(struct worker *worker)
 {
@@ -56,6 +92,139 @@ worker_close_listeners(struct worker *worker)
 		(void)close(worker->acceptors[i].fd);
 	}
 	worker->acceptor_count = 0;
+	worker_token_release(worker);
+}
+
+/* Milliseconds of the monotonic clock, as the accept token counts them. */
+static uint32_t
+msec_of(uint64_t usec)
+{
+	return (uint32_t)(usec / 1000);
+}
+
+/* Watch the listeners (on) or quiet them, when that changes. */
+static void
+worker_listen(struct worker *worker, int on)
+{
+	size_t	i;
+
+	if (worker->listening == on)
+		return;
+	worker->listening = on;
+	for (i = 0; i < worker->acceptor_count; i++)
+		if (acceptor_listen(&worker->acceptors[i], on) == -1)
+			log_errno(LOG_LEVEL_ERROR, "%s: cannot %s its listener",
+			    worker->acceptors[i].service->name,
+			    on ? "watch" : "quiet");
+}
+
+/*
+ * How many more connections this worker may accept and stay within its
+ * share of its generation's; the others' are summed at most every
+ * SHARE_CHECK_USEC.
+ */
+static uint32_t
+worker_headroom(struct worker *worker, uint64_t now)
+{
+	const struct worker_setup	*setup = worker->setup;
+	uint32_t			 mine;
+
+	if (now - worker->others_summed >= SHARE_CHECK_USEC) {
+		worker->others_load = scoreboard_generation_others(
+		    setup->board, setup->row);
+		worker->others_summed = now;
+	}
+	mine = scoreboard_row_total(setup->board, setup->row);
+	return scoreboard_share_headroom(mine, mine + worker->others_load,
+	    setup->configuration->workers);
+}
+
+/*
+ * How many connections this worker may accept now, 0 for none: it must
+ * hold the accept token, taken here if free and if the worker is below
+ * its share, or if nobody has accepted for ACCEPT_MUTEX_DELAY_USEC (a
+ * loaded worker must not leave the queue to peers that sleep).
+ */
+static uint32_t
+worker_token_try(struct worker *worker, uint64_t now)
+{
+	const struct worker_setup	*setup = worker->setup;
+	uint32_t			 headroom, quiet;
+
+	headroom = worker_headroom(worker, now);
+	quiet = scoreboard_token_quiet_msec(setup->board, msec_of(now));
+	if (headroom == 0 && (uint64_t)quiet * 1000 >= ACCEPT_MUTEX_DELAY_USEC)
+		headroom = 1;
+	if (headroom == 0) {
+		worker_token_release(worker);
+		return 0;
+	}
+	worker->holding = scoreboard_token_take(setup->board, setup->row);
+	return worker->holding ? headroom : 0;
+}
+
+/*
+ * Before every wait (accept-balance mutex): the holder watches the
+ * listeners; the others quiet them and wait at most
+ * ACCEPT_MUTEX_DELAY_USEC to try again, but while nobody has accepted for
+ * ACCEPT_MUTEX_IDLE_MSEC they watch them and wait for a connection, which
+ * costs an idle worker no wake-up at all.
+ */
+static int64_t
+worker_accept_turn(struct dispatcher *d, void *arg)
+{
+	struct worker	*worker = arg;
+	uint64_t	 now;
+	uint32_t	 quiet;
+
+	if (worker->acceptor_count == 0) {
+		worker_token_release(worker);
+		return -1;
+	}
+	now = dispatcher_now(d);
+	if (worker_token_try(worker, now) > 0) {
+		worker_listen(worker, 1);
+		return -1;
+	}
+	quiet = scoreboard_token_quiet_msec(worker->setup->board,
+	    msec_of(now));
+	if (quiet >= ACCEPT_MUTEX_IDLE_MSEC && now >= worker->busy_until) {
+		worker_listen(worker, 1);
+		return -1;
+	}
+	worker_listen(worker, 0);
+	return ACCEPT_MUTEX_DELAY_USEC;
+}
+
+/*
+ * A listener is readable (accept-balance mutex): how many connections to
+ * accept, 0 when the token is another's; then this worker stops watching
+ * and tries again at the next turns for a while.
+ */
+static int
+worker_accept_gate(struct acceptor *acceptor, void *arg)
+{
+	struct worker	*worker = arg;
+	uint64_t	 now = dispatcher_now(acceptor->dispatcher);
+	uint32_t	 allowed;
+
+	if ((allowed = worker_token_try(worker, now)) > 0)
+		return allowed > INT_MAX ? INT_MAX : (int)allowed;
+	worker_listen(worker, 0);
+	worker->busy_until = now + (uint64_t)ACCEPT_MUTEX_IDLE_MSEC * 1000;
+	return 0;
+}
+
+/* A batch of accepts is done (accept-balance mutex): give the token back. */
+static void
+worker_accepted(struct acceptor *acceptor, int accepted, void *arg)
+{
+	struct worker	*worker = arg;
+
+	if (accepted > 0)
+		scoreboard_token_accepted(worker->setup->board,
+		    msec_of(dispatcher_now(acceptor->dispatcher)));
+	worker_token_release(worker);
 }
 
 /* While draining: stop once idle or once the deadline has passed. */
@@ -133,6 +302,8 @@ worker_start(struct worker *worker)
 	const struct worker_setup	*setup = worker->setup;
 	const struct listener		*listener;
 	const struct service		*service;
+	struct acceptor			*acceptor;
+	int				 balance;
 	static const int		 signals[] = {
 		SIGTERM, SIGINT, SIGQUIT, SIGUSR1
 	};
@@ -153,6 +324,8 @@ worker_start(struct worker *worker)
 	    sizeof(*worker->acceptors));
 	if (worker->acceptors == NULL)
 		return -1;
+	balance = configuration_accept_balance(setup->configuration);
+	worker->accept_mutex = balance == ACCEPT_BALANCE_MUTEX;
 	for (i = 0; i < setup->listeners->count; i++) {
 		listener = &setup->listeners->listeners[i];
 		service = &setup->configuration->services[
@@ -176,14 +349,22 @@ worker_start(struct worker *worker)
 			(void)close(listener->fd);
 			continue;
 		}
-		if ((listener->lane < 0 && configuration_accept_balance(
-		    setup->configuration) == ACCEPT_BALANCE_EXCLUSIVE ?
-		    acceptor_start_exclusive : acceptor_start)(
-		    &worker->acceptors[worker->acceptor_count],
+		acceptor = &worker->acceptors[worker->acceptor_count];
+		if ((listener->lane < 0 && balance == ACCEPT_BALANCE_EXCLUSIVE ?
+		    acceptor_start_exclusive : acceptor_start)(acceptor,
 		    worker->dispatcher, service, listener->fd) == -1)
 			return -1;
+		if (worker->accept_mutex) {
+			acceptor->before_batch = worker_accept_gate;
+			acceptor->after_batch = worker_accepted;
+			acceptor->batch_arg = worker;
+		}
 		worker->acceptor_count++;
 	}
+	worker->listening = 1;
+	if (worker->accept_mutex)
+		dispatcher_before_wait(worker->dispatcher, worker_accept_turn,
+		    worker);
 	return 0;
 }
 
