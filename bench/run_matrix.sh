@@ -64,6 +64,8 @@ HOSTS_WAITERS=2000
 FD_WANTED=20000
 
 pforkd_pid=
+pforkd_log=
+starts=0
 reference_pid=
 longpoll_pid=
 hosts_pids=
@@ -142,21 +144,25 @@ wait_for_log() {
 	done
 }
 
-# Start pforkd: backend $1, workers $2, then -l arguments; sets pforkd_pid.
+# Start pforkd: backend $1, workers $2, then -l arguments; sets pforkd_pid
+# and pforkd_log, a log file of its own (a stopped daemon's last lines
+# must not land in the next one's).
 start_pforkd() {
 	backend=$1
 	workers=$2
 	shift 2
+	starts=$((starts + 1))
+	pforkd_log="$work/pforkd.$starts.log"
 	$server_pin "$PFORKD" -d -w "$workers" -b "$backend" "$@" \
-	    2>"$work/pforkd.log" &
+	    2>"$pforkd_log" &
 	pforkd_pid=$!
-	wait_for_log "$work/pforkd.log" ' workers, backend ' "$pforkd_pid"
+	wait_for_log "$pforkd_log" ' workers, backend ' "$pforkd_pid"
 }
 
 # The port pforkd logged for service $1.
 pforkd_port() {
 	sed -n "s/.*: $1: listening on 127\\.0\\.0\\.1:\\([0-9]*\\)\$/\\1/p" \
-	    "$work/pforkd.log" | head -n 1
+	    "$pforkd_log" | head -n 1
 }
 
 # Start a reference server, the command given (which asks for port 0, a
@@ -561,7 +567,7 @@ for balance in auto mutex; do
 			# shellcheck disable=SC2046
 			line=$(bench_once $(workload_options "$workload") \
 			    -p "$port" -t "$SECONDS_PER_RUN" \
-			    -P "$pforkd_pid" -L "$work/pforkd.log")
+			    -P "$pforkd_pid" -L "$pforkd_log")
 			case $workload in
 			connect50) name="$prefix connect 50" ;;
 			echo1000) name="$prefix echo 1000" ;;
