@@ -12,7 +12,10 @@
  *     once;
  *   - RLIMIT_NOFILE exhausted: more clients than descriptors, and the
  *     daemon does not spin (its CPU time over two seconds stays low), and
- *     serves again once the clients leave.
+ *     serves again once the clients leave;
+ *   - a reload that finds no free worker slot, three generations of 64
+ *     workers still there: the missing workers start as the old ones
+ *     leave, and the daemon serves on.
  *
  * Every loop is bounded in count and time, only 127.0.0.1 is used, and
  * only the daemons started here and their workers are signalled, by pid.
@@ -49,7 +52,7 @@
 #include "event/dispatcher.h"
 #include "test_util.h"
 
-#define WORKERS_MAX		8
+#define WORKERS_MAX		256	/* every scoreboard row and more */
 #define LOAD_CONNECTIONS	24
 #define LOAD_ROUNDS		40
 #define LOAD_KILL_ROUND		10
@@ -64,6 +67,9 @@
 #define SPIN_WINDOW_MS		2000
 #define SPIN_CPU_MS_MAX		200
 #define ECHO_WAIT_MS		2000
+#define SLOT_WORKERS		64	/* CONFIGURATION_WORKERS_MAX */
+#define SLOT_GENERATIONS	3	/* 3 x 64: every scoreboard row */
+#define SLOT_WAIT_MS		20000
 
 /* One test's daemon, its workers and its scratch folder. */
 struct fault {
@@ -620,6 +626,97 @@ test_descriptor_exhaustion(void **state)
 	assert_int_equal(harness_stop(&fault.daemon, SIGTERM, 3000), 0);
 }
 
+/* Whether every pid of pids is gone. */
+static int
+all_gone(const pid_t *pids, size_t count)
+{
+	size_t	i;
+
+	for (i = 0; i < count; i++)
+		if (!process_gone(pids[i]))
+			return 0;
+	return 1;
+}
+
+/* Send signal_number to every pid of pids. */
+static void
+signal_each(const pid_t *pids, size_t count, int signal_number)
+{
+	size_t	i;
+
+	for (i = 0; i < count; i++)
+		assert_int_equal(kill(pids[i], signal_number), 0);
+}
+
+/* The master's live workers that are not in old (count of them) into new. */
+static size_t
+workers_not_in(const pid_t *old, size_t old_count, pid_t *new, size_t max)
+{
+	size_t	i, j, count = 0;
+
+	(void)find_workers(fault.daemon.pid);
+	for (i = 0; i < fault.worker_count && count < max; i++) {
+		for (j = 0; j < old_count && old[j] != fault.workers[i]; j++)
+			continue;
+		if (j == old_count)
+			new[count++] = fault.workers[i];
+	}
+	return count;
+}
+
+/*
+ * A reload that finds no free worker slot.  Three generations of 64
+ * workers fill every row of the scoreboard; each is stopped (SIGSTOP)
+ * before the next reload, so it cannot drain.  The fourth reload starts
+ * none and says so.  Once the first generation may run again, it drains
+ * and leaves, and its slots go to the missing workers; once the others
+ * leave too, 64 workers of the newest generation serve.  (Before, the
+ * missing workers were never started, and when the old ones had gone the
+ * master exited: "no worker can run".)
+ */
+static void
+test_reload_without_free_slot(void **state)
+{
+	const char	*arguments[] = { "-d", "-w", "64", "-l",
+			    "echo@127.0.0.1:0", NULL };
+	static pid_t	 stopped[SLOT_GENERATIONS * SLOT_WORKERS];
+	size_t		 generation, count = 0;
+	uint64_t	 start;
+
+	(void)state;
+	assert_int_equal(harness_start(&fault.daemon, arguments, 1), 0);
+	for (generation = 0; generation < SLOT_GENERATIONS; generation++) {
+		if (generation > 0)
+			assert_int_equal(kill(fault.daemon.pid, SIGHUP), 0);
+		assert_int_equal(wait_workers(count + SLOT_WORKERS,
+		    SLOT_WAIT_MS), 0);
+		assert_int_equal(workers_not_in(stopped, count, stopped +
+		    count, SLOT_WORKERS), SLOT_WORKERS);
+		signal_each(stopped + count, SLOT_WORKERS, SIGSTOP);
+		count += SLOT_WORKERS;
+	}
+	assert_int_equal(kill(fault.daemon.pid, SIGHUP), 0);
+	assert_int_equal(harness_wait_log(&fault.daemon, "64 of 64 workers "
+	    "not started", SLOT_WAIT_MS), 0);
+	assert_int_equal(find_workers(fault.daemon.pid), count);
+	/* The first generation drains and leaves: its slots are refilled. */
+	start = monotonic_usec();
+	signal_each(stopped, SLOT_WORKERS, SIGCONT);
+	while (ms_since(start) < SLOT_WAIT_MS && (!all_gone(stopped,
+	    SLOT_WORKERS) || find_workers(fault.daemon.pid) != count))
+		sleep_usec(50000);
+	assert_true(all_gone(stopped, SLOT_WORKERS));
+	assert_int_equal(find_workers(fault.daemon.pid), count);
+	/* The others leave: the newest generation alone serves. */
+	signal_each(stopped + SLOT_WORKERS, count - SLOT_WORKERS, SIGCONT);
+	assert_int_equal(wait_workers(SLOT_WORKERS, SLOT_WAIT_MS), 0);
+	assert_int_equal(echo_once(fault.daemon.ports[0]), 0);
+	print_message("# no free slot: 64 workers missing after the fourth "
+	    "reload, all started as the old generations left, in %lu ms\n",
+	    ms_since(start));
+	assert_int_equal(harness_stop(&fault.daemon, SIGTERM, 5000), 0);
+}
+
 /* Make the scratch folder and an empty fault record. */
 static int
 setup(void **state)
@@ -668,6 +765,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_master_killed, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_descriptor_exhaustion,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_without_free_slot,
 		    setup, teardown),
 	};
 	struct stat		proc;

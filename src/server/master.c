@@ -151,31 +151,62 @@ slot_is_free(const struct worker_slot *slot)
 	return slot->pid == 0 && !timer_is_pending(&slot->respawn_timer);
 }
 
+/*
+ * Start the current generation's missing workers in free slots, each on
+ * a lane (its reuseport sockets) that none of its live workers has: all
+ * of them for a new generation; after a reload that found too few free
+ * slots (older generations still draining), those still missing, as the
+ * older workers leave.  How many are still missing.
+ */
+static unsigned int
+fill_generation(struct master *master)
+{
+	unsigned char		 lane_used[CONFIGURATION_WORKERS_MAX];
+	const struct worker_slot *slot;
+	unsigned int		 lane = 0, wanted, missing;
+	int			 row;
+
+	wanted = master->configuration->workers;
+	missing = wanted;
+	memset(lane_used, 0, sizeof(lane_used));
+	for (row = 0; row < SCOREBOARD_ROWS; row++) {
+		slot = &master->slots[row];
+		if (!slot_is_free(slot) && slot->generation ==
+		    master->generation && slot->lane >= 0 &&
+		    (unsigned int)slot->lane < wanted &&
+		    !lane_used[slot->lane]) {
+			lane_used[slot->lane] = 1;
+			missing--;
+		}
+	}
+	for (row = 0; row < SCOREBOARD_ROWS && missing > 0; row++) {
+		if (!slot_is_free(&master->slots[row]))
+			continue;
+		while (lane_used[lane])
+			lane++;
+		/* A respawn keeps the lane: it finds what queued there. */
+		master->slots[row].lane = (int)lane;
+		if (fork_worker(master, row) == -1)
+			break;
+		lane_used[lane] = 1;
+		missing--;
+	}
+	return missing;
+}
+
 /* Fork the configured number of workers into free slots; 0 or -1. */
 static int
 start_generation(struct master *master)
 {
-	unsigned int	started = 0;
-	int		row;
+	unsigned int	missing;
 
-	/* Older generations' workers may no longer take the accept token. */
-	scoreboard_token_open(master->board, master->generation);
-	for (row = 0; row < SCOREBOARD_ROWS &&
-	    started < master->configuration->workers; row++) {
-		if (!slot_is_free(&master->slots[row]))
-			continue;
-		/* A respawn keeps the lane: it finds what queued there. */
-		master->slots[row].lane = (int)started;
-		if (fork_worker(master, row) == -1)
-			return -1;
-		started++;
-	}
-	if (started < master->configuration->workers) {
-		log_message(LOG_LEVEL_ERROR, "no free worker slot: too many "
-		    "generations still draining");
-		return -1;
-	}
-	return 0;
+	if ((missing = fill_generation(master)) == 0)
+		return 0;
+	log_message(LOG_LEVEL_ERROR, "%u of %u workers not started (no free "
+	    "worker slot while older generations drain, or no fork): they "
+	    "start as older workers leave", missing,
+	    master->configuration->workers);
+	return -1;
 }
 
 /* Send signal_number to every live worker (of older generations only). */
@@ -425,8 +456,12 @@ worker_exited(struct master *master, pid_t pid, int status)
 	current = master->state == MASTER_RUNNING &&
 	    slot->generation == master->generation;
 	log_worker_exit(pid, status, !current);
-	if (!current)
+	if (!current) {
+		/* Its slot may be the one a reload found missing. */
+		if (master->state == MASTER_RUNNING)
+			(void)fill_generation(master);
 		return;
+	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == WORKER_EXIT_FATAL) {
 		log_message(LOG_LEVEL_ERROR, "worker %ld cannot run: not "
 		    "respawning it", (long)pid);
@@ -532,9 +567,7 @@ switch_generation(struct master *master, struct configuration *fresh,
 	    listeners) == -1)
 		log_errno(LOG_LEVEL_ERROR, "reload: cannot watch the program "
 		    "services' listeners");
-	if (start_generation(master) == -1)
-		log_message(LOG_LEVEL_ERROR, "reload: not every new worker "
-		    "started");
+	(void)start_generation(master);	/* says what is missing */
 	signal_workers(master, SIGQUIT, 1);
 	log_message(LOG_LEVEL_NOTICE, "reloaded: %zu services, %zu "
 	    "listeners, %u workers (generation %u)", fresh->service_count,
