@@ -200,6 +200,8 @@ start_generation(struct master *master)
 {
 	unsigned int	missing;
 
+	/* Older generations' workers may no longer take the accept token. */
+	scoreboard_token_open(master->board, master->generation);
 	if ((missing = fill_generation(master)) == 0)
 		return 0;
 	log_message(LOG_LEVEL_ERROR, "%u of %u workers not started (no free "
