@@ -135,3 +135,25 @@ descriptor_close_inherited(int keep_first, int keep_count)
 		if (!descriptor_kept((int)fd, keep_first, keep_count))
 			(void)close((int)fd);
 }
+
+/*
+ * Read from fd into buffer until size bytes, end of file or an error
+ * (EINTR is retried); how many bytes were read.
+ */
+size_t
+descriptor_read_up_to(int fd, void *buffer, size_t size)
+{
+	unsigned char	*bytes = buffer;
+	size_t		 length = 0;
+	ssize_t		 got;
+
+	while (length < size) {
+		got = read(fd, bytes + length, size - length);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		length += (size_t)got;
+	}
+	return length;
+}

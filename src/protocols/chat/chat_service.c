@@ -24,6 +24,7 @@
 #include "connection/service.h"
 #include "protocols/chat/chat.h"
 #include "protocols/protocol_table.h"
+#include "util/descriptor.h"
 #include "util/option_table.h"
 
 #define CHAT_DEFAULT_CAPACITY		200
@@ -104,8 +105,7 @@ load_asset(struct chat_service *chat, size_t index, char *error,
 	struct stat		 status;
 	unsigned char		*data = NULL;
 	char			 path[CHAT_PATH_MAX + 32];
-	ssize_t			 got;
-	size_t			 length = 0;
+	size_t			 length;
 	int			 fd, written;
 
 	written = snprintf(path, sizeof(path), "%s/%s",
@@ -126,14 +126,7 @@ load_asset(struct chat_service *chat, size_t index, char *error,
 	}
 	if ((data = malloc((size_t)status.st_size + 1)) == NULL)
 		goto system_error;
-	while (length < (size_t)status.st_size) {
-		got = read(fd, data + length, (size_t)status.st_size - length);
-		if (got == -1 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		length += (size_t)got;
-	}
+	length = descriptor_read_up_to(fd, data, (size_t)status.st_size);
 	(void)close(fd);
 	chat->loaded_assets[index] = data;
 	chat->assets[index] = *builtin;

@@ -31,6 +31,7 @@
 #include "connection/peer_wake.h"
 #include "protocols/chat/chat.h"
 #include "protocols/chat/chat_format.h"
+#include "util/descriptor.h"
 #include "util/log.h"
 
 #define CONNECT_TIMEOUT		(2 * (uint64_t)1000000)
@@ -73,8 +74,7 @@ read_password(struct chat_service *chat, char *error, size_t error_size)
 {
 	const char	*path = chat->options.redis_password_file;
 	char		 text[PASSWORD_MAX + 2];
-	ssize_t		 got;
-	size_t		 length = 0;
+	size_t		 length;
 	int		 fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -82,14 +82,7 @@ read_password(struct chat_service *chat, char *error, size_t error_size)
 		    path, strerror(errno));
 		return -1;
 	}
-	while (length < sizeof(text) - 1) {
-		got = read(fd, text + length, sizeof(text) - 1 - length);
-		if (got == -1 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		length += (size_t)got;
-	}
+	length = descriptor_read_up_to(fd, text, sizeof(text) - 1);
 	(void)close(fd);
 	text[length] = '\0';
 	text[strcspn(text, "\r\n")] = '\0';
